@@ -1,0 +1,430 @@
+/*
+ * ticketd: the email-to-ticket gateway daemon.
+ *
+ * Foreground only.  The main thread runs intake (IMAP, IDLE or polling)
+ * and the signal flags; a sender thread drains the outbox over its own
+ * store connection, so a slow SMTP server never stalls intake.  The store
+ * is the only state they share; a pipe wakes the sender when intake has
+ * queued mail.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "app.h"
+#include "clock.h"
+#include "conf.h"
+#include "ingest.h"
+#include "intake.h"
+#include "log.h"
+#include "outbox.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define TICKETD_MAX_MAILBOXES 64
+#define SENDER_IDLE_MAX 60          /* seconds the sender sleeps with nothing due */
+
+static volatile sig_atomic_t got_term, got_hup, got_usr1;
+static int sig_pipe[2] = { -1, -1 };
+
+/* Flags only; the loop does the work. */
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	char c = 0;
+
+	if (sig == SIGTERM || sig == SIGINT)
+		got_term = 1;
+	else if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
+	if (write(sig_pipe[1], &c, 1) < 0) {
+		/* the pipe is full: a wakeup is already pending */
+	}
+	errno = saved;
+}
+
+static void
+drain_fd(int fd)
+{
+	char buf[64];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static int
+make_pipe(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+		fprintf(stderr, "ticketd: unable to make a pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct sender {
+	const struct conf *conf;
+	pthread_t thread;
+	int running;
+	int wake[2];
+	volatile sig_atomic_t stop;
+};
+
+static void *
+sender_main(void *arg)
+{
+	struct sender *s = arg;
+	struct store *st = NULL;
+	struct outbox ob;
+	struct pollfd pfd;
+	time_t next, now;
+	int timeout;
+
+	if (app_open_store(s->conf, &st) < 0)
+		return NULL;
+	if (outbox_init(&ob, s->conf, st, &s->stop) < 0) {
+		log_error("send", "error=\"unable to start libcurl\"");
+		store_close(&st);
+		return NULL;
+	}
+	while (!s->stop) {
+		if (outbox_run(&ob, &next) < 0)
+			next = clock_now() + 5;
+		now = clock_now();
+		timeout = next == 0 ? SENDER_IDLE_MAX : (int)(next - now);
+		if (timeout > SENDER_IDLE_MAX)
+			timeout = SENDER_IDLE_MAX;
+		if (timeout < 0)
+			timeout = 0;
+		pfd.fd = s->wake[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, timeout * 1000) > 0)
+			drain_fd(s->wake[0]);
+	}
+	outbox_release(&ob);
+	store_close(&st);
+	return NULL;
+}
+
+static int
+sender_start(struct sender *s, const struct conf *conf)
+{
+	s->conf = conf;
+	s->stop = 0;
+	if (make_pipe(s->wake) < 0)
+		return -1;
+	if (pthread_create(&s->thread, NULL, sender_main, s) != 0) {
+		fprintf(stderr, "ticketd: unable to start the sender thread\n");
+		return -1;
+	}
+	s->running = 1;
+	return 0;
+}
+
+static void
+sender_wake(struct sender *s)
+{
+	char c = 0;
+
+	if (s->running && write(s->wake[1], &c, 1) < 0) {
+		/* already woken */
+	}
+}
+
+static void
+sender_stop(struct sender *s)
+{
+	if (!s->running)
+		return;
+	s->stop = 1;
+	sender_wake(s);
+	pthread_join(s->thread, NULL);
+	close(s->wake[0]);
+	close(s->wake[1]);
+	s->running = 0;
+}
+
+struct daemon {
+	struct conf *conf;
+	struct store *st;
+	struct ingest in;
+	struct intake intakes[TICKETD_MAX_MAILBOXES];
+	size_t n_intakes;
+	struct sender sender;
+};
+
+static void
+intakes_setup(struct daemon *d)
+{
+	const struct conf_mailbox *mb;
+
+	d->n_intakes = 0;
+	for (mb = d->conf->mailboxes; mb != NULL && d->n_intakes < TICKETD_MAX_MAILBOXES; mb = mb->next)
+		intake_init(&d->intakes[d->n_intakes++], mb, &d->in, &got_term);
+}
+
+static void
+intakes_release(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_intakes; i++)
+		intake_release(&d->intakes[i]);
+	d->n_intakes = 0;
+}
+
+/* One round over every mailbox.  Returns messages committed; *trouble_r on problems. */
+static int
+intake_round(struct daemon *d, int *trouble_r)
+{
+	size_t i;
+	int n, total = 0, tempfail;
+
+	*trouble_r = 0;
+	for (i = 0; i < d->n_intakes && !got_term; i++) {
+		n = intake_poll(&d->intakes[i], &tempfail);
+		if (n < 0 || tempfail)
+			*trouble_r = 1;
+		if (n > 0)
+			total += n;
+	}
+	return total;
+}
+
+/* Wait for new mail (IDLE on every mailbox that has it), a signal, or the poll interval. */
+static void
+wait_for_mail(struct daemon *d)
+{
+	struct pollfd pfd[TICKETD_MAX_MAILBOXES + 1];
+	size_t map[TICKETD_MAX_MAILBOXES + 1], n = 0, i;
+	int fd, ready = 0, any_ready = 0;
+
+	pfd[n].fd = sig_pipe[0];
+	pfd[n].events = POLLIN;
+	n++;
+	for (i = 0; i < d->n_intakes; i++) {
+		fd = intake_idle_start(&d->intakes[i], &ready);
+		if (fd < 0)
+			continue;
+		if (ready)
+			any_ready = 1;
+		pfd[n].fd = fd;
+		pfd[n].events = POLLIN;
+		map[n] = i;
+		n++;
+	}
+	if (!any_ready && !got_term && !got_hup)
+		poll(pfd, (nfds_t)n, d->conf->poll_interval * 1000);
+	if (pfd[0].revents & POLLIN)
+		drain_fd(sig_pipe[0]);
+	for (i = 1; i < n; i++)
+		intake_idle_done(&d->intakes[map[i]]);
+}
+
+static int
+reload(struct daemon *d, const char *path)
+{
+	struct buf errors = BUF_INIT;
+	struct conf *conf;
+	char *error = NULL;
+
+	if (app_load_config(path, &conf, &errors) < 0) {
+		log_error("config", "event=reload_failed file=%s error=\"%s\" action=\"keeping the old configuration\"",
+			  path, buf_str(&errors));
+		buf_release(&errors);
+		return -1;
+	}
+	buf_release(&errors);
+	sender_stop(&d->sender);
+	intakes_release(d);
+	ingest_release(&d->in);
+	store_close(&d->st);
+	conf_free(&d->conf);
+	d->conf = conf;
+	if (app_open_store(d->conf, &d->st) < 0 ||
+	    ingest_init(&d->in, d->conf, d->st, &error) < 0) {
+		log_error("config", "event=reload_failed error=\"%s\"", error != NULL ? error : "store");
+		free(error);
+		return -2;
+	}
+	intakes_setup(d);
+	if (sender_start(&d->sender, d->conf) < 0)
+		return -2;
+	log_info("config", "event=reloaded file=%s mailboxes=%zu", path, d->n_intakes);
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ticketd [-c FILE] [-n] [-d] [--once]\n"
+		"\n"
+		"  -c, --config FILE  configuration (default: $TICKETD_CONFIG, else %s/ticketd.conf)\n"
+		"  -n, --check        check the configuration, print 'configuration OK' and exit\n"
+		"  -d, --debug        log debug lines too (to stderr unless log_file is set)\n"
+		"      --once         drain the mailboxes and the outbox, then exit (cron, tests)\n"
+		"  -V, --version      print the version\n"
+		"  -h, --help         this help\n"
+		"\n"
+		"Signals: TERM/INT finish the message in hand and exit 0; HUP reloads the\n"
+		"configuration (the old one stays when the new one is invalid); USR1\n"
+		"reopens the log file.\n", TICKETD_SYSCONFDIR);
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* --once: every mailbox once, then the outbox until nothing is due now. */
+static int
+run_once(struct daemon *d)
+{
+	struct outbox ob;
+	time_t next;
+	int trouble;
+
+	intake_round(d, &trouble);
+	if (outbox_init(&ob, d->conf, d->st, &got_term) < 0) {
+		log_error("send", "error=\"unable to start libcurl\"");
+		return 1;
+	}
+	if (outbox_run(&ob, &next) < 0)
+		trouble = 1;
+	outbox_release(&ob);
+	return trouble ? 75 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "once", no_argument, NULL, 'O' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon d;
+	struct buf errors = BUF_INIT;
+	const char *path = NULL;
+	char *error = NULL;
+	int ch, check = 0, debug = 0, once = 0, rc = 0, trouble;
+
+	while ((ch = getopt_long(argc, argv, "c:ndVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'n': check = 1; break;
+		case 'd': debug = 1; break;
+		case 'O': once = 1; break;
+		case 'V': printf("ticketd %s\n", TICKETD_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (path == NULL)
+		path = app_default_config();
+	memset(&d, 0, sizeof(d));
+	if (app_load_config(path, &d.conf, &errors) < 0) {
+		fputs(buf_str(&errors), stderr);
+		buf_release(&errors);
+		return 1;
+	}
+	buf_release(&errors);
+	if (check) {
+		printf("configuration OK\n");
+		conf_free(&d.conf);
+		return 0;
+	}
+	if (log_open(debug ? NULL : d.conf->log_file, debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+		     &error) < 0) {
+		fprintf(stderr, "ticketd: %s\n", error);
+		free(error);
+		conf_free(&d.conf);
+		return 1;
+	}
+	if (make_pipe(sig_pipe) < 0)
+		return 1;
+	install_signals();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	(void)clock_now();  /* fix the injected clock before any thread starts */
+	if (app_open_store(d.conf, &d.st) < 0) {
+		conf_free(&d.conf);
+		return 1;
+	}
+	if (ingest_init(&d.in, d.conf, d.st, &error) < 0) {
+		fprintf(stderr, "ticketd: %s\n", error);
+		free(error);
+		store_close(&d.st);
+		conf_free(&d.conf);
+		return 1;
+	}
+	intakes_setup(&d);
+	log_info("daemon", "event=started version=%s config=%s mailboxes=%zu mode=%s",
+		 TICKETD_VERSION, path, d.n_intakes, once ? "once" : "loop");
+	if (once) {
+		rc = run_once(&d);
+	} else if (sender_start(&d.sender, d.conf) < 0) {
+		rc = 1;
+	} else {
+		while (!got_term) {
+			if (intake_round(&d, &trouble) > 0)
+				sender_wake(&d.sender);
+			if (got_term)
+				break;
+			if (got_usr1) {
+				got_usr1 = 0;
+				log_reopen();
+				log_info("daemon", "event=log_reopened");
+			}
+			if (got_hup) {
+				got_hup = 0;
+				if (reload(&d, path) == -2) {
+					rc = 1;
+					break;
+				}
+				continue;
+			}
+			wait_for_mail(&d);
+		}
+		sender_stop(&d.sender);
+	}
+	log_info("daemon", "event=stopped status=%d", rc);
+	intakes_release(&d);
+	ingest_release(&d.in);
+	store_close(&d.st);
+	conf_free(&d.conf);
+	curl_global_cleanup();
+	log_close();
+	return rc;
+}

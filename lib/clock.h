@@ -1,0 +1,20 @@
+/*
+ * clock: the time ticketd believes it is.
+ *
+ * Real time, unless the environment variable TICKETD_NOW is set (tests and
+ * demos only: "2026-11-30T09:00:00Z" or seconds since the epoch).  Then the
+ * clock starts at that instant and runs on at real speed, so a test can put
+ * a ticket a week of business time into the future without waiting.
+ */
+#ifndef TICKETD_CLOCK_H
+#define TICKETD_CLOCK_H
+
+#include <time.h>
+
+time_t clock_now(void);
+/* Parse "YYYY-MM-DDTHH:MM:SSZ" (or with ±HH:MM) or epoch seconds; -1 on error. */
+time_t clock_parse(const char *s);
+/* RFC 3339 UTC "2026-11-26T10:00:00Z" into out (at least 21 bytes). */
+void clock_format(time_t t, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,792 @@
+#include "conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lang.h"
+
+#define CONF_MAX_LINE 4096
+
+enum section {
+	SEC_NONE,
+	SEC_GENERAL,
+	SEC_SMTP,
+	SEC_MAILBOX,
+	SEC_REGION,
+	SEC_PLAN,
+};
+
+struct parser {
+	struct conf *conf;
+	const char *file;
+	char *dir;                 /* folder of the file, for relative paths */
+	int line;
+	struct buf *errors;
+	int n_errors;
+	enum section sec;
+	struct conf_mailbox *mbox;
+	struct conf_region *region;
+	struct conf_plan *plan;
+};
+
+static void
+perr(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+perr(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->line > 0)
+		buf_addf(p->errors, "%s:%d: ", p->file, p->line);
+	else
+		buf_addf(p->errors, "%s: ", p->file);
+	va_start(ap, fmt);
+	buf_vaddf(p->errors, fmt, ap);
+	va_end(ap);
+	buf_addc(p->errors, '\n');
+	p->n_errors++;
+}
+
+long
+conf_parse_duration(const char *s)
+{
+	char *end;
+	long v, mult = 1;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || v < 0)
+		return -1;
+	switch (*end) {
+	case '\0': case 's': mult = 1; break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	default: return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > 100L * 365 * 86400 / mult)
+		return -1;
+	return v * mult;
+}
+
+size_t
+conf_parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v, mult = 1;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *s == '-')
+		return 0;
+	switch (toupper((unsigned char)*end)) {
+	case '\0': mult = 1; break;
+	case 'K': mult = 1024; break;
+	case 'M': mult = 1024 * 1024; break;
+	case 'G': mult = 1024ULL * 1024 * 1024; break;
+	default: return 0;
+	}
+	if (*end != '\0' && end[1] != '\0' && !(toupper((unsigned char)end[1]) == 'B' && end[2] == '\0'))
+		return 0;
+	if (v == 0 || v > (1ULL << 40) / mult)
+		return 0;
+	return (size_t)(v * mult);
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0 || strcmp(v, "1") == 0)
+		*out = 1;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_int(const char *v, int lo, int hi, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+static char *
+resolve_path(struct parser *p, const char *v)
+{
+	if (v[0] == '/' || p->dir == NULL)
+		return xstrdup(v);
+	return xasprintf("%s/%s", p->dir, v);
+}
+
+/* Read a secret from a file: first line, without its newline. */
+static char *
+read_secret_file(struct parser *p, const char *path)
+{
+	char line[1024];
+	FILE *f;
+	size_t n;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		perr(p, "unable to read secret file '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	return xstrdup(line);
+}
+
+static void
+set_secret(struct parser *p, char **dst, const char *how, const char *v)
+{
+	char *s = NULL, *path;
+	const char *env;
+
+	if (strcmp(how, "file") == 0) {
+		path = resolve_path(p, v);
+		s = read_secret_file(p, path);
+		free(path);
+	} else if (strcmp(how, "env") == 0) {
+		env = getenv(v);
+		if (env == NULL)
+			perr(p, "environment variable '%s' is not set", v);
+		else
+			s = xstrdup(env);
+	} else {
+		s = xstrdup(v);
+	}
+	if (s == NULL)
+		return;
+	if (*dst != NULL) {
+		explicit_bzero(*dst, strlen(*dst));
+		free(*dst);
+	}
+	*dst = s;
+}
+
+static void
+set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+static void
+set_lang(struct parser *p, char **dst, const char *v)
+{
+	if (!lang_supported(v)) {
+		perr(p, "unsupported language '%s' (en, de, es, fr, fi, ja, zh)", v);
+		return;
+	}
+	set_str(dst, v);
+}
+
+static void
+key_general(struct parser *p, const char *k, const char *v)
+{
+	struct conf *c = p->conf;
+	long d;
+
+	if (strcmp(k, "database") == 0) {
+		free(c->database);
+		c->database = resolve_path(p, v);
+	} else if (strcmp(k, "templates") == 0) {
+		free(c->templates);
+		c->templates = resolve_path(p, v);
+	} else if (strcmp(k, "log_file") == 0) {
+		free(c->log_file);
+		c->log_file = strcmp(v, "-") == 0 ? NULL : resolve_path(p, v);
+	} else if (strcmp(k, "hmac_key_file") == 0) {
+		free(c->hmac_key_file);
+		c->hmac_key_file = resolve_path(p, v);
+	} else if (strcmp(k, "support_address") == 0) {
+		if (strchr(v, '@') == NULL || strpbrk(v, " <>\"") != NULL)
+			perr(p, "support_address '%s' is not a mail address", v);
+		else
+			set_str(&c->support_address, v);
+	} else if (strcmp(k, "support_name") == 0) {
+		set_str(&c->support_name, v);
+	} else if (strcmp(k, "ticket_prefix") == 0) {
+		const char *q;
+
+		for (q = v; *q != '\0'; q++)
+			if (!isalnum((unsigned char)*q))
+				break;
+		if (*v == '\0' || *q != '\0' || strlen(v) > 16)
+			perr(p, "ticket_prefix '%s' must be 1-16 letters or digits", v);
+		else
+			set_str(&c->ticket_prefix, v);
+	} else if (strcmp(k, "default_region") == 0) {
+		set_str(&c->default_region, v);
+	} else if (strcmp(k, "default_language") == 0) {
+		set_lang(p, &c->default_language, v);
+	} else if (strcmp(k, "default_plan") == 0) {
+		set_str(&c->default_plan, v);
+	} else if (strcmp(k, "plus_addressing") == 0) {
+		if (parse_bool(v, &c->plus_addressing) < 0)
+			perr(p, "plus_addressing must be yes or no");
+	} else if (strcmp(k, "reopen_closed") == 0) {
+		if (parse_bool(v, &c->reopen_closed) < 0)
+			perr(p, "reopen_closed must be yes or no");
+	} else if (strcmp(k, "poll_interval") == 0) {
+		d = conf_parse_duration(v);
+		if (d < 1 || d > 86400)
+			perr(p, "poll_interval '%s' must be a duration from 1s to 1d", v);
+		else
+			c->poll_interval = (int)d;
+	} else if (strcmp(k, "default_severity") == 0) {
+		if (parse_int(v, 1, 4, &c->default_severity) < 0)
+			perr(p, "default_severity must be 1-4");
+	} else if (strcmp(k, "default_priority") == 0) {
+		if (parse_int(v, 1, 4, &c->default_priority) < 0)
+			perr(p, "default_priority must be 1-4");
+	} else if (strcmp(k, "max_message_size") == 0) {
+		c->max_message_size = conf_parse_size(v);
+		if (c->max_message_size == 0)
+			perr(p, "max_message_size '%s' is not a size like 25M", v);
+	} else if (strcmp(k, "autoresponse_limit") == 0) {
+		if (parse_int(v, 0, 100000, &c->autoresponse_limit) < 0)
+			perr(p, "autoresponse_limit must be a number of mails per hour");
+	} else if (strcmp(k, "sla_warning_percent") == 0) {
+		if (parse_int(v, 1, 99, &c->sla_warning_percent) < 0)
+			perr(p, "sla_warning_percent must be 1-99");
+	} else {
+		perr(p, "unknown key '%s' in [general]", k);
+	}
+}
+
+static void
+key_smtp(struct parser *p, const char *k, const char *v)
+{
+	struct conf *c = p->conf;
+	long d;
+
+	if (strcmp(k, "url") == 0) {
+		if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0)
+			perr(p, "smtp url '%s' must start with smtp:// or smtps://", v);
+		else
+			set_str(&c->smtp_url, v);
+	} else if (strcmp(k, "user") == 0) {
+		set_str(&c->smtp_user, v);
+	} else if (strncmp(k, "password", 8) == 0 && (k[8] == '\0' || k[8] == '_')) {
+		set_secret(p, &c->smtp_password, k[8] == '_' ? k + 9 : "", v);
+	} else if (strcmp(k, "helo") == 0) {
+		set_str(&c->smtp_helo, v);
+	} else if (strcmp(k, "ca_file") == 0) {
+		free(c->smtp_ca_file);
+		c->smtp_ca_file = resolve_path(p, v);
+	} else if (strcmp(k, "tls_verify") == 0) {
+		if (parse_bool(v, &c->smtp_tls_verify) < 0)
+			perr(p, "tls_verify must be yes or no");
+	} else if (strcmp(k, "timeout") == 0) {
+		d = conf_parse_duration(v);
+		if (d < 1 || d > 3600)
+			perr(p, "timeout '%s' must be a duration from 1s to 1h", v);
+		else
+			c->smtp_timeout = (int)d;
+	} else if (strcmp(k, "max_retry") == 0) {
+		d = conf_parse_duration(v);
+		if (d < 0)
+			perr(p, "max_retry '%s' is not a duration like 2d", v);
+		else
+			c->smtp_max_retry = d;
+	} else {
+		perr(p, "unknown key '%s' in [smtp]", k);
+	}
+}
+
+static void
+key_mailbox(struct parser *p, const char *k, const char *v)
+{
+	struct conf_mailbox *m = p->mbox;
+
+	if (strcmp(k, "url") == 0) {
+		if (strncmp(v, "imap://", 7) != 0 && strncmp(v, "imaps://", 8) != 0)
+			perr(p, "mailbox url '%s' must start with imap:// or imaps://", v);
+		else
+			set_str(&m->url, v);
+	} else if (strcmp(k, "user") == 0) {
+		set_str(&m->user, v);
+	} else if (strncmp(k, "password", 8) == 0 && (k[8] == '\0' || k[8] == '_')) {
+		set_secret(p, &m->password, k[8] == '_' ? k + 9 : "", v);
+	} else if (strcmp(k, "folder") == 0) {
+		set_str(&m->folder, v);
+	} else if (strcmp(k, "after") == 0) {
+		if (strcmp(v, "seen") == 0) {
+			m->after = CONF_AFTER_SEEN;
+		} else if (strcmp(v, "delete") == 0) {
+			m->after = CONF_AFTER_DELETE;
+		} else if (strncmp(v, "move:", 5) == 0 && v[5] != '\0') {
+			m->after = CONF_AFTER_MOVE;
+			set_str(&m->after_folder, v + 5);
+		} else {
+			perr(p, "after must be seen, delete or move:FOLDER, not '%s'", v);
+		}
+	} else if (strcmp(k, "quarantine_folder") == 0) {
+		set_str(&m->quarantine_folder, v);
+	} else if (strcmp(k, "region") == 0) {
+		set_str(&m->region, v);
+	} else if (strcmp(k, "language") == 0) {
+		set_lang(p, &m->language, v);
+	} else if (strcmp(k, "tls_verify") == 0) {
+		if (parse_bool(v, &m->tls_verify) < 0)
+			perr(p, "tls_verify must be yes or no");
+	} else if (strcmp(k, "ca_file") == 0) {
+		free(m->ca_file);
+		m->ca_file = resolve_path(p, v);
+	} else {
+		perr(p, "unknown key '%s' in [mailbox %s]", k, m->name);
+	}
+}
+
+static void
+key_region(struct parser *p, const char *k, const char *v)
+{
+	struct conf_region *r = p->region;
+	int level;
+
+	if (strcmp(k, "timezone") == 0) {
+		set_str(&r->timezone, v);
+	} else if (strcmp(k, "hours") == 0) {
+		set_str(&r->hours, v);
+	} else if (strcmp(k, "holidays") == 0) {
+		free(r->holidays);
+		r->holidays = resolve_path(p, v);
+	} else if (strcmp(k, "phone") == 0) {
+		set_str(&r->phone, v);
+	} else if (strcmp(k, "weekend_phone") == 0) {
+		set_str(&r->weekend_phone, v);
+	} else if (strcmp(k, "language") == 0) {
+		set_lang(p, &r->language, v);
+	} else if (strncmp(k, "escalation", 10) == 0 && isdigit((unsigned char)k[10]) && k[11] == '\0') {
+		level = k[10] - '0';
+		if (level >= CONF_LEVELS)
+			perr(p, "escalation levels are 0 (Analyst) to 4 (VP)");
+		else
+			set_str(&r->escalation[level], v);
+	} else {
+		perr(p, "unknown key '%s' in [region %s]", k, r->name);
+	}
+}
+
+static void
+key_plan(struct parser *p, const char *k, const char *v)
+{
+	struct conf_plan *pl = p->plan;
+	long d;
+
+	if (strncmp(k, "target_sev", 10) == 0 && k[10] >= '1' && k[10] <= '4' && k[11] == '\0') {
+		d = conf_parse_duration(v);
+		if (d <= 0)
+			perr(p, "%s '%s' must be a duration like 4h or 30m", k, v);
+		else
+			pl->target[k[10] - '1'] = d;
+	} else if (strcmp(k, "sev1_24x7") == 0) {
+		if (parse_bool(v, &pl->sev1_24x7) < 0)
+			perr(p, "sev1_24x7 must be yes or no");
+	} else if (strcmp(k, "phone_sev1") == 0) {
+		if (parse_bool(v, &pl->phone_sev1) < 0)
+			perr(p, "phone_sev1 must be yes or no");
+	} else if (strcmp(k, "max_contacts") == 0) {
+		if (parse_int(v, 0, 1000000, &pl->max_contacts) < 0)
+			perr(p, "max_contacts must be a number (0: unlimited)");
+	} else {
+		perr(p, "unknown key '%s' in [plan %s]", k, pl->name);
+	}
+}
+
+static void
+start_section(struct parser *p, char *s)
+{
+	char *name = strchr(s, ' ');
+	struct conf *c = p->conf;
+
+	if (name != NULL) {
+		*name++ = '\0';
+		while (*name == ' ')
+			name++;
+		if (*name == '\0')
+			name = NULL;
+	}
+	if (strcmp(s, "general") == 0 || strcmp(s, "smtp") == 0) {
+		if (name != NULL)
+			perr(p, "[%s] takes no name", s);
+		p->sec = s[0] == 'g' ? SEC_GENERAL : SEC_SMTP;
+		return;
+	}
+	if (name == NULL) {
+		perr(p, "[%s] needs a name, e.g. [%s NAME]", s, s);
+		p->sec = SEC_NONE;
+		return;
+	}
+	if (strcmp(s, "mailbox") == 0) {
+		struct conf_mailbox *m, **tail;
+
+		for (m = c->mailboxes; m != NULL; m = m->next)
+			if (strcmp(m->name, name) == 0)
+				perr(p, "mailbox '%s' is defined twice", name);
+		m = xcalloc(1, sizeof(*m));
+		m->name = xstrdup(name);
+		m->folder = xstrdup("INBOX");
+		m->quarantine_folder = xstrdup("Quarantine");
+		m->tls_verify = 1;
+		for (tail = &c->mailboxes; *tail != NULL; tail = &(*tail)->next)
+			;
+		*tail = m;
+		p->mbox = m;
+		p->sec = SEC_MAILBOX;
+	} else if (strcmp(s, "region") == 0) {
+		struct conf_region *r;
+
+		for (r = c->regions; r != NULL; r = r->next)
+			if (strcmp(r->name, name) == 0)
+				break;
+		if (r == NULL) {
+			r = xcalloc(1, sizeof(*r));
+			r->name = xstrdup(name);
+			r->next = c->regions;
+			c->regions = r;
+		}
+		p->region = r;
+		p->sec = SEC_REGION;
+	} else if (strcmp(s, "plan") == 0) {
+		struct conf_plan *pl;
+
+		for (pl = c->plans; pl != NULL; pl = pl->next)
+			if (strcmp(pl->name, name) == 0)
+				break;
+		if (pl == NULL) {
+			pl = xcalloc(1, sizeof(*pl));
+			pl->name = xstrdup(name);
+			pl->target[0] = 8 * 3600;
+			pl->target[1] = 16 * 3600;
+			pl->target[2] = 24 * 3600;
+			pl->target[3] = 40 * 3600;
+			pl->next = c->plans;
+			c->plans = pl;
+		}
+		p->plan = pl;
+		p->sec = SEC_PLAN;
+	} else {
+		perr(p, "unknown section [%s]", s);
+		p->sec = SEC_NONE;
+	}
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+static void
+parse_line(struct parser *p, char *line)
+{
+	char *s = trim(line), *eq, *k, *v;
+
+	if (*s == '\0' || *s == '#' || *s == ';')
+		return;
+	if (*s == '[') {
+		char *e = strchr(s, ']');
+
+		if (e == NULL || trim(e + 1)[0] != '\0') {
+			perr(p, "malformed section header '%s'", s);
+			p->sec = SEC_NONE;
+			return;
+		}
+		*e = '\0';
+		start_section(p, trim(s + 1));
+		return;
+	}
+	eq = strchr(s, '=');
+	if (eq == NULL) {
+		perr(p, "expected 'key = value', got '%s'", s);
+		return;
+	}
+	*eq = '\0';
+	k = trim(s);
+	v = trim(eq + 1);
+	/* Allow a trailing comment after whitespace: "poll_interval = 30  # s". */
+	for (eq = v; *eq != '\0'; eq++)
+		if (*eq == '#' && eq > v && (eq[-1] == ' ' || eq[-1] == '\t')) {
+			*eq = '\0';
+			v = trim(v);
+			break;
+		}
+	if (*v == '\0' && strncmp(k, "password", 8) != 0 && strcmp(k, "user") != 0) {
+		perr(p, "empty value for '%s'", k);
+		return;
+	}
+	switch (p->sec) {
+	case SEC_NONE: perr(p, "'%s' outside of a section", k); break;
+	case SEC_GENERAL: key_general(p, k, v); break;
+	case SEC_SMTP: key_smtp(p, k, v); break;
+	case SEC_MAILBOX: key_mailbox(p, k, v); break;
+	case SEC_REGION: key_region(p, k, v); break;
+	case SEC_PLAN: key_plan(p, k, v); break;
+	}
+}
+
+/* The handbook's regions and plans, used when the file names none. */
+static void
+add_default_regions(struct conf *c)
+{
+	static const struct {
+		const char *name, *tz, *phone, *lang, *contact;
+	} defs[] = {
+		{ "AMER", "America/New_York", "+1 833-374-0744", "en", NULL },
+		{ "EMEA", "Europe/Helsinki", "+358-942-704-945", "en", NULL },
+		{ "APAC", "Asia/Tokyo", "+81 50 5050 9161", "ja", NULL },
+	};
+	size_t i;
+	struct conf_region *r;
+
+	for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+		r = xcalloc(1, sizeof(*r));
+		r->name = xstrdup(defs[i].name);
+		r->timezone = xstrdup(defs[i].tz);
+		r->hours = xstrdup("Mon-Fri 09:00-17:00");
+		r->phone = xstrdup(defs[i].phone);
+		r->language = xstrdup(defs[i].lang);
+		r->next = c->regions;
+		c->regions = r;
+	}
+}
+
+static void
+add_default_plans(struct conf *c)
+{
+	static const struct {
+		const char *name;
+		long t[4];
+		int sev1_24x7, phone, max;
+	} defs[] = {
+		{ "SP1", { 8, 16, 24, 40 }, 0, 0, 2 },
+		{ "SP2", { 4, 8, 16, 24 }, 0, 1, 4 },
+		{ "SP3", { 2, 4, 8, 16 }, 0, 1, 6 },
+		{ "Enterprise", { 1, 2, 4, 8 }, 1, 1, 10 },
+	};
+	size_t i, j;
+	struct conf_plan *pl;
+
+	for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+		pl = xcalloc(1, sizeof(*pl));
+		pl->name = xstrdup(defs[i].name);
+		for (j = 0; j < 4; j++)
+			pl->target[j] = defs[i].t[j] * 3600;
+		pl->sev1_24x7 = defs[i].sev1_24x7;
+		pl->phone_sev1 = defs[i].phone;
+		pl->max_contacts = defs[i].max;
+		pl->next = c->plans;
+		c->plans = pl;
+	}
+}
+
+static void
+check(struct parser *p)
+{
+	struct conf *c = p->conf;
+	struct conf_mailbox *m;
+	struct conf_region *r;
+
+	p->line = 0;
+	if (c->database == NULL)
+		perr(p, "[general] database is not set");
+	if (c->support_address == NULL)
+		perr(p, "[general] support_address is not set");
+	if (c->templates == NULL)
+		c->templates = resolve_path(p, "templates");
+	if (c->regions == NULL)
+		add_default_regions(c);
+	if (c->plans == NULL)
+		add_default_plans(c);
+	if (conf_region(c, c->default_region) == NULL)
+		perr(p, "default_region '%s' is not a configured region", c->default_region);
+	if (conf_plan(c, c->default_plan) == NULL)
+		perr(p, "default_plan '%s' is not a configured plan", c->default_plan);
+	for (r = c->regions; r != NULL; r = r->next) {
+		if (r->timezone == NULL)
+			perr(p, "[region %s] has no timezone", r->name);
+		if (r->hours == NULL)
+			r->hours = xstrdup("Mon-Fri 09:00-17:00");
+		if (r->language == NULL)
+			r->language = xstrdup(c->default_language);
+	}
+	for (m = c->mailboxes; m != NULL; m = m->next) {
+		if (m->url == NULL)
+			perr(p, "[mailbox %s] has no url", m->name);
+		if (m->user == NULL)
+			perr(p, "[mailbox %s] has no user", m->name);
+		if (m->password == NULL)
+			perr(p, "[mailbox %s] has no password (password, password_file or password_env)", m->name);
+		if (m->region != NULL && conf_region(c, m->region) == NULL)
+			perr(p, "[mailbox %s] region '%s' is not a configured region", m->name, m->region);
+	}
+}
+
+int
+conf_load(const char *path, struct conf **conf_r, struct buf *errors)
+{
+	struct parser p;
+	struct conf *c;
+	char line[CONF_MAX_LINE];
+	const char *slash;
+	FILE *f;
+
+	memset(&p, 0, sizeof(p));
+	p.file = path;
+	p.errors = errors;
+	f = fopen(path, "r");
+	if (f == NULL) {
+		buf_addf(errors, "%s: unable to open: %s\n", path, strerror(errno));
+		return -1;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->path = xstrdup(path);
+	c->support_name = xstrdup("Support");
+	c->ticket_prefix = xstrdup("SUP");
+	c->default_region = xstrdup("EMEA");
+	c->default_language = xstrdup("en");
+	c->default_plan = xstrdup("SP1");
+	c->plus_addressing = 1;
+	c->poll_interval = 30;
+	c->default_severity = 3;
+	c->default_priority = 3;
+	c->max_message_size = 25 * 1024 * 1024;
+	c->autoresponse_limit = 10;
+	c->sla_warning_percent = 80;
+	c->smtp_tls_verify = 1;
+	c->smtp_timeout = 30;
+	c->smtp_max_retry = 2 * 86400;
+	p.conf = c;
+	slash = strrchr(path, '/');
+	p.dir = slash != NULL ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : NULL;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		p.line++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			int ch;
+
+			perr(&p, "line longer than %d bytes", CONF_MAX_LINE - 1);
+			while ((ch = fgetc(f)) != EOF && ch != '\n')
+				;
+			continue;
+		}
+		parse_line(&p, line);
+	}
+	fclose(f);
+	check(&p);
+	free(p.dir);
+	if (p.n_errors > 0) {
+		conf_free(&c);
+		return -1;
+	}
+	*conf_r = c;
+	return 0;
+}
+
+static void
+free_secret(char **s)
+{
+	if (*s != NULL)
+		explicit_bzero(*s, strlen(*s));
+	xfree(s);
+}
+
+void
+conf_free(struct conf **confp)
+{
+	struct conf *c = *confp;
+	struct conf_mailbox *m;
+	struct conf_region *r;
+	struct conf_plan *pl;
+	int i;
+
+	if (c == NULL)
+		return;
+	while ((m = c->mailboxes) != NULL) {
+		c->mailboxes = m->next;
+		free(m->name); free(m->url); free(m->user); free_secret(&m->password);
+		free(m->folder); free(m->after_folder); free(m->quarantine_folder);
+		free(m->region); free(m->language); free(m->ca_file);
+		free(m);
+	}
+	while ((r = c->regions) != NULL) {
+		c->regions = r->next;
+		free(r->name); free(r->timezone); free(r->hours); free(r->holidays);
+		free(r->phone); free(r->weekend_phone); free(r->language);
+		for (i = 0; i < CONF_LEVELS; i++)
+			free(r->escalation[i]);
+		free(r);
+	}
+	while ((pl = c->plans) != NULL) {
+		c->plans = pl->next;
+		free(pl->name);
+		free(pl);
+	}
+	free(c->path); free(c->database); free(c->templates); free(c->log_file);
+	free(c->support_address); free(c->support_name); free(c->ticket_prefix);
+	free(c->default_region); free(c->default_language); free(c->default_plan);
+	free(c->hmac_key_file);
+	free(c->smtp_url); free(c->smtp_user); free_secret(&c->smtp_password);
+	free(c->smtp_helo); free(c->smtp_ca_file);
+	free(c);
+	*confp = NULL;
+}
+
+const struct conf_region *
+conf_region(const struct conf *conf, const char *name)
+{
+	const struct conf_region *r;
+
+	for (r = conf->regions; name != NULL && r != NULL; r = r->next)
+		if (strcasecmp(r->name, name) == 0)
+			return r;
+	return NULL;
+}
+
+const struct conf_plan *
+conf_plan(const struct conf *conf, const char *name)
+{
+	const struct conf_plan *p;
+
+	for (p = conf->plans; name != NULL && p != NULL; p = p->next)
+		if (strcasecmp(p->name, name) == 0)
+			return p;
+	return NULL;
+}
+
+const struct conf_mailbox *
+conf_mailbox(const struct conf *conf, const char *name)
+{
+	const struct conf_mailbox *m;
+
+	for (m = conf->mailboxes; name != NULL && m != NULL; m = m->next)
+		if (strcmp(m->name, name) == 0)
+			return m;
+	return NULL;
+}

@@ -1,0 +1,112 @@
+/*
+ * conf: the configuration file.
+ *
+ * INI-like: "[section]" or "[section NAME]" headers, "key = value" lines,
+ * '#' comments.  Relative paths are resolved against the file's folder.
+ * Secrets come from "password", "password_file" or "password_env".
+ * Every problem is reported as "file:line: message", all of them at once.
+ */
+#ifndef TICKETD_CONF_H
+#define TICKETD_CONF_H
+
+#include <stddef.h>
+
+#include "xmalloc.h"
+
+#define CONF_LEVELS 5   /* escalation levels 0 Analyst … 4 VP */
+
+enum conf_after {
+	CONF_AFTER_SEEN,     /* set \Seen */
+	CONF_AFTER_MOVE,     /* move to after_folder */
+	CONF_AFTER_DELETE,   /* \Deleted + expunge */
+};
+
+struct conf_mailbox {
+	char *name;
+	char *url;           /* imap://host:port or imaps://host:port */
+	char *user;
+	char *password;
+	char *folder;
+	enum conf_after after;
+	char *after_folder;
+	char *quarantine_folder;
+	char *region;        /* NULL: [general] default_region */
+	char *language;      /* NULL: the region's */
+	int tls_verify;
+	char *ca_file;
+	struct conf_mailbox *next;
+};
+
+struct conf_region {
+	char *name;
+	char *timezone;      /* IANA name */
+	char *hours;         /* "Mon-Fri 08:00-17:00" */
+	char *holidays;      /* path or NULL */
+	char *phone;
+	char *weekend_phone; /* Enterprise severity 1 outside hours */
+	char *language;
+	char *escalation[CONF_LEVELS];  /* contact address per level */
+	struct conf_region *next;
+};
+
+struct conf_plan {
+	char *name;
+	long target[4];      /* initial response per severity 1..4, seconds of business time */
+	int sev1_24x7;       /* severity 1 counts around the clock */
+	int phone_sev1;      /* offer the phone number for severity 1 */
+	int max_contacts;    /* 0: unlimited */
+	struct conf_plan *next;
+};
+
+struct conf {
+	char *path;
+	/* [general] */
+	char *database;
+	char *templates;
+	char *log_file;          /* NULL: stderr */
+	char *support_address;
+	char *support_name;
+	char *ticket_prefix;
+	char *default_region;
+	char *default_language;
+	char *default_plan;
+	char *hmac_key_file;     /* NULL: key kept in the store */
+	int plus_addressing;     /* Reply-To: support+TOKEN@domain */
+	int poll_interval;       /* seconds */
+	int default_severity;
+	int default_priority;
+	size_t max_message_size;
+	int autoresponse_limit;  /* automatic mails per sender per hour */
+	int reopen_closed;       /* reply to closed: reopen instead of a new ticket */
+	int sla_warning_percent;
+	/* [smtp] */
+	char *smtp_url;
+	char *smtp_user;
+	char *smtp_password;
+	char *smtp_helo;
+	char *smtp_ca_file;
+	int smtp_tls_verify;
+	int smtp_timeout;        /* seconds */
+	long smtp_max_retry;     /* seconds of retrying before a mail fails */
+	struct conf_mailbox *mailboxes;
+	struct conf_region *regions;
+	struct conf_plan *plans;
+};
+
+/*
+ * Read path.  0 with *conf_r; -1 with every problem as one
+ * "file:line: message" line in errors.
+ */
+int conf_load(const char *path, struct conf **conf_r, struct buf *errors);
+void conf_free(struct conf **conf);
+
+const struct conf_region *conf_region(const struct conf *conf, const char *name);
+const struct conf_plan *conf_plan(const struct conf *conf, const char *name);
+const struct conf_mailbox *conf_mailbox(const struct conf *conf, const char *name);
+
+/* "30", "30s", "5m", "8h", "2d" → seconds; -1 on error. */
+long conf_parse_duration(const char *s);
+/* "1024", "64K", "25M", "1G" → bytes; 0 on error. */
+size_t conf_parse_size(const char *s);
+
+#endif

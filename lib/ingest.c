@@ -1,0 +1,541 @@
+#include "ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "lang.h"
+#include "log.h"
+#include "mime.h"
+#include "route.h"
+#include "store.h"
+
+int
+ingest_init(struct ingest *in, const struct conf *conf, struct store *st, char **error_r)
+{
+	memset(in, 0, sizeof(*in));
+	in->conf = conf;
+	in->st = st;
+	if (token_key_load(&in->key, st, conf->hmac_key_file, error_r) < 0)
+		return -1;
+	in->notify.conf = conf;
+	in->notify.st = st;
+	in->notify.key = &in->key;
+	return 0;
+}
+
+void
+ingest_release(struct ingest *in)
+{
+	token_key_wipe(&in->key);
+}
+
+void
+decision_release(struct decision *d)
+{
+	free(d->reason);
+	free(d->requester);
+	free(d->requester_name);
+	free(d->region);
+	free(d->language);
+	memset(d, 0, sizeof(*d));
+}
+
+static void
+decide_set(struct decision *d, const char *fate, const char *rule, long long ticket,
+	   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+decide_set(struct decision *d, const char *fate, const char *rule, long long ticket,
+	   const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	d->fate = fate;
+	d->rule = rule;
+	d->ticket = ticket;
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	free(d->reason);
+	d->reason = buf_detach(&b, NULL);
+}
+
+/* Is address ours (support@domain or support+anything@domain)? */
+static int
+is_our_address(const struct conf *conf, const char *addr)
+{
+	const char *at = strrchr(conf->support_address, '@'), *aat;
+	size_t local = (size_t)(at - conf->support_address);
+
+	if (addr == NULL || at == NULL)
+		return 0;
+	aat = strrchr(addr, '@');
+	if (aat == NULL || strcasecmp(aat, at) != 0)
+		return 0;
+	if (strncasecmp(addr, conf->support_address, local) != 0)
+		return 0;
+	return addr + local == aat || addr[local] == '+';
+}
+
+/* Our own mail coming back: our X-Loop marker, our From, our Message-ID. */
+static int
+is_loop(struct ingest *in, const struct mime_msg *m, int *err)
+{
+	const char *xloop = mime_header_get(m, "X-Loop");
+	long long t;
+	int rc;
+
+	*err = 0;
+	if (xloop != NULL && strcasestr(xloop, in->conf->support_address) != NULL)
+		return 1;
+	if (is_our_address(in->conf, m->from.address))
+		return 1;
+	if (m->message_id != NULL && token_find(&in->key, m->message_id) != 0) {
+		rc = store_message_ticket(in->st, m->message_id, &t);
+		if (rc < 0)
+			*err = 1;
+		return rc == 1;
+	}
+	return 0;
+}
+
+/* A valid reply token in To, Cc, Delivered-To, In-Reply-To or References. */
+static long long
+find_token(struct ingest *in, const struct mime_msg *m)
+{
+	long long t;
+	size_t i;
+
+	for (i = 0; i < m->n_to; i++)
+		if ((t = token_find(&in->key, m->to[i].address)) != 0)
+			return t;
+	for (i = 0; i < m->n_cc; i++)
+		if ((t = token_find(&in->key, m->cc[i].address)) != 0)
+			return t;
+	for (i = 0; i < m->n_delivered_to; i++)
+		if ((t = token_find(&in->key, m->delivered_to[i])) != 0)
+			return t;
+	if ((t = token_find(&in->key, m->in_reply_to)) != 0)
+		return t;
+	for (i = m->n_references; i > 0; i--)
+		if ((t = token_find(&in->key, m->references[i - 1])) != 0)
+			return t;
+	return 0;
+}
+
+/* In-Reply-To, then References newest first, naming a stored message. */
+static int
+find_by_headers(struct ingest *in, const struct mime_msg *m, long long *ticket_r)
+{
+	size_t i;
+	int rc;
+
+	if (m->in_reply_to != NULL) {
+		rc = store_message_ticket(in->st, m->in_reply_to, ticket_r);
+		if (rc != 0)
+			return rc;
+	}
+	for (i = m->n_references; i > 0; i--) {
+		rc = store_message_ticket(in->st, m->references[i - 1], ticket_r);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The leftmost ticket number in the subject that exists. */
+static int
+find_by_subject(struct ingest *in, const struct mime_msg *m, long long *ticket_r,
+		long long *missing_r)
+{
+	long long nums[ROUTE_MAX_NUMBERS];
+	struct ticket t;
+	size_t n, i;
+	int rc;
+
+	*missing_r = 0;
+	n = route_subject_numbers(m->subject, in->conf->ticket_prefix, nums, ROUTE_MAX_NUMBERS);
+	for (i = 0; i < n; i++) {
+		rc = store_ticket_get(in->st, nums[i], &t);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			ticket_release(&t);
+			*ticket_r = nums[i];
+			return 1;
+		}
+		if (*missing_r == 0)
+			*missing_r = nums[i];
+	}
+	return 0;
+}
+
+static void
+new_ticket_fields(struct ingest *in, const struct mime_msg *m, const struct ingest_source *src,
+		  struct decision *d)
+{
+	const struct conf *conf = in->conf;
+	const struct conf_region *region;
+	const char *lang = NULL;
+
+	d->requester = xstrdup_or_null(m->from.address);
+	d->requester_name = xstrdup_or_null(m->from.name);
+	region = conf_region(conf, src->region);
+	if (region == NULL)
+		region = conf_region(conf, conf->default_region);
+	d->region = xstrdup(region != NULL ? region->name : conf->default_region);
+	if (lang_supported(m->language))
+		lang = m->language;
+	else if (src->language != NULL)
+		lang = src->language;
+	else if (region != NULL && region->language != NULL)
+		lang = region->language;
+	else
+		lang = conf->default_language;
+	d->language = xstrdup(lang);
+	route_fields(m->subject, m->body, &d->severity, &d->priority);
+	if (d->severity == 0)
+		d->severity = conf->default_severity;
+	if (d->priority == 0)
+		d->priority = conf->default_priority;
+}
+
+int
+ingest_decide(struct ingest *in, const struct mime_msg *m, const struct ingest_source *src,
+	      struct decision *d, char **error_r)
+{
+	long long ticket = 0, missing = 0;
+	int rc, err;
+
+	memset(d, 0, sizeof(*d));
+	if (m->raw_size > in->conf->max_message_size) {
+		decide_set(d, "too_large", "limit", 0, "the message has %zu bytes, over the limit of %zu",
+			   m->raw_size, in->conf->max_message_size);
+		d->autorespond = !m->automatic && m->from.address != NULL;
+		return 0;
+	}
+	if (m->from.address == NULL || m->n_headers == 0) {
+		decide_set(d, "unparseable", "parse", 0, "the message has no usable From address");
+		return 0;
+	}
+	rc = store_message_is_duplicate(in->st, m->message_id, m->sha256, &ticket);
+	if (rc < 0)
+		goto dberr;
+	if (rc == 1) {
+		decide_set(d, "duplicate", "duplicate", ticket,
+			   "the same message (Message-ID and content) was already ingested");
+		return 0;
+	}
+	if (is_loop(in, m, &err)) {
+		decide_set(d, "loop", "loop", 0, "our own mail came back");
+		return 0;
+	}
+	if (err)
+		goto dberr;
+
+	if ((ticket = find_token(in, m)) != 0) {
+		struct ticket t;
+
+		rc = store_ticket_get(in->st, ticket, &t);
+		if (rc < 0)
+			goto dberr;
+		if (rc == 1) {
+			ticket_release(&t);
+			decide_set(d, "followup", "token", ticket, "a valid reply token names the ticket");
+			return 0;
+		}
+		ticket = 0;
+	}
+	rc = find_by_headers(in, m, &ticket);
+	if (rc < 0)
+		goto dberr;
+	if (rc == 1) {
+		decide_set(d, "followup", "headers", ticket,
+			   "In-Reply-To/References name a message of the ticket");
+		return 0;
+	}
+	rc = find_by_subject(in, m, &ticket, &missing);
+	if (rc < 0)
+		goto dberr;
+	if (rc == 1) {
+		decide_set(d, "followup", "subject", ticket, "the subject names the ticket");
+		return 0;
+	}
+	new_ticket_fields(in, m, src, d);
+	if (missing != 0)
+		decide_set(d, "created", "new", 0, "the subject names %s-%lld, which does not exist",
+			   in->conf->ticket_prefix, missing);
+	else
+		decide_set(d, "created", "new", 0, "no reply token, thread header or ticket number");
+	d->autorespond = !m->automatic;
+	return 0;
+dberr:
+	*error_r = xstrdup(store_error(in->st));
+	return -1;
+}
+
+/* The per-sender cap on automatic answers (SPEC section 4). */
+static int
+autoresponse_allowed(struct ingest *in, const char *sender, time_t now, int *allowed_r)
+{
+	long long n;
+
+	*allowed_r = 1;
+	if (in->conf->autoresponse_limit <= 0)
+		return 0;
+	if (store_autoresp_count(in->st, sender, now - 3600, &n) < 0)
+		return -1;
+	*allowed_r = n < in->conf->autoresponse_limit;
+	return 0;
+}
+
+static int
+queue_autoresponse(struct ingest *in, const struct ticket *t, const char *tmpl,
+		   const struct mime_msg *m, time_t now, const char **why_r, char **error_r)
+{
+	struct notify_mail nm;
+	enum notify_result r;
+	int allowed;
+
+	if (autoresponse_allowed(in, m->from.address, now, &allowed) < 0) {
+		*error_r = xstrdup(store_error(in->st));
+		return -1;
+	}
+	if (!allowed) {
+		*why_r = "rate-limited";
+		return 0;
+	}
+	memset(&nm, 0, sizeof(nm));
+	nm.tmpl = tmpl;
+	nm.rcpt = m->from.address;
+	nm.rcpt_name = m->from.name;
+	nm.in_reply_to = m->message_id;
+	nm.auto_submitted = "auto-replied";
+	nm.subject = m->subject;
+	r = notify_queue(&in->notify, t, &nm, why_r, error_r);
+	if (r == NOTIFY_ERROR)
+		return -1;
+	if (r == NOTIFY_QUEUED && store_autoresp_add(in->st, m->from.address, now) < 0) {
+		*error_r = xstrdup(store_error(in->st));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+apply_created(struct ingest *in, const struct mime_msg *m, struct decision *d, time_t now,
+	      struct ticket *t, const char **why_r, char **error_r)
+{
+	memset(t, 0, sizeof(*t));
+	t->subject = xstrdup(m->subject != NULL && m->subject[0] != '\0' ? m->subject : "(no subject)");
+	t->requester = xstrdup(d->requester);
+	t->requester_name = xstrdup_or_null(d->requester_name);
+	t->region = xstrdup(d->region);
+	t->language = xstrdup(d->language);
+	t->severity = d->severity;
+	t->priority = d->priority;
+	t->status = xstrdup("new");
+	t->created_at = now;
+	if (store_ticket_create(in->st, t) < 0 ||
+	    store_event_add(in->st, t->number, now, "created", m->from.address, 1,
+			    m->body, NULL, NULL) < 0) {
+		*error_r = xstrdup(store_error(in->st));
+		return -1;
+	}
+	d->ticket = t->number;
+	if (d->autorespond)
+		return queue_autoresponse(in, t, "autoresponse", m, now, why_r, error_r);
+	*why_r = "automatic mail";
+	return 0;
+}
+
+static int
+apply_followup(struct ingest *in, const struct mime_msg *m, struct decision *d, time_t now,
+	       char **error_r)
+{
+	struct ticket t;
+	int rc;
+
+	rc = store_ticket_get(in->st, d->ticket, &t);
+	if (rc <= 0) {
+		*error_r = xstrdup(rc < 0 ? store_error(in->st) : "ticket vanished");
+		return -1;
+	}
+	rc = store_event_add(in->st, t.number, now, "comment", m->from.address, 1,
+			     m->reply != NULL ? m->reply : m->body, NULL, NULL);
+	/* A customer reply brings a waiting or solved ticket back to open. */
+	if (rc == 0 && (strcmp(t.status, "pending") == 0 || strcmp(t.status, "resolved") == 0)) {
+		char data[64];
+
+		snprintf(data, sizeof(data), "%s->open", t.status);
+		free(t.status);
+		t.status = xstrdup("open");
+		t.updated_at = now;
+		rc = store_ticket_update(in->st, &t);
+		if (rc == 0)
+			rc = store_event_add(in->st, t.number, now, "status", m->from.address, 1,
+					     NULL, data, NULL);
+	}
+	ticket_release(&t);
+	if (rc < 0) {
+		*error_r = xstrdup(store_error(in->st));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+fate_line(struct ingest *in, const struct mime_msg *m, const struct ingest_source *src,
+	  const struct decision *d, const char *why, long ms, struct buf *out)
+{
+	char name[64], num[32];
+
+	log_format_kv(out, "mailbox", src->mailbox);
+	if (src->uid != 0) {
+		snprintf(num, sizeof(num), "%u", src->uid);
+		log_format_kv(out, "uid", num);
+	}
+	if (m->message_id != NULL) {
+		char *id = xasprintf("<%s>", m->message_id);
+
+		log_format_kv(out, "msgid", id);
+		free(id);
+	}
+	log_format_kv(out, "from", m->from.address != NULL ? m->from.address : "");
+	log_format_kv(out, "fate", d->fate);
+	if (d->ticket != 0) {
+		notify_ticket_name(in->conf, d->ticket, name, sizeof(name));
+		log_format_kv(out, "ticket", name);
+	}
+	if (d->cited != 0) {
+		notify_ticket_name(in->conf, d->cited, name, sizeof(name));
+		log_format_kv(out, "cited", name);
+	}
+	if (d->language != NULL)
+		log_format_kv(out, "lang", d->language);
+	if (strcmp(d->fate, "created") == 0) {
+		snprintf(num, sizeof(num), "%d", d->severity);
+		log_format_kv(out, "sev", num);
+	}
+	log_format_kv(out, "by", d->rule);
+	if (why != NULL)
+		log_format_kv(out, "noreply", why);
+	snprintf(num, sizeof(num), "%ld", ms);
+	log_format_kv(out, "ms", num);
+}
+
+static long
+elapsed_ms(const struct timeval *start)
+{
+	struct timeval now;
+
+	gettimeofday(&now, NULL);
+	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_usec - start->tv_usec) / 1000;
+}
+
+enum ingest_status
+ingest_message(struct ingest *in, const char *raw, size_t len, const struct ingest_source *src,
+	       struct ingest_result *res)
+{
+	struct mime_limits limits = { in->conf->max_message_size };
+	struct mime_msg *m;
+	struct decision d;
+	struct store_message sm;
+	struct ticket t;
+	struct timeval start;
+	struct buf line = BUF_INIT;
+	const char *why = NULL;
+	char *error = NULL;
+	time_t now = clock_now();
+	int have_ticket = 0;
+
+	gettimeofday(&start, NULL);
+	memset(res, 0, sizeof(*res));
+	memset(&t, 0, sizeof(t));
+	m = mime_parse(raw, len, &limits);
+	if (store_begin(in->st) < 0) {
+		error = xstrdup(store_error(in->st));
+		goto tempfail;
+	}
+	if (ingest_decide(in, m, src, &d, &error) < 0)
+		goto rollback;
+	if (strcmp(d.fate, "created") == 0) {
+		if (apply_created(in, m, &d, now, &t, &why, &error) < 0)
+			goto rollback_d;
+		have_ticket = 1;
+	} else if (strcmp(d.fate, "followup") == 0) {
+		if (apply_followup(in, m, &d, now, &error) < 0)
+			goto rollback_d;
+	}
+	memset(&sm, 0, sizeof(sm));
+	sm.ticket = d.ticket;
+	sm.direction = "in";
+	sm.message_id = m->message_id;
+	sm.sha256 = m->sha256;
+	sm.mailbox = src->mailbox;
+	sm.uidvalidity = src->uidvalidity;
+	sm.uid = src->uid;
+	sm.imap_pending = src->uid != 0;
+	sm.fate = d.fate;
+	sm.rule = d.rule;
+	sm.sender = m->from.address;
+	sm.subject = m->subject;
+	sm.at = now;
+	sm.raw = raw;
+	sm.raw_len = len;
+	if (store_message_add(in->st, &sm, NULL) < 0) {
+		error = xstrdup(store_error(in->st));
+		goto rollback_d;
+	}
+	if (src->uid != 0 && store_cursor_set(in->st, src->mailbox, src->uidvalidity, src->uid) < 0) {
+		error = xstrdup(store_error(in->st));
+		goto rollback_d;
+	}
+	if (store_commit(in->st) < 0) {
+		error = xstrdup(store_error(in->st));
+		goto rollback_d;
+	}
+	fate_line(in, m, src, &d, why, elapsed_ms(&start), &line);
+	log_line(strcmp(d.fate, "unparseable") == 0 || strcmp(d.fate, "too_large") == 0 ?
+		 LOG_LEVEL_WARN : LOG_LEVEL_INFO, "ingest", "%s", buf_str(&line));
+	snprintf(res->fate, sizeof(res->fate), "%s", d.fate);
+	snprintf(res->rule, sizeof(res->rule), "%s", d.rule);
+	res->ticket = d.ticket;
+	res->line = buf_detach(&line, NULL);
+	if (have_ticket)
+		ticket_release(&t);
+	decision_release(&d);
+	mime_msg_free(&m);
+	return INGEST_OK;
+
+rollback_d:
+	decision_release(&d);
+rollback:
+	store_rollback(in->st);
+	if (have_ticket)
+		ticket_release(&t);
+tempfail:
+	{
+		struct logkv kv;
+
+		logkv_init(&kv);
+		logkv_str(&kv, "mailbox", src->mailbox);
+		if (src->uid != 0)
+			logkv_int(&kv, "uid", src->uid);
+		logkv_id(&kv, "msgid", m->message_id);
+		logkv_str(&kv, "result", "tempfail");
+		logkv_str(&kv, "error", error);
+		log_kv(LOG_LEVEL_ERROR, "ingest", &kv);
+	}
+	res->line = xasprintf("fate=tempfail error=\"%s\"", error != NULL ? error : "unknown");
+	snprintf(res->fate, sizeof(res->fate), "tempfail");
+	free(error);
+	mime_msg_free(&m);
+	return INGEST_TEMPFAIL;
+}

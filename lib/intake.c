@@ -1,0 +1,223 @@
+#include "intake.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "imap.h"
+#include "ingest.h"
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+void
+intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
+	    volatile sig_atomic_t *stop)
+{
+	memset(it, 0, sizeof(*it));
+	it->mb = mb;
+	it->in = in;
+	it->stop = stop;
+}
+
+void
+intake_release(struct intake *it)
+{
+	imap_close(&it->imap);
+}
+
+static void
+connection_failed(struct intake *it, const char *error)
+{
+	long delay = 1;
+	int i;
+
+	it->failures++;
+	for (i = 1; i < it->failures && delay < INTAKE_BACKOFF_MAX; i++)
+		delay *= 2;
+	if (delay > INTAKE_BACKOFF_MAX)
+		delay = INTAKE_BACKOFF_MAX;
+	it->retry_at = time(NULL) + delay;
+	log_warn("imap", "mailbox=%s event=disconnected error=\"%s\" retry_in=%lds",
+		 it->mb->name, error, delay);
+	imap_close(&it->imap);
+	it->idling = 0;
+}
+
+static int
+connect_mailbox(struct intake *it)
+{
+	char *error = NULL;
+
+	if (it->imap != NULL)
+		return 0;
+	if (time(NULL) < it->retry_at)
+		return -1;
+	if (imap_open(it->mb, &it->imap, &error) < 0) {
+		connection_failed(it, error);
+		free(error);
+		return -1;
+	}
+	if (it->failures > 0)
+		log_info("imap", "mailbox=%s event=reconnected attempts=%d", it->mb->name, it->failures + 1);
+	else
+		log_debug("imap", "mailbox=%s event=connected uidvalidity=%u idle=%s", it->mb->name,
+			  imap_uidvalidity(it->imap), imap_has_idle(it->imap) ? "yes" : "no");
+	it->failures = 0;
+	return 0;
+}
+
+/* Apply the server action to uids and record it done. */
+static int
+apply_actions(struct intake *it, unsigned int uidvalidity, const unsigned int *uids, size_t n,
+	      const char *quarantine)
+{
+	char *error = NULL;
+
+	if (n == 0)
+		return 0;
+	if (imap_apply(it->imap, uids, n, quarantine, &error) < 0) {
+		connection_failed(it, error);
+		free(error);
+		return -1;
+	}
+	if (store_imap_done(it->in->st, it->mb->name, uidvalidity, uids, n) < 0) {
+		log_error("imap", "mailbox=%s error=\"%s\"", it->mb->name, store_error(it->in->st));
+		return -1;
+	}
+	return 0;
+}
+
+int
+intake_poll(struct intake *it, int *tempfail_r)
+{
+	struct ingest_source src;
+	struct ingest_result res;
+	struct imap_msginfo *list = NULL;
+	unsigned int uidvalidity, cursor_validity, last_uid, *pending = NULL;
+	unsigned int batch[INTAKE_APPLY_BATCH], quarantine[1];
+	size_t n = 0, n_pending = 0, n_batch = 0, i;
+	char *error = NULL, *raw;
+	size_t len;
+	int done = 0, rc;
+
+	*tempfail_r = 0;
+	if (connect_mailbox(it) < 0)
+		return -1;
+	uidvalidity = imap_uidvalidity(it->imap);
+	if (store_cursor_get(it->in->st, it->mb->name, &cursor_validity, &last_uid) < 0)
+		goto dberr;
+	if (cursor_validity != 0 && cursor_validity != uidvalidity) {
+		/* The server renumbered the folder: start over, duplicates are caught by hash. */
+		log_warn("imap", "mailbox=%s event=uidvalidity_changed old=%u new=%u",
+			 it->mb->name, cursor_validity, uidvalidity);
+		last_uid = 0;
+	}
+	/* Server actions left over from a crash or a lost connection. */
+	if (store_imap_pending(it->in->st, it->mb->name, uidvalidity, &pending, &n_pending) < 0)
+		goto dberr;
+	rc = apply_actions(it, uidvalidity, pending, n_pending, NULL);
+	free(pending);
+	if (rc < 0)
+		return -1;
+
+	if (imap_list_new(it->imap, last_uid, &list, &n, &error) < 0) {
+		connection_failed(it, error);
+		free(error);
+		return -1;
+	}
+	memset(&src, 0, sizeof(src));
+	src.mailbox = it->mb->name;
+	src.uidvalidity = uidvalidity;
+	src.region = it->mb->region;
+	src.language = it->mb->language;
+	for (i = 0; i < n && !*it->stop; i++) {
+		rc = store_message_has_uid(it->in->st, it->mb->name, uidvalidity, list[i].uid);
+		if (rc < 0)
+			goto dberr_list;
+		if (rc == 1)
+			continue;    /* ingested before; its action is in the pending list */
+		if (list[i].size > IMAP_MAX_LITERAL) {
+			log_error("ingest", "mailbox=%s uid=%u fate=too_large size=%zu "
+				  "error=\"over the IMAP literal limit, moved to %s unread\"",
+				  it->mb->name, list[i].uid, list[i].size, it->mb->quarantine_folder);
+			quarantine[0] = list[i].uid;
+			if (apply_actions(it, uidvalidity, quarantine, 1, it->mb->quarantine_folder) < 0)
+				goto out;
+			continue;
+		}
+		if (imap_fetch(it->imap, list[i].uid, &raw, &len, &error) < 0) {
+			connection_failed(it, error);
+			free(error);
+			goto out;
+		}
+		src.uid = list[i].uid;
+		rc = ingest_message(it->in, raw, len, &src, &res);
+		free(raw);
+		free(res.line);
+		if (rc != INGEST_OK) {
+			*tempfail_r = 1;
+			break;
+		}
+		done++;
+		if (strcmp(res.fate, "too_large") == 0 || strcmp(res.fate, "unparseable") == 0) {
+			quarantine[0] = list[i].uid;
+			if (apply_actions(it, uidvalidity, quarantine, 1, it->mb->quarantine_folder) < 0)
+				goto out;
+			continue;
+		}
+		batch[n_batch++] = list[i].uid;
+		if (n_batch == INTAKE_APPLY_BATCH) {
+			if (apply_actions(it, uidvalidity, batch, n_batch, NULL) < 0)
+				goto out;
+			n_batch = 0;
+		}
+	}
+	if (it->imap != NULL)
+		apply_actions(it, uidvalidity, batch, n_batch, NULL);
+out:
+	free(list);
+	return done;
+dberr_list:
+	free(list);
+dberr:
+	log_error("imap", "mailbox=%s error=\"%s\"", it->mb->name, store_error(it->in->st));
+	*tempfail_r = 1;
+	return done;
+}
+
+int
+intake_idle_start(struct intake *it, int *ready_r)
+{
+	char *error = NULL;
+	int fd;
+
+	*ready_r = 0;
+	if (it->imap == NULL)
+		return -1;
+	fd = imap_idle_start(it->imap, ready_r, &error);
+	if (fd < 0) {
+		if (error != NULL) {
+			connection_failed(it, error);
+			free(error);
+		}
+		return -1;
+	}
+	it->idling = 1;
+	return fd;
+}
+
+void
+intake_idle_done(struct intake *it)
+{
+	char *error = NULL;
+
+	if (!it->idling || it->imap == NULL)
+		return;
+	it->idling = 0;
+	if (imap_idle_done(it->imap, &error) < 0) {
+		connection_failed(it, error);
+		free(error);
+	}
+}

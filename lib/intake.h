@@ -1,0 +1,50 @@
+/*
+ * intake: drain one IMAP mailbox into the pipeline.
+ *
+ * For every message above the mailbox cursor: fetch, ingest (which
+ * commits the fate, the cursor and a "server action pending" mark in one
+ * transaction), then apply the after-action on the server and clear the
+ * mark.  A crash between commit and action leaves the mark: the next
+ * round applies it, and the message is never ingested twice.  Connection
+ * problems are logged and retried with backoff; one failing mailbox never
+ * stops the others.
+ */
+#ifndef TICKETD_INTAKE_H
+#define TICKETD_INTAKE_H
+
+#include <signal.h>
+#include <time.h>
+
+struct conf_mailbox;
+struct imap;
+struct ingest;
+
+#define INTAKE_APPLY_BATCH 50          /* server actions applied per batch */
+#define INTAKE_BACKOFF_MAX 300         /* seconds between reconnect attempts */
+
+struct intake {
+	const struct conf_mailbox *mb;
+	struct ingest *in;
+	struct imap *imap;
+	time_t retry_at;
+	int failures;
+	int idling;
+	volatile sig_atomic_t *stop;
+};
+
+void intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
+		 volatile sig_atomic_t *stop);
+void intake_release(struct intake *it);
+
+/*
+ * One round.  Returns the number of messages whose fate was committed,
+ * -1 when the mailbox is unreachable (logged; retried after a backoff).
+ * *tempfail_r is set when a message could not be committed (retry later).
+ */
+int intake_poll(struct intake *it, int *tempfail_r);
+
+/* Enter IDLE: the fd to poll, or -1 (no IDLE or not connected). */
+int intake_idle_start(struct intake *it, int *ready_r);
+void intake_idle_done(struct intake *it);
+
+#endif

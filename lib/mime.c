@@ -1,0 +1,2311 @@
+/*
+ * mime: one RFC 5322 / MIME message into struct mime_msg.
+ *
+ * The structure is split here, not by libetpan's mailmime_parse: a small
+ * splitter that never recurses deeper than MIME_MAX_DEPTH, stops at
+ * MIME_MAX_PARTS, reads each header once and survives the torture cases
+ * (missing or clashing boundaries, LF or CRLF, no header at all).  libetpan
+ * parses the Date field; addresses and Message-IDs have tolerant parsers
+ * below because mailimf drops everything after the first bad address.
+ *
+ * Bodies are decoded lazily: a node keeps its raw span until its bytes are
+ * needed (parts inside an attached message are never decoded).
+ */
+#include "mime.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <libetpan/libetpan.h>
+
+#include "charset.h"
+#include "classify.h"
+#include "html.h"
+#include "lang.h"
+#include "reply.h"
+#include "rfc2047.h"
+#include "xmalloc.h"
+
+#define MIME_MAX_WARNINGS   64     /* warnings kept per message */
+#define MIME_MAX_PARAMS     64     /* parameters kept per Content-Type */
+#define MIME_WARN_QUOTE     64     /* bytes of hostile text quoted in a warning */
+#define SHA256_LEN          32
+
+enum cte {
+	CTE_IDENTITY = 0,
+	CTE_BASE64,
+	CTE_QP,
+	CTE_UUENCODE,
+};
+
+/* One-time warnings. */
+enum {
+	WARN_DEPTH = 1 << 0,
+	WARN_PARTS = 1 << 1,
+	WARN_HEADER_SIZE = 1 << 2,
+	WARN_MALFORMED = 1 << 3,
+};
+
+struct field {
+	const char *name;
+	size_t name_len;
+	const char *value;        /* after the colon, folds kept */
+	size_t value_len;
+};
+
+struct fieldv {
+	struct field *v;
+	size_t n;
+	size_t cap;
+	size_t body;              /* offset of the body */
+};
+
+struct param {
+	char *name;               /* lowercase */
+	char *value;              /* quotes removed */
+};
+
+struct paramv {
+	struct param v[MIME_MAX_PARAMS];
+	size_t n;
+};
+
+struct parser {
+	struct mime_msg *m;       /* warnings go here */
+	size_t n_nodes;
+	unsigned warned;
+	int keep_fields;
+};
+
+/* ------------------------------------------------------------------ */
+/* small helpers                                                        */
+
+static int
+is_wsp(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int
+is_blank(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (!is_space((unsigned char)p[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+span_eq_ci(const char *p, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+
+	return len == n && strncasecmp(p, s, n) == 0;
+}
+
+static int
+has_prefix_ci(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void
+lower_inplace(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+static void
+trim_span(const char **p, size_t *len)
+{
+	while (*len > 0 && is_space((unsigned char)**p)) {
+		(*p)++;
+		(*len)--;
+	}
+	while (*len > 0 && is_space((unsigned char)(*p)[*len - 1]))
+		(*len)--;
+}
+
+/* Copy of p[0..len) with folding line breaks removed and ends trimmed. */
+static char *
+unfold(const char *p, size_t len)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	trim_span(&p, &len);
+	buf_grow(&b, len + 1);
+	for (i = 0; i < len; i++) {
+		if (p[i] != '\r' && p[i] != '\n')
+			buf_addc(&b, p[i]);
+	}
+	return buf_detach(&b, NULL);
+}
+
+static void
+hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static void
+sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char digest[SHA256_LEN];
+
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, digest) != 0) {
+		out[0] = '\0';
+		return;
+	}
+	hex_encode(digest, sizeof(digest), out);
+}
+
+/* ------------------------------------------------------------------ */
+/* warnings                                                             */
+
+void
+mime_warn(struct mime_msg *m, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (m->n_warnings >= MIME_MAX_WARNINGS)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s == NULL)
+		return;
+	m->warnings = xrealloc(m->warnings, (m->n_warnings + 1) * sizeof(*m->warnings));
+	m->warnings[m->n_warnings++] = s;
+}
+
+static void
+warn_once(struct parser *ps, unsigned flag, const char *text)
+{
+	if (ps->warned & flag)
+		return;
+	ps->warned |= flag;
+	mime_warn(ps->m, "%s", text);
+}
+
+/* A printable, bounded quote of hostile text for a warning. */
+static char *
+warn_quote(const char *p, size_t len)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < len && i < MIME_WARN_QUOTE; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		buf_addc(&b, c >= 0x20 && c < 0x7f ? (char)c : '?');
+	}
+	if (len > MIME_WARN_QUOTE)
+		buf_adds(&b, "...");
+	return buf_detach(&b, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* header blocks                                                        */
+
+/*
+ * Length of the field name at the start of line[0..len) and the offset
+ * just past its colon in *value_r; 0 when the line is not a field.
+ */
+static size_t
+field_name(const char *line, size_t len, size_t *value_r)
+{
+	size_t i = 0, name_len;
+
+	while (i < len && (unsigned char)line[i] > 32 && (unsigned char)line[i] < 127 &&
+	       line[i] != ':')
+		i++;
+	name_len = i;
+	while (i < len && is_wsp((unsigned char)line[i]))
+		i++;
+	if (name_len == 0 || i >= len || line[i] != ':')
+		return 0;
+	*value_r = i + 1;
+	return name_len;
+}
+
+static void
+fieldv_push(struct fieldv *fv, const char *name, size_t name_len,
+	    const char *value, size_t value_len)
+{
+	if (fv->n == fv->cap) {
+		fv->cap = fv->cap ? fv->cap * 2 : 16;
+		fv->v = xrealloc(fv->v, fv->cap * sizeof(*fv->v));
+	}
+	fv->v[fv->n].name = name;
+	fv->v[fv->n].name_len = name_len;
+	fv->v[fv->n].value = value;
+	fv->v[fv->n].value_len = value_len;
+	fv->n++;
+}
+
+/*
+ * Split the header block at the start of p[0..len) into fields.  Lines
+ * that are not fields are skipped, except a first one: then there is no
+ * header and everything is body.  The body starts after the empty line.
+ */
+static void
+header_parse(struct parser *ps, const char *p, size_t len, int top, struct fieldv *fv)
+{
+	size_t i = 0, first = 0;
+	int have_cur = 0;
+
+	fv->n = 0;
+	fv->body = len;
+	if (top && len > 5 && memcmp(p, "From ", 5) == 0) {
+		const char *nl = memchr(p, '\n', len);
+		size_t end = nl ? (size_t)(nl - p) : len, value_off;
+
+		if (field_name(p, end, &value_off) == 0) {
+			i = nl ? end + 1 : len;  /* an mbox "From " line */
+			first = i;
+		}
+	}
+	while (i < len) {
+		const char *nl = memchr(p + i, '\n', len - i);
+		size_t start = i, end = nl ? (size_t)(nl - p) : len;
+		size_t next = nl ? end + 1 : len, name_len, value_off;
+
+		if (end > start && p[end - 1] == '\r')
+			end--;
+		i = next;
+		if (end == start) {
+			fv->body = next;
+			return;
+		}
+		if (start >= MIME_MAX_HEADER_SIZE) {
+			char text[64];
+
+			snprintf(text, sizeof(text), "header block over %d bytes",
+				 MIME_MAX_HEADER_SIZE);
+			warn_once(ps, WARN_HEADER_SIZE, text);
+			have_cur = 0;
+			continue;
+		}
+		if (is_wsp((unsigned char)p[start])) {
+			if (start == first) {
+				fv->body = first;
+				return;
+			}
+			if (have_cur) {
+				struct field *f = &fv->v[fv->n - 1];
+
+				f->value_len = (size_t)(p + end - f->value);
+			}
+			continue;
+		}
+		name_len = field_name(p + start, end - start, &value_off);
+		if (name_len == 0) {
+			if (start == first) {
+				fv->body = first;
+				return;
+			}
+			warn_once(ps, WARN_MALFORMED, "malformed header line skipped");
+			have_cur = 0;
+			continue;
+		}
+		fieldv_push(fv, p + start, name_len, p + start + value_off,
+			    end - start - value_off);
+		have_cur = 1;
+	}
+}
+
+static const struct field *
+fieldv_get(const struct fieldv *fv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < fv->n; i++) {
+		if (span_eq_ci(fv->v[i].name, fv->v[i].name_len, name))
+			return &fv->v[i];
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Content-Type / Content-Disposition parameters                       */
+
+static size_t
+skip_comment(const char *p, size_t len, size_t i)
+{
+	int level = 0;
+
+	for (; i < len; i++) {
+		if (p[i] == '\\' && i + 1 < len)
+			i++;
+		else if (p[i] == '(')
+			level++;
+		else if (p[i] == ')' && --level == 0)
+			return i + 1;
+	}
+	return len;
+}
+
+static size_t
+skip_cfws(const char *p, size_t len, size_t i)
+{
+	while (i < len) {
+		if (is_space((unsigned char)p[i]))
+			i++;
+		else if (p[i] == '(')
+			i = skip_comment(p, len, i);
+		else
+			break;
+	}
+	return i;
+}
+
+static void
+params_release(struct paramv *pr)
+{
+	size_t i;
+
+	for (i = 0; i < pr->n; i++) {
+		free(pr->v[i].name);
+		free(pr->v[i].value);
+	}
+	pr->n = 0;
+}
+
+/* A quoted string starting at p[i] == '"'; the content in b. */
+static size_t
+read_quoted(const char *p, size_t len, size_t i, struct buf *b)
+{
+	for (i++; i < len && p[i] != '"'; i++) {
+		if (p[i] == '\\' && i + 1 < len)
+			i++;
+		if (p[i] != '\r' && p[i] != '\n')
+			buf_addc(b, p[i]);
+	}
+	return i < len ? i + 1 : len;
+}
+
+/* The parameter list after the first ';' of a structured value. */
+static void
+params_parse(const char *p, size_t len, size_t i, struct paramv *pr)
+{
+	while (i < len && pr->n < MIME_MAX_PARAMS) {
+		struct buf value = BUF_INIT;
+		const char *name;
+		size_t name_len, start;
+
+		while (i < len && p[i] != ';')
+			i++;
+		i = skip_cfws(p, len, i + 1);
+		start = i;
+		while (i < len && p[i] != '=' && p[i] != ';')
+			i++;
+		name = p + start;
+		name_len = i - start;
+		trim_span(&name, &name_len);
+		if (i >= len || p[i] != '=' || name_len == 0)
+			continue;
+		i = skip_cfws(p, len, i + 1);
+		if (i < len && p[i] == '"') {
+			i = read_quoted(p, len, i, &value);
+		} else {
+			const char *v;
+			size_t v_len;
+
+			start = i;
+			while (i < len && p[i] != ';')
+				i++;
+			v = p + start;
+			v_len = i - start;
+			trim_span(&v, &v_len);
+			for (start = 0; start < v_len; start++) {
+				if (v[start] != '\r' && v[start] != '\n')
+					buf_addc(&value, v[start]);
+			}
+		}
+		pr->v[pr->n].name = xstrndup(name, name_len);
+		lower_inplace(pr->v[pr->n].name);
+		pr->v[pr->n].value = buf_detach(&value, NULL);
+		pr->n++;
+	}
+}
+
+/*
+ * Parse "type/subtype; params" (or "inline; params" when want_slash is 0).
+ * Returns the lowercase type, or NULL when it is not valid.
+ */
+static char *
+structured_parse(const char *p, size_t len, int want_slash, struct paramv *pr)
+{
+	size_t i = skip_cfws(p, len, 0), start = i;
+	char *type = NULL;
+
+	while (i < len && p[i] != ';' && p[i] != '(' && !is_space((unsigned char)p[i]))
+		i++;
+	if (i > start) {
+		const char *slash = memchr(p + start, '/', i - start);
+
+		if (!want_slash || (slash != NULL && slash > p + start &&
+				    slash < p + i - 1)) {
+			type = xstrndup(p + start, i - start);
+			lower_inplace(type);
+		}
+	}
+	params_parse(p, len, i, pr);
+	return type;
+}
+
+static const char *
+param_get(const struct paramv *pr, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < pr->n; i++) {
+		if (strcmp(pr->v[i].name, name) == 0)
+			return pr->v[i].value;
+	}
+	return NULL;
+}
+
+/* Section k of an RFC 2231 continuation of base; *ext_r when it is "*k*". */
+static const char *
+param_section(const struct paramv *pr, const char *base, size_t k, int *ext_r)
+{
+	char name[96];
+	const char *v;
+
+	snprintf(name, sizeof(name), "%s*%zu*", base, k);
+	v = param_get(pr, name);
+	if (v != NULL) {
+		*ext_r = 1;
+		return v;
+	}
+	*ext_r = 0;
+	snprintf(name, sizeof(name), "%s*%zu", base, k);
+	return param_get(pr, name);
+}
+
+/*
+ * The decoded value of parameter base: RFC 2231 (single or continued,
+ * with charset) before the plain one; encoded words and raw 8-bit in a
+ * plain value are decoded too.  NULL when absent; the caller frees.
+ */
+static char *
+param_decode(const struct paramv *pr, const char *base)
+{
+	char name[96];
+	const char *v;
+	struct buf b = BUF_INIT;
+	int ext, first_ext = 0;
+	size_t k;
+	char *out;
+
+	snprintf(name, sizeof(name), "%s*", base);
+	v = param_get(pr, name);
+	if (v != NULL)
+		return rfc2231_decode(v);
+	for (k = 0; k < MIME_MAX_PARAMS; k++) {
+		v = param_section(pr, base, k, &ext);
+		if (v == NULL)
+			break;
+		if (k == 0)
+			first_ext = ext;
+		if (first_ext && !ext) {
+			for (; *v != '\0'; v++) {
+				if (*v == '%')
+					buf_adds(&b, "%25");
+				else
+					buf_addc(&b, *v);
+			}
+		} else {
+			buf_adds(&b, v);
+		}
+	}
+	if (k > 0) {
+		if (first_ext)
+			out = rfc2231_decode(buf_str(&b));
+		else
+			out = rfc2047_decode(buf_str(&b), b.len);
+		buf_release(&b);
+		return out;
+	}
+	v = param_get(pr, base);
+	if (v == NULL)
+		return NULL;
+	return rfc2047_decode(v, strlen(v));
+}
+
+static int
+cte_parse(const char *p, size_t len)
+{
+	char word[32];
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n + 1 < sizeof(word); i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == ';')
+			break;
+		if (isalnum(c))
+			word[n++] = (char)tolower(c);
+	}
+	word[n] = '\0';
+	if (strcmp(word, "base64") == 0)
+		return CTE_BASE64;
+	if (strcmp(word, "quotedprintable") == 0)
+		return CTE_QP;
+	if (strcmp(word, "xuuencode") == 0 || strcmp(word, "uuencode") == 0 ||
+	    strcmp(word, "xuue") == 0)
+		return CTE_UUENCODE;
+	return CTE_IDENTITY;
+}
+
+/* ------------------------------------------------------------------ */
+/* transfer decoding                                                    */
+
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Base64, ignoring what is not in the alphabet; '=' ends a quantum. */
+static void
+base64_decode(const char *p, size_t len, struct buf *out)
+{
+	uint32_t acc = 0;
+	int n = 0;
+	size_t i;
+
+	buf_grow(out, len / 4 * 3 + 3);
+	for (i = 0; i < len; i++) {
+		int v = b64_value((unsigned char)p[i]);
+
+		if (p[i] == '=') {
+			if (n >= 2)
+				buf_addc(out, (char)(acc >> (n == 2 ? 4 : 10)));
+			if (n == 3)
+				buf_addc(out, (char)(acc >> 2));
+			acc = 0;
+			n = 0;
+			continue;
+		}
+		if (v < 0)
+			continue;
+		acc = (acc << 6) | (uint32_t)v;
+		if (++n == 4) {
+			char three[3] = { (char)(acc >> 16), (char)(acc >> 8), (char)acc };
+
+			buf_add(out, three, 3);
+			acc = 0;
+			n = 0;
+		}
+	}
+	/* an unpadded last quantum is a truncated body: dropped, as mime4j does */
+}
+
+static int
+hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Quoted-printable text p[0..len) without line ends: escapes decoded. */
+static void
+qp_decode_line(const char *p, size_t len, struct buf *out)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *eq = memchr(p + i, '=', len - i);
+		size_t j;
+
+		if (eq == NULL) {
+			buf_add(out, p + i, len - i);
+			break;
+		}
+		buf_add(out, p + i, (size_t)(eq - p) - i);
+		i = (size_t)(eq - p) + 1;
+		if (i + 1 < len && hex_value((unsigned char)p[i]) >= 0 &&
+		    hex_value((unsigned char)p[i + 1]) >= 0) {
+			buf_addc(out, (char)(hex_value((unsigned char)p[i]) * 16 +
+					     hex_value((unsigned char)p[i + 1])));
+			i += 2;
+			continue;
+		}
+		/* soft line break: '=' and optional blanks end the line */
+		j = i;
+		while (j < len && is_wsp((unsigned char)p[j]))
+			j++;
+		if (j >= len)
+			return;
+		buf_addc(out, '=');
+	}
+}
+
+/*
+ * Quoted-printable, line by line: a hard line break becomes CRLF (the
+ * canonical form), trailing blanks added in transport are dropped, a line
+ * ending in '=' joins the next, a broken escape is kept as written.
+ */
+static void
+qp_decode(const char *p, size_t len, struct buf *out)
+{
+	size_t i = 0;
+
+	buf_grow(out, len);
+	while (i < len) {
+		const char *nl = memchr(p + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - p) : len, e = end;
+
+		if (e > i && p[e - 1] == '\r')
+			e--;
+		while (e > i && is_wsp((unsigned char)p[e - 1]))
+			e--;
+		if (e > i && p[e - 1] == '=') {
+			qp_decode_line(p + i, e - i - 1, out);
+		} else {
+			qp_decode_line(p + i, e - i, out);
+			if (nl != NULL)
+				buf_add(out, "\r\n", 2);
+		}
+		i = nl ? end + 1 : len;
+	}
+}
+
+/* Decode uuencoded lines p[0..len) until "end" or a zero-length line. */
+static void
+uu_decode_lines(const char *p, size_t len, struct buf *out)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(p + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - p) : len, next = nl ? end + 1 : len;
+		size_t n, k, pos;
+
+		if (end > i && p[end - 1] == '\r')
+			end--;
+		if (end - i >= 3 && memcmp(p + i, "end", 3) == 0)
+			break;
+		if (end == i) {
+			i = next;
+			continue;
+		}
+		n = (size_t)(((unsigned char)p[i] - 32) & 63);
+		if (n == 0)
+			break;
+		pos = i + 1;
+		for (k = 0; k < n; k += 3) {
+			unsigned char c[4] = { 0, 0, 0, 0 };
+			size_t j;
+
+			for (j = 0; j < 4; j++) {
+				if (pos + j < end)
+					c[j] = (unsigned char)((p[pos + j] - 32) & 63);
+			}
+			pos += 4;
+			buf_addc(out, (char)(c[0] << 2 | c[1] >> 4));
+			if (k + 1 < n)
+				buf_addc(out, (char)(c[1] << 4 | c[2] >> 2));
+			if (k + 2 < n)
+				buf_addc(out, (char)(c[2] << 6 | c[3]));
+		}
+		i = next;
+	}
+}
+
+/* "begin NNN name" at p[0..len)?  The name in name_r, name_len_r. */
+static int
+uu_begin_line(const char *p, size_t len, const char **name_r, size_t *name_len_r)
+{
+	size_t i = 6, digits = 0;
+
+	if (len < 8 || memcmp(p, "begin ", 6) != 0)
+		return 0;
+	while (i < len && p[i] >= '0' && p[i] <= '7') {
+		i++;
+		digits++;
+	}
+	if (digits < 3 || digits > 4 || i >= len || p[i] != ' ')
+		return 0;
+	*name_r = p + i + 1;
+	*name_len_r = len - i - 1;
+	trim_span(name_r, name_len_r);
+	return *name_len_r > 0;
+}
+
+/* CTE x-uuencode: skip to the begin line when there is one. */
+static void
+uu_decode(const char *p, size_t len, struct buf *out)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(p + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - p) : len, name_len;
+		const char *name;
+
+		if (end > i && p[end - 1] == '\r')
+			end--;
+		if (uu_begin_line(p + i, end - i, &name, &name_len)) {
+			i = nl ? (size_t)(nl - p) + 1 : len;
+			uu_decode_lines(p + i, len - i, out);
+			return;
+		}
+		i = nl ? (size_t)(nl - p) + 1 : len;
+	}
+	uu_decode_lines(p, len, out);
+}
+
+/* ------------------------------------------------------------------ */
+/* the tree                                                             */
+
+static void node_release(struct mime_node *n);
+
+/* Make n->data hold the decoded body (idempotent). */
+static void
+node_decode(struct mime_node *n)
+{
+	struct buf b = BUF_INIT;
+
+	if (n->data != NULL || n->raw_body == NULL)
+		return;
+	switch (n->cte) {
+	case CTE_BASE64:
+		base64_decode(n->raw_body, n->raw_len, &b);
+		break;
+	case CTE_QP:
+		qp_decode(n->raw_body, n->raw_len, &b);
+		break;
+	case CTE_UUENCODE:
+		uu_decode(n->raw_body, n->raw_len, &b);
+		break;
+	default:
+		buf_add(&b, n->raw_body, n->raw_len);
+		break;
+	}
+	n->data = buf_detach(&b, &n->size);
+}
+
+static int
+is_type(const struct mime_node *n, const char *type)
+{
+	return n->content_type != NULL && strcmp(n->content_type, type) == 0;
+}
+
+static int
+is_toptype(const struct mime_node *n, const char *top)
+{
+	return n->content_type != NULL && has_prefix_ci(n->content_type, top);
+}
+
+static void entity_parse(struct parser *ps, struct mime_node *n, const char *p,
+			 size_t len, int depth, const char *default_type,
+			 struct fieldv *top_r);
+
+static void
+node_add_child(struct mime_node *n, const struct mime_node *child, size_t *cap)
+{
+	if (n->n_children == *cap) {
+		*cap = *cap ? *cap * 2 : 4;
+		n->children = xrealloc(n->children, *cap * sizeof(*n->children));
+	}
+	n->children[n->n_children++] = *child;
+}
+
+/*
+ * If the line at p[i..] (inside p[0..len)) is "--boundary" or
+ * "--boundary--" followed only by blanks, return 1 or 2 and the offset
+ * of the next line in *next_r; else 0.
+ */
+static int
+boundary_line(const char *p, size_t len, size_t i, const char *bnd, size_t blen,
+	      size_t *next_r)
+{
+	size_t j = i + 2 + blen;
+	const char *nl;
+	int kind = 1;
+
+	if (i > 0 && p[i - 1] != '\n')
+		return 0;
+	if (j + 1 < len && p[j] == '-' && p[j + 1] == '-') {
+		kind = 2;
+		j += 2;
+	}
+	/* anything after a blank is ignored (RFC 2046 5.1.1) */
+	if (j < len && !is_space((unsigned char)p[j]))
+		return 0;
+	nl = memchr(p + j, '\n', len - j);
+	*next_r = nl != NULL ? (size_t)(nl - p) + 1 : len;
+	return kind;
+}
+
+/* End of the part that stops at the boundary line at b, not before start. */
+static size_t
+part_end(const char *p, size_t start, size_t b)
+{
+	size_t end = b;
+
+	if (end > start && p[end - 1] == '\n')
+		end--;
+	if (end > start && p[end - 1] == '\r')
+		end--;
+	return end;
+}
+
+static void
+multipart_parse(struct parser *ps, struct mime_node *n, const char *p, size_t len,
+		const char *bnd, int depth)
+{
+	size_t blen = strlen(bnd), from = 0, part_start = 0, cap = 0;
+	char *delim = xasprintf("--%s", bnd);
+	int in_part = 0, closed = 0, found = 0;
+	const char *child_type = strcmp(n->content_type, "multipart/digest") == 0 ?
+		"message/rfc822" : "text/plain";
+
+	while (from < len) {
+		const char *hit = memmem(p + from, len - from, delim, blen + 2);
+		size_t i, next;
+		int kind;
+
+		if (hit == NULL)
+			break;
+		i = (size_t)(hit - p);
+		kind = boundary_line(p, len, i, bnd, blen, &next);
+		if (kind == 0) {
+			from = i + 1;
+			continue;
+		}
+		found = 1;
+		if (in_part) {
+			struct mime_node child;
+
+			if (ps->n_nodes >= MIME_MAX_PARTS) {
+				char text[64];
+
+				snprintf(text, sizeof(text), "mime part limit %d reached",
+					 MIME_MAX_PARTS);
+				warn_once(ps, WARN_PARTS, text);
+				closed = 1;
+				break;
+			}
+			entity_parse(ps, &child, p + part_start, part_end(p, part_start, i) - part_start,
+				     depth + 1, child_type, NULL);
+			node_add_child(n, &child, &cap);
+		}
+		from = next;
+		part_start = next;
+		in_part = 1;
+		if (kind == 2) {
+			closed = 1;
+			break;
+		}
+	}
+	if (in_part && !closed) {
+		struct mime_node child;
+
+		if (ps->n_nodes >= MIME_MAX_PARTS) {
+			char text[64];
+
+			snprintf(text, sizeof(text), "mime part limit %d reached", MIME_MAX_PARTS);
+			warn_once(ps, WARN_PARTS, text);
+		} else {
+			entity_parse(ps, &child, p + part_start, len - part_start, depth + 1,
+				     child_type, NULL);
+			node_add_child(n, &child, &cap);
+		}
+		mime_warn(ps->m, "missing closing boundary");
+	}
+	if (!found) {
+		char *q = warn_quote(bnd, blen);
+
+		mime_warn(ps->m, "missing boundary '%s'", q);
+		free(q);
+		n->data = xstrndup(p, len);
+		n->size = len;
+	}
+	free(delim);
+}
+
+static void
+fields_keep(struct mime_node *n, const struct fieldv *fv)
+{
+	size_t i;
+
+	if (fv->n == 0)
+		return;
+	n->fields = xcalloc(fv->n, sizeof(*n->fields));
+	for (i = 0; i < fv->n; i++) {
+		const struct field *f = &fv->v[i];
+
+		n->fields[i] = xstrndup(f->name, (size_t)(f->value + f->value_len - f->name));
+	}
+	n->n_fields = fv->n;
+}
+
+static int
+node_is_attachment(const struct mime_node *n, const char *disposition)
+{
+	if (disposition != NULL && strcmp(disposition, "attachment") == 0)
+		return 1;
+	if (n->type == MIME_NODE_MESSAGE)
+		return 1;
+	if (n->type == MIME_NODE_MULTIPART)
+		return 0;
+	if (n->filename != NULL)
+		return 1;
+	if (is_toptype(n, "text/") || is_toptype(n, "multipart/"))
+		return 0;
+	/* report machinery and signatures are not attachments */
+	if (is_type(n, "message/delivery-status") ||
+	    is_type(n, "message/disposition-notification") ||
+	    is_type(n, "message/feedback-report") ||
+	    is_type(n, "message/global-delivery-status") ||
+	    is_type(n, "message/global-disposition-notification") ||
+	    is_type(n, "application/pgp-signature") ||
+	    is_type(n, "application/pgp-encrypted"))
+		return 0;
+	return 1;
+}
+
+static void
+depth_warn(struct parser *ps)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "mime depth limit %d reached", MIME_MAX_DEPTH);
+	warn_once(ps, WARN_DEPTH, text);
+}
+
+static void
+entity_parse(struct parser *ps, struct mime_node *n, const char *p, size_t len,
+	     int depth, const char *default_type, struct fieldv *top_r)
+{
+	struct fieldv fv = { NULL, 0, 0, 0 };
+	struct paramv ct = { .n = 0 }, cd = { .n = 0 };
+	const struct field *f;
+	char *disposition = NULL;
+	const char *bnd = NULL;
+
+	memset(n, 0, sizeof(*n));
+	ps->n_nodes++;
+	n->depth = depth;
+	header_parse(ps, p, len, top_r != NULL, &fv);
+	f = fieldv_get(&fv, "content-type");
+	if (f != NULL)
+		n->content_type = structured_parse(f->value, f->value_len, 1, &ct);
+	if (n->content_type == NULL)
+		n->content_type = xstrdup(default_type);
+	f = fieldv_get(&fv, "content-disposition");
+	if (f != NULL)
+		disposition = structured_parse(f->value, f->value_len, 0, &cd);
+	f = fieldv_get(&fv, "content-transfer-encoding");
+	if (f != NULL)
+		n->cte = cte_parse(f->value, f->value_len);
+	f = depth > 0 ? fieldv_get(&fv, "subject") : NULL;
+	if (f != NULL) {
+		const char *v = f->value;
+		size_t v_len = f->value_len;
+
+		trim_span(&v, &v_len);
+		n->subject = rfc2047_decode(v, v_len);
+	}
+	if (param_get(&ct, "charset") != NULL) {
+		n->charset = xstrdup(param_get(&ct, "charset"));
+		lower_inplace(n->charset);
+	}
+	n->filename = param_decode(&cd, "filename");
+	if (n->filename == NULL)
+		n->filename = param_decode(&ct, "name");
+	if (ps->keep_fields)
+		fields_keep(n, &fv);
+	n->raw_body = p + fv.body;
+	n->raw_len = len - fv.body;
+
+	if (has_prefix_ci(n->content_type, "multipart/")) {
+		bnd = param_get(&ct, "boundary");
+		if (depth >= MIME_MAX_DEPTH) {
+			depth_warn(ps);
+		} else if (bnd == NULL || *bnd == '\0') {
+			mime_warn(ps->m, "missing boundary");
+			free(n->content_type);
+			n->content_type = xstrdup("text/plain");
+		} else {
+			n->type = MIME_NODE_MULTIPART;
+			multipart_parse(ps, n, n->raw_body, n->raw_len, bnd, depth);
+		}
+	} else if (is_type(n, "message/rfc822") || is_type(n, "message/global")) {
+		if (depth >= MIME_MAX_DEPTH) {
+			depth_warn(ps);
+		} else {
+			n->type = MIME_NODE_MESSAGE;
+			if (n->cte != CTE_IDENTITY)
+				node_decode(n);
+			n->children = xcalloc(1, sizeof(*n->children));
+			n->n_children = 1;
+			if (n->data != NULL)
+				entity_parse(ps, &n->children[0], n->data, n->size, depth + 1,
+					     "text/plain", NULL);
+			else
+				entity_parse(ps, &n->children[0], n->raw_body, n->raw_len,
+					     depth + 1, "text/plain", NULL);
+		}
+	}
+	n->is_attachment = node_is_attachment(n, disposition);
+	free(disposition);
+	params_release(&ct);
+	params_release(&cd);
+	if (top_r != NULL)
+		*top_r = fv;
+	else
+		free(fv.v);
+}
+
+static void
+node_release(struct mime_node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->n_children; i++)
+		node_release(&n->children[i]);
+	free(n->children);
+	for (i = 0; i < n->n_fields; i++)
+		free(n->fields[i]);
+	free(n->fields);
+	free(n->content_type);
+	free(n->charset);
+	free(n->filename);
+	free(n->subject);
+	free(n->data);
+	memset(n, 0, sizeof(*n));
+}
+
+/* ------------------------------------------------------------------ */
+/* addresses, identifiers, dates                                        */
+
+struct addr_state {
+	struct buf phrase;
+	struct buf angle;
+	struct buf comment;
+	int have_angle;
+};
+
+static void
+addr_list_push(struct mime_addr **list, size_t *n, char *name, char *address)
+{
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[*n].name = name;
+	(*list)[*n].address = address;
+	(*n)++;
+}
+
+/* Collapse blanks and trim; NULL when empty.  Frees nothing. */
+static char *
+squeeze(const char *s, size_t len)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	int blank = 0;
+
+	for (i = 0; i < len; i++) {
+		if (is_space((unsigned char)s[i])) {
+			blank = b.len > 0;
+			continue;
+		}
+		if (blank)
+			buf_addc(&b, ' ');
+		blank = 0;
+		buf_addc(&b, s[i]);
+	}
+	if (b.len == 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+static char *
+decode_name(char *raw)
+{
+	char *out;
+
+	if (raw == NULL)
+		return NULL;
+	out = rfc2047_decode(raw, strlen(raw));
+	free(raw);
+	if (out != NULL && *out == '\0') {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* s[0..len) without comments and blanks (CFWS inside an addr-spec or id). */
+static char *
+strip_cfws(const char *s, size_t len)
+{
+	struct buf b = BUF_INIT;
+	size_t i = 0;
+
+	while (i < len) {
+		if (s[i] == '(') {
+			i = skip_comment(s, len, i);
+		} else if (s[i] == '"') {
+			size_t start = i++;
+
+			while (i < len && s[i] != '"')
+				i += s[i] == '\\' && i + 1 < len ? 2 : 1;
+			i = i < len ? i + 1 : len;
+			buf_add(&b, s + start, i - start);
+		} else {
+			if (!is_space((unsigned char)s[i]))
+				buf_addc(&b, s[i]);
+			i++;
+		}
+	}
+	if (b.len == 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* The addr-spec inside <...>: without a source route, comments, blanks. */
+static char *
+angle_address(const char *s, size_t len)
+{
+	const char *colon;
+
+	trim_span(&s, &len);
+	if (len > 0 && s[0] == '@') {
+		colon = memchr(s, ':', len);
+		if (colon != NULL) {
+			len -= (size_t)(colon + 1 - s);
+			s = colon + 1;
+		}
+	}
+	return strip_cfws(s, len);
+}
+
+static int
+joins_address(char c)
+{
+	return c == '.' || c == '@';
+}
+
+/*
+ * An address written without angle brackets, in a squeezed phrase: the
+ * words around the first '@', joined where a '.' or '@' touches a blank
+ * ("jdoe@test . example"), are the address; the words before it the name.
+ * Takes phrase.
+ */
+static void
+bare_address(char *phrase, char **name_r, char **address_r)
+{
+	char *at = strchr(phrase, '@'), *start, *end;
+
+	if (at == NULL) {
+		*address_r = phrase;    /* "localrecipient": keep what is there */
+		return;
+	}
+	start = at;
+	while (start > phrase) {
+		if (start[-1] == ' ' && !joins_address(start[0]) &&
+		    !(start - 1 > phrase && joins_address(start[-2])))
+			break;
+		start--;
+	}
+	end = at;
+	while (*end != '\0') {
+		if (*end == ' ' && !joins_address(end[-1]) && !joins_address(end[1]))
+			break;
+		end++;
+	}
+	*address_r = strip_cfws(start, (size_t)(end - start));
+	while (start > phrase && start[-1] == ' ')
+		start--;
+	if (start > phrase)
+		*name_r = xstrndup(phrase, (size_t)(start - phrase));
+	free(phrase);
+}
+
+static void
+addr_finish(struct addr_state *st, struct mime_addr **list, size_t *n)
+{
+	char *name = NULL, *address = NULL;
+	char *phrase = squeeze(st->phrase.data ? st->phrase.data : "", st->phrase.len);
+
+	if (st->have_angle) {
+		address = angle_address(st->angle.data ? st->angle.data : "", st->angle.len);
+		name = phrase;
+	} else if (phrase != NULL) {
+		bare_address(phrase, &name, &address);
+	}
+	if (name == NULL && address != NULL && st->comment.len > 0)
+		name = squeeze(st->comment.data, st->comment.len);
+	if (address != NULL || name != NULL)
+		addr_list_push(list, n, decode_name(name), address);
+	buf_reset(&st->phrase);
+	buf_reset(&st->angle);
+	buf_reset(&st->comment);
+	st->have_angle = 0;
+}
+
+/*
+ * A tolerant address-list parser: quoted strings, comments (a comment is
+ * the name when there is no other), <angle> addresses, groups flattened,
+ * and whatever is left of a broken address kept as written.
+ */
+static void
+addr_parse(const char *p, size_t len, struct mime_addr **list, size_t *n)
+{
+	struct addr_state st = { BUF_INIT, BUF_INIT, BUF_INIT, 0 };
+	size_t i = 0;
+
+	while (i < len) {
+		char c = p[i];
+
+		if (c == '"') {
+			i = read_quoted(p, len, i, &st.phrase);
+		} else if (c == '(') {
+			size_t end = skip_comment(p, len, i);
+
+			if (st.comment.len == 0 && end > i + 1)
+				buf_add(&st.comment, p + i + 1, end - i - 1 - (p[end - 1] == ')'));
+			i = end;
+			buf_addc(&st.phrase, ' ');
+		} else if (c == '<') {
+			const char *gt = memchr(p + i, '>', len - i);
+			size_t end = gt ? (size_t)(gt - p) : len;
+
+			buf_reset(&st.angle);
+			buf_add(&st.angle, p + i + 1, end - i - 1);
+			st.have_angle = 1;
+			i = gt ? end + 1 : len;
+		} else if (c == ',' || c == ';') {
+			addr_finish(&st, list, n);
+			i++;
+		} else if (c == ':' && !st.have_angle && memchr(st.phrase.data ? st.phrase.data : "", '@', st.phrase.len) == NULL) {
+			buf_reset(&st.phrase);     /* a group name */
+			buf_reset(&st.comment);
+			i++;
+		} else {
+			buf_addc(&st.phrase, is_space((unsigned char)c) ? ' ' : c);
+			i++;
+		}
+	}
+	addr_finish(&st, list, n);
+	buf_release(&st.phrase);
+	buf_release(&st.angle);
+	buf_release(&st.comment);
+}
+
+static void
+addr_release(struct mime_addr *a)
+{
+	free(a->name);
+	free(a->address);
+	a->name = NULL;
+	a->address = NULL;
+}
+
+static void
+addr_first(const char *p, size_t len, struct mime_addr *out)
+{
+	struct mime_addr *list = NULL;
+	size_t n = 0, i;
+
+	addr_parse(p, len, &list, &n);
+	for (i = 0; i < n; i++) {
+		if (out->address == NULL && out->name == NULL && list[i].address != NULL)
+			*out = list[i];
+		else
+			addr_release(&list[i]);
+	}
+	free(list);
+}
+
+static void
+ids_push(char ***ids, size_t *n, const char *p, size_t len)
+{
+	char *id = strip_cfws(p, len);
+
+	if (id == NULL)
+		return;
+	*ids = xrealloc(*ids, (*n + 1) * sizeof(**ids));
+	(*ids)[(*n)++] = id;
+}
+
+/*
+ * Message-IDs in a field: each <...>; without any, the words holding an
+ * '@' (or, when want_any, the first word).  Comments and quotes skipped.
+ */
+static void
+ids_parse(const char *p, size_t len, char ***ids, size_t *n, int want_any)
+{
+	size_t i = 0, before = *n;
+
+	while (i < len) {
+		if (p[i] == '(') {
+			i = skip_comment(p, len, i);
+		} else if (p[i] == '<') {
+			const char *gt = memchr(p + i, '>', len - i);
+			size_t end = gt ? (size_t)(gt - p) : len;
+
+			ids_push(ids, n, p + i + 1, end - i - 1);
+			i = gt ? end + 1 : len;
+		} else {
+			i++;
+		}
+	}
+	if (*n > before)
+		return;
+	i = 0;
+	while (i < len) {
+		size_t start;
+
+		while (i < len && (is_space((unsigned char)p[i]) || p[i] == ','))
+			i++;
+		start = i;
+		while (i < len && !is_space((unsigned char)p[i]) && p[i] != ',')
+			i++;
+		if (i > start && (memchr(p + start, '@', i - start) != NULL || want_any)) {
+			ids_push(ids, n, p + start, i - start);
+			if (want_any)
+				return;
+		}
+	}
+}
+
+static char *
+id_first(const char *p, size_t len, int want_any)
+{
+	char **ids = NULL, *first = NULL;
+	size_t n = 0, i;
+
+	ids_parse(p, len, &ids, &n, want_any);
+	for (i = 0; i < n; i++) {
+		if (i == 0)
+			first = ids[i];
+		else
+			free(ids[i]);
+	}
+	free(ids);
+	return first;
+}
+
+/* Copy of p[0..len) with each comment turned into a blank. */
+static char *
+uncomment(const char *p, size_t len)
+{
+	struct buf b = BUF_INIT;
+	size_t i = 0;
+
+	buf_grow(&b, len);
+	while (i < len) {
+		if (p[i] == '(') {
+			i = skip_comment(p, len, i);
+			buf_addc(&b, ' ');
+		} else {
+			buf_addc(&b, p[i++]);
+		}
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static long long
+days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+struct date_fields {
+	int year, month, day, hour, min, sec;
+	int zone;                 /* as written: -0500 is -500 */
+};
+
+static const char *const month_names[] = {
+	"jan", "feb", "mar", "apr", "may", "jun",
+	"jul", "aug", "sep", "oct", "nov", "dec",
+};
+
+/* Zone names of RFC 5322 4.3 (military zones are read as UTC). */
+static int
+zone_name(const char *w, size_t len, int *zone_r)
+{
+	static const struct {
+		const char *name;
+		int zone;
+	} zones[] = {
+		{ "ut", 0 }, { "utc", 0 }, { "gmt", 0 }, { "z", 0 },
+		{ "edt", -400 }, { "est", -500 }, { "cdt", -500 }, { "cst", -600 },
+		{ "mdt", -600 }, { "mst", -700 }, { "pdt", -700 }, { "pst", -800 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+		if (span_eq_ci(w, len, zones[i].name)) {
+			*zone_r = zones[i].zone;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+parse_uint(const char *w, size_t len, int *v_r)
+{
+	size_t i;
+	int v = 0;
+
+	if (len == 0 || len > 4)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (w[i] < '0' || w[i] > '9')
+			return 0;
+		v = v * 10 + (w[i] - '0');
+	}
+	*v_r = v;
+	return 1;
+}
+
+/* "hh:mm[:ss]", blanks around the colons already removed. */
+static int
+parse_time(const char *w, size_t len, struct date_fields *d)
+{
+	const char *c1 = memchr(w, ':', len), *c2;
+
+	if (c1 == NULL || !parse_uint(w, (size_t)(c1 - w), &d->hour))
+		return 0;
+	c2 = memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - w));
+	d->sec = 0;
+	if (c2 == NULL)
+		return parse_uint(c1 + 1, len - (size_t)(c1 + 1 - w), &d->min);
+	return parse_uint(c1 + 1, (size_t)(c2 - c1 - 1), &d->min) &&
+		parse_uint(c2 + 1, len - (size_t)(c2 + 1 - w), &d->sec);
+}
+
+/*
+ * A date that libetpan refuses: words in any order that day, month name,
+ * year, time and zone can be told apart in ("Fri, 21 Nov 1997 09 : 55 :
+ * 06 -0600", "21-Nov-97 9:55", a missing zone read as UTC).
+ */
+static int
+date_parse_loose(const char *clean, struct date_fields *d)
+{
+	struct buf b = BUF_INIT;
+	const char *s;
+	size_t i, n;
+	int have_time = 0, v;
+
+	/* blanks around ':' go, commas and dashes between words become blanks */
+	for (s = clean; *s != '\0'; s++) {
+		if (*s == ':') {
+			while (b.len > 0 && b.data[b.len - 1] == ' ')
+				b.len--;
+			buf_addc(&b, ':');
+			while (s[1] == ' ' || s[1] == '\t' || s[1] == '\r' || s[1] == '\n')
+				s++;
+		} else if (*s == ',' || is_space((unsigned char)*s) ||
+			   (*s == '-' && s > clean && isalpha((unsigned char)s[-1]))) {
+			buf_addc(&b, ' ');
+		} else {
+			buf_addc(&b, *s);
+		}
+	}
+	memset(d, 0, sizeof(*d));
+	d->day = d->month = d->year = -1;
+	s = buf_str(&b);
+	for (i = 0; s[i] != '\0'; i += n) {
+		const char *w = s + i;
+		size_t k;
+
+		n = strcspn(w, " ");
+		if (n == 0) {
+			n = 1;
+			continue;
+		}
+		if (memchr(w, ':', n) != NULL) {
+			have_time = parse_time(w, n, d);
+		} else if ((w[0] == '+' || w[0] == '-') && n == 5 && parse_uint(w + 1, 4, &v)) {
+			d->zone = w[0] == '-' ? -v : v;
+		} else if (parse_uint(w, n, &v)) {
+			if (d->day < 0 && n <= 2)
+				d->day = v;
+			else if (d->year < 0)
+				d->year = v;
+		} else if (n >= 3) {
+			for (k = 0; k < 12; k++) {
+				if (strncasecmp(w, month_names[k], 3) == 0 && d->month < 0)
+					d->month = (int)k + 1;
+			}
+			zone_name(w, n, &d->zone);
+		}
+		if (w[n] == '\0')
+			break;
+	}
+	buf_release(&b);
+	return d->day > 0 && d->month > 0 && d->year >= 0 && have_time ? 0 : -1;
+}
+
+static int
+date_parse_etpan(const char *clean, struct date_fields *d)
+{
+	struct mailimf_date_time *dt = NULL;
+	size_t idx = 0;
+
+	if (mailimf_date_time_parse(clean, strlen(clean), &idx, &dt) != MAILIMF_NO_ERROR)
+		return -1;
+	d->year = dt->dt_year;
+	d->month = dt->dt_month;
+	d->day = dt->dt_day;
+	d->hour = dt->dt_hour;
+	d->min = dt->dt_min;
+	d->sec = dt->dt_sec;
+	d->zone = dt->dt_zone;
+	mailimf_date_time_free(dt);
+	return 0;
+}
+
+/* Parse a Date field: libetpan first, then the loose reading; ranges checked. */
+static int
+date_parse(const char *p, size_t len, time_t *date_r, int *tzoff_r)
+{
+	struct date_fields d;
+	char *clean = uncomment(p, len);
+	int r, zabs;
+
+	r = date_parse_etpan(clean, &d);
+	if (r != 0)
+		r = date_parse_loose(clean, &d);
+	free(clean);
+	if (r != 0)
+		return -1;
+	if (d.year < 50)
+		d.year += 2000;
+	else if (d.year < 1000)
+		d.year += 1900;
+	zabs = d.zone < 0 ? -d.zone : d.zone;
+	if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31 ||
+	    d.hour < 0 || d.hour > 23 || d.min < 0 || d.min > 59 ||
+	    d.sec < 0 || d.sec > 60 || d.year > 9999 || zabs > 1400 || zabs % 100 > 59)
+		return -1;
+	*tzoff_r = (d.zone < 0 ? -1 : 1) * (zabs / 100 * 60 + zabs % 100);
+	*date_r = (time_t)(days_from_civil(d.year, (unsigned)d.month, (unsigned)d.day) * 86400LL +
+			   d.hour * 3600LL + d.min * 60LL + d.sec - *tzoff_r * 60LL);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the top-level header                                                 */
+
+static void
+msg_headers(struct mime_msg *m, const struct fieldv *fv)
+{
+	size_t i;
+
+	m->headers = xcalloc(fv->n ? fv->n : 1, sizeof(*m->headers));
+	m->n_headers = fv->n;
+	for (i = 0; i < fv->n; i++) {
+		m->headers[i].name = xstrndup(fv->v[i].name, fv->v[i].name_len);
+		m->headers[i].value = unfold(fv->v[i].value, fv->v[i].value_len);
+	}
+}
+
+static void
+delivered_push(struct mime_msg *m, const char *p, size_t len)
+{
+	struct mime_addr *list = NULL;
+	size_t n = 0, i;
+
+	addr_parse(p, len, &list, &n);
+	for (i = 0; i < n; i++) {
+		if (list[i].address != NULL) {
+			m->delivered_to = xrealloc(m->delivered_to,
+						   (m->n_delivered_to + 1) * sizeof(char *));
+			m->delivered_to[m->n_delivered_to++] = list[i].address;
+			list[i].address = NULL;
+		}
+		addr_release(&list[i]);
+	}
+	free(list);
+}
+
+static void
+msg_return_path(struct mime_msg *m, const char *p, size_t len)
+{
+	const char *lt, *gt;
+
+	trim_span(&p, &len);
+	lt = memchr(p, '<', len);
+	if (lt != NULL) {
+		gt = memchr(lt, '>', len - (size_t)(lt - p));
+		len = gt ? (size_t)(gt - lt - 1) : len - (size_t)(lt - p) - 1;
+		p = lt + 1;
+	}
+	m->return_path = angle_address(p, len);
+	if (m->return_path == NULL)
+		m->return_path = xstrdup("");
+}
+
+static void
+msg_date(struct mime_msg *m, const char *p, size_t len)
+{
+	time_t t;
+	int tzoff;
+
+	if (date_parse(p, len, &t, &tzoff) == 0) {
+		m->has_date = 1;
+		m->date = t;
+		m->date_tzoff = tzoff;
+	} else {
+		char *q;
+
+		trim_span(&p, &len);
+		q = warn_quote(p, len);
+		mime_warn(m, "invalid date '%s'", q);
+		free(q);
+	}
+}
+
+/* One top-level field into the envelope values (first of each wins). */
+static void
+msg_field(struct mime_msg *m, const struct field *f)
+{
+	const char *v = f->value, *name = f->name;
+	size_t len = f->value_len, nl = f->name_len;
+
+	if (span_eq_ci(name, nl, "message-id")) {
+		if (m->message_id == NULL)
+			m->message_id = id_first(v, len, 1);
+	} else if (span_eq_ci(name, nl, "in-reply-to")) {
+		if (m->in_reply_to == NULL)
+			m->in_reply_to = id_first(v, len, 0);
+	} else if (span_eq_ci(name, nl, "references")) {
+		ids_parse(v, len, &m->references, &m->n_references, 0);
+	} else if (span_eq_ci(name, nl, "from")) {
+		if (m->from.address == NULL)
+			addr_first(v, len, &m->from);
+	} else if (span_eq_ci(name, nl, "sender")) {
+		if (m->sender.address == NULL)
+			addr_first(v, len, &m->sender);
+	} else if (span_eq_ci(name, nl, "to")) {
+		addr_parse(v, len, &m->to, &m->n_to);
+	} else if (span_eq_ci(name, nl, "cc")) {
+		addr_parse(v, len, &m->cc, &m->n_cc);
+	} else if (span_eq_ci(name, nl, "reply-to")) {
+		addr_parse(v, len, &m->reply_to, &m->n_reply_to);
+	} else if (span_eq_ci(name, nl, "delivered-to") || span_eq_ci(name, nl, "x-original-to")) {
+		delivered_push(m, v, len);
+	} else if (span_eq_ci(name, nl, "return-path")) {
+		if (m->return_path == NULL)
+			msg_return_path(m, v, len);
+	} else if (span_eq_ci(name, nl, "date")) {
+		if (!m->has_date)
+			msg_date(m, v, len);
+	} else if (span_eq_ci(name, nl, "subject")) {
+		if (m->subject == NULL) {
+			trim_span(&v, &len);
+			m->subject = rfc2047_decode(v, len);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* the body text                                                        */
+
+struct body_ctx {
+	struct mime_msg *m;
+	struct buf text;
+	int from_html;
+	struct mime_attachment *uu;   /* uuencoded files found in text */
+	size_t n_uu;
+};
+
+/* Text with CRLF and CR line ends turned into LF, appended to out. */
+static void
+add_lf_text(struct buf *out, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	buf_grow(out, len);
+	while (i < len) {
+		const char *cr = memchr(s + i, '\r', len - i);
+		size_t end = cr ? (size_t)(cr - s) : len;
+
+		buf_add(out, s + i, end - i);
+		if (cr == NULL)
+			break;
+		buf_addc(out, '\n');
+		i = end + 1;
+		if (i < len && s[i] == '\n')
+			i++;
+	}
+}
+
+static void
+uu_attach(struct body_ctx *bc, const char *name, size_t name_len,
+	  const char *p, size_t len)
+{
+	struct buf data = BUF_INIT;
+	struct mime_attachment *a;
+
+	uu_decode_lines(p, len, &data);
+	bc->uu = xrealloc(bc->uu, (bc->n_uu + 1) * sizeof(*bc->uu));
+	a = &bc->uu[bc->n_uu++];
+	a->filename = rfc2047_decode(name, name_len);
+	a->content_type = xstrdup("application/octet-stream");
+	a->size = data.len;
+	sha256_hex(data.data ? data.data : "", data.len, a->sha256);
+	buf_release(&data);
+}
+
+/* Copy text (LF line ends) to out, moving "begin NNN name" blocks out. */
+static void
+uu_strip(struct body_ctx *bc, const char *s, size_t len, struct buf *out)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(s + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - s) : len, next = nl ? end + 1 : len;
+		const char *name;
+		size_t name_len;
+
+		if (s[i] == 'b' && uu_begin_line(s + i, end - i, &name, &name_len)) {
+			size_t j = next, stop = 0;
+
+			while (j < len && stop == 0) {
+				const char *nl2 = memchr(s + j, '\n', len - j);
+				size_t e2 = nl2 ? (size_t)(nl2 - s) : len;
+				size_t n2 = nl2 ? e2 + 1 : len;
+
+				if (e2 - j >= 3 && memcmp(s + j, "end", 3) == 0 &&
+				    is_blank(s + j + 3, e2 - j - 3))
+					stop = n2;
+				else
+					j = n2;
+			}
+			if (stop != 0) {
+				uu_attach(bc, name, name_len, s + next, j - next);
+				i = stop;
+				continue;
+			}
+		}
+		buf_add(out, s + i, next - i);
+		i = next;
+	}
+}
+
+/* format=flowed (RFC 3676): join soft-broken lines. */
+static void
+unflow(const char *s, size_t len, int delsp, struct buf *out)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(s + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - s) : len, start = i;
+		int soft;
+
+		if (end - start == 3 && memcmp(s + start, "-- ", 3) == 0) {
+			buf_add(out, s + start, end - start);
+			if (nl)
+				buf_addc(out, '\n');
+			i = nl ? end + 1 : len;
+			continue;
+		}
+		if (end > start && s[start] == ' ')
+			start++;    /* space stuffing */
+		soft = nl != NULL && end > start && s[end - 1] == ' ' && s[start] != '>';
+		buf_add(out, s + start, end - start - (soft && delsp ? 1 : 0));
+		if (nl && !soft)
+			buf_addc(out, '\n');
+		i = nl ? end + 1 : len;
+	}
+}
+
+static void
+body_append(struct body_ctx *bc, const char *s, size_t len)
+{
+	if (len == 0)
+		return;
+	if (bc->text.len > 0 && bc->text.data[bc->text.len - 1] != '\n')
+		buf_addc(&bc->text, '\n');
+	if (bc->text.len > 0)
+		buf_addc(&bc->text, '\n');
+	buf_add(&bc->text, s, len);
+}
+
+/* The text of a text/plain or text/html leaf, UTF-8 with LF ends. */
+static int
+body_leaf(struct body_ctx *bc, struct mime_node *n, int html, int flowed, int delsp)
+{
+	struct buf lf = BUF_INIT, out = BUF_INIT;
+	size_t ulen;
+	char *utf8;
+
+	node_decode(n);
+	utf8 = charset_to_utf8(n->charset, n->data ? n->data : "", n->size, &ulen);
+	add_lf_text(&lf, utf8, ulen);
+	free(utf8);
+	if (html) {
+		char *t = html_to_text(buf_str(&lf), lf.len);
+
+		buf_adds(&out, t);
+		free(t);
+		bc->from_html = 1;
+	} else if (flowed) {
+		struct buf tmp = BUF_INIT;
+
+		uu_strip(bc, buf_str(&lf), lf.len, &tmp);
+		unflow(buf_str(&tmp), tmp.len, delsp, &out);
+		buf_release(&tmp);
+	} else {
+		uu_strip(bc, buf_str(&lf), lf.len, &out);
+	}
+	buf_release(&lf);
+	body_append(bc, buf_str(&out), out.len);
+	buf_release(&out);
+	return 1;
+}
+
+/* 1 when n holds a text/plain leaf that the body would use. */
+static int
+node_has_plain(const struct mime_node *n, int level)
+{
+	size_t i;
+
+	if (level > MIME_MAX_DEPTH)
+		return 0;
+	if (n->type == MIME_NODE_LEAF)
+		return !n->is_attachment && is_type(n, "text/plain");
+	if (n->type != MIME_NODE_MULTIPART)
+		return 0;
+	for (i = 0; i < n->n_children; i++) {
+		if (node_has_plain(&n->children[i], level + 1))
+			return 1;
+	}
+	return 0;
+}
+
+static int body_collect(struct body_ctx *bc, struct mime_node *n, int level);
+
+static int
+body_alternative(struct body_ctx *bc, struct mime_node *n, int level)
+{
+	size_t i;
+
+	for (i = 0; i < n->n_children; i++) {
+		if (node_has_plain(&n->children[i], level + 1))
+			return body_collect(bc, &n->children[i], level + 1);
+	}
+	/* no plain text: the last alternative that gives any text */
+	for (i = n->n_children; i > 0; i--) {
+		size_t before = bc->text.len;
+
+		if (body_collect(bc, &n->children[i - 1], level + 1) && bc->text.len > before)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+body_collect(struct body_ctx *bc, struct mime_node *n, int level)
+{
+	const char *sub;
+	size_t i;
+	int got = 0;
+
+	if (level > MIME_MAX_DEPTH || n->is_attachment)
+		return 0;
+	if (n->type == MIME_NODE_LEAF) {
+		if (is_type(n, "text/plain"))
+			return body_leaf(bc, n, 0, 0, 0);
+		if (is_type(n, "text/html"))
+			return body_leaf(bc, n, 1, 0, 0);
+		return 0;
+	}
+	if (n->type != MIME_NODE_MULTIPART)
+		return 0;
+	if (n->n_children == 0) {
+		/* no boundary line at all: the text is all we have */
+		if (n->data == NULL)
+			return 0;
+		body_append(bc, n->data, n->size);
+		return 1;
+	}
+	sub = n->content_type + strlen("multipart/");
+	if (strcmp(sub, "alternative") == 0)
+		return body_alternative(bc, n, level);
+	if (strcmp(sub, "related") == 0 || strcmp(sub, "signed") == 0 ||
+	    strcmp(sub, "report") == 0)
+		return body_collect(bc, &n->children[0], level + 1);
+	if (strcmp(sub, "encrypted") == 0)
+		return 0;
+	for (i = 0; i < n->n_children; i++) {
+		if (n->children[i].type == MIME_NODE_MESSAGE)
+			continue;
+		if (body_collect(bc, &n->children[i], level + 1))
+			got = 1;
+	}
+	return got;
+}
+
+/* ------------------------------------------------------------------ */
+/* leaves into parts[] and attachments[]                                */
+
+static void
+attachment_add(struct mime_msg *m, const struct mime_part *p, const char *fallback_name)
+{
+	struct mime_attachment *a;
+
+	m->attachments = xrealloc(m->attachments, (m->n_attachments + 1) * sizeof(*a));
+	a = &m->attachments[m->n_attachments++];
+	a->filename = p->filename ? xstrdup(p->filename) : xstrdup_or_null(fallback_name);
+	a->content_type = xstrdup(p->content_type);
+	a->size = p->size;
+	sha256_hex(p->data, p->size, a->sha256);
+}
+
+static void
+part_add(struct mime_msg *m, struct mime_node *n, size_t *cap)
+{
+	struct mime_part *p;
+	const char *fallback = NULL;
+
+	node_decode(n);
+	if (n->data == NULL) {
+		n->data = xstrdup("");
+		n->size = 0;
+	}
+	if (m->n_parts == *cap) {
+		*cap = *cap ? *cap * 2 : 4;
+		m->parts = xrealloc(m->parts, *cap * sizeof(*m->parts));
+	}
+	p = &m->parts[m->n_parts++];
+	p->content_type = n->content_type;
+	p->charset = n->charset;
+	p->filename = n->filename;
+	p->is_attachment = n->is_attachment;
+	p->depth = n->depth;
+	p->data = n->data;
+	p->size = n->size;
+	n->content_type = NULL;
+	n->charset = NULL;
+	n->filename = NULL;
+	n->data = NULL;
+	if (n->type == MIME_NODE_MESSAGE && n->n_children > 0)
+		fallback = n->children[0].subject;
+	if (p->is_attachment)
+		attachment_add(m, p, fallback);
+}
+
+static void
+parts_collect(struct mime_msg *m, struct mime_node *n, size_t *cap)
+{
+	size_t i;
+
+	if (n->type == MIME_NODE_MULTIPART) {
+		for (i = 0; i < n->n_children; i++)
+			parts_collect(m, &n->children[i], cap);
+		return;
+	}
+	part_add(m, n, cap);
+}
+
+/* ------------------------------------------------------------------ */
+/* public API                                                           */
+
+static void
+lines_check(struct mime_msg *m, const char *raw, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl;
+
+		if (len - i <= MIME_MAX_LINE)
+			return;
+		nl = memchr(raw + i, '\n', MIME_MAX_LINE + 1);
+		if (nl == NULL) {
+			mime_warn(m, "line over %d bytes", MIME_MAX_LINE);
+			return;
+		}
+		i = (size_t)(nl - raw) + 1;
+	}
+}
+
+static size_t
+limit_size(struct mime_msg *m, size_t len, const struct mime_limits *limits)
+{
+	size_t max = limits != NULL && limits->max_size > 0 ? limits->max_size : MIME_MAX_SIZE;
+
+	if (len <= max)
+		return len;
+	mime_warn(m, "message over size limit %zu bytes", max);
+	return max;
+}
+
+static void
+attachments_append(struct mime_msg *m, struct mime_attachment *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		m->attachments = xrealloc(m->attachments,
+					  (m->n_attachments + 1) * sizeof(*m->attachments));
+		m->attachments[m->n_attachments++] = list[i];
+	}
+	free(list);
+}
+
+struct mime_msg *
+mime_parse(const char *raw, size_t len, const struct mime_limits *limits)
+{
+	struct mime_msg *m = xcalloc(1, sizeof(*m));
+	struct parser ps = { m, 0, 0, 0 };
+	struct fieldv top = { NULL, 0, 0, 0 };
+	struct mime_node root;
+	struct body_ctx bc = { m, BUF_INIT, 0, NULL, 0 };
+	size_t i, cap = 0;
+
+	if (raw == NULL) {
+		raw = "";
+		len = 0;
+	}
+	m->raw_size = len;
+	sha256_hex(raw, len, m->sha256);
+	len = limit_size(m, len, limits);
+	lines_check(m, raw, len);
+
+	entity_parse(&ps, &root, raw, len, 0, "text/plain", &top);
+	msg_headers(m, &top);
+	for (i = 0; i < top.n; i++)
+		msg_field(m, &top.v[i]);
+	free(top.v);
+	if (len == 0)
+		mime_warn(m, "empty message");
+	else if (top.n == 0)
+		mime_warn(m, "no header fields");
+
+	body_collect(&bc, &root, 0);
+	m->body = buf_detach(&bc.text, NULL);
+	m->body_from_html = bc.from_html;
+	parts_collect(m, &root, &cap);
+	/* files uuencoded in the text come after the MIME attachments */
+	attachments_append(m, bc.uu, bc.n_uu);
+	node_release(&root);
+
+	m->reply = reply_extract(m->body);
+	m->language = lang_detect(m->reply != NULL && *m->reply != '\0' ? m->reply : m->body);
+	classify_message(m);
+	return m;
+}
+
+static void
+addrs_free(struct mime_addr **list, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		addr_release(&(*list)[i]);
+	free(*list);
+	*list = NULL;
+	*n = 0;
+}
+
+static void
+strv_free(char ***v, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
+void
+mime_msg_free(struct mime_msg **msg)
+{
+	struct mime_msg *m = *msg;
+	size_t i;
+
+	if (m == NULL)
+		return;
+	free(m->message_id);
+	free(m->in_reply_to);
+	strv_free(&m->references, &m->n_references);
+	addr_release(&m->from);
+	addr_release(&m->sender);
+	addrs_free(&m->to, &m->n_to);
+	addrs_free(&m->cc, &m->n_cc);
+	addrs_free(&m->reply_to, &m->n_reply_to);
+	strv_free(&m->delivered_to, &m->n_delivered_to);
+	free(m->return_path);
+	free(m->subject);
+	free(m->body);
+	free(m->reply);
+	for (i = 0; i < m->n_parts; i++) {
+		free(m->parts[i].content_type);
+		free(m->parts[i].charset);
+		free(m->parts[i].filename);
+		free(m->parts[i].data);
+	}
+	free(m->parts);
+	for (i = 0; i < m->n_attachments; i++) {
+		free(m->attachments[i].filename);
+		free(m->attachments[i].content_type);
+	}
+	free(m->attachments);
+	for (i = 0; i < m->n_headers; i++) {
+		free(m->headers[i].name);
+		free(m->headers[i].value);
+	}
+	free(m->headers);
+	free(m->automatic_reason);
+	free(m->dsn_message_id);
+	free(m->dsn_recipient);
+	strv_free(&m->warnings, &m->n_warnings);
+	free(m);
+	*msg = NULL;
+}
+
+const char *
+mime_header_get(const struct mime_msg *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_headers; i++) {
+		if (strcasecmp(m->headers[i].name, name) == 0)
+			return m->headers[i].value;
+	}
+	return NULL;
+}
+
+const char *
+mime_kind_name(enum mime_kind kind)
+{
+	switch (kind) {
+	case MIME_KIND_NORMAL:
+		return "normal";
+	case MIME_KIND_AUTO_REPLY:
+		return "auto_reply";
+	case MIME_KIND_BOUNCE:
+		return "bounce";
+	case MIME_KIND_FEEDBACK_REPORT:
+		return "feedback_report";
+	case MIME_KIND_LIST:
+		return "list";
+	}
+	return "normal";
+}
+
+/* Decode every body and drop the pointers into the input. */
+static void
+tree_finish(struct mime_node *n)
+{
+	size_t i;
+
+	if (n->type != MIME_NODE_MULTIPART)
+		node_decode(n);
+	for (i = 0; i < n->n_children; i++)
+		tree_finish(&n->children[i]);
+}
+
+static void
+tree_forget_raw(struct mime_node *n)
+{
+	size_t i;
+
+	n->raw_body = NULL;
+	n->raw_len = 0;
+	for (i = 0; i < n->n_children; i++)
+		tree_forget_raw(&n->children[i]);
+}
+
+struct mime_node *
+mime_tree_parse(const char *raw, size_t len, const struct mime_limits *limits)
+{
+	struct mime_msg scratch;
+	struct mime_msg *m = &scratch;
+	struct parser ps = { m, 0, 0, 1 };
+	struct mime_node *root = xcalloc(1, sizeof(*root));
+	struct fieldv top = { NULL, 0, 0, 0 };
+
+	memset(&scratch, 0, sizeof(scratch));
+	if (raw == NULL) {
+		raw = "";
+		len = 0;
+	}
+	len = limit_size(m, len, limits);
+	entity_parse(&ps, root, raw, len, 0, "text/plain", &top);
+	free(top.v);
+	tree_finish(root);
+	tree_forget_raw(root);
+	strv_free(&scratch.warnings, &scratch.n_warnings);
+	return root;
+}
+
+void
+mime_tree_free(struct mime_node **node)
+{
+	if (*node == NULL)
+		return;
+	node_release(*node);
+	free(*node);
+	*node = NULL;
+}

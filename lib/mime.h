@@ -1,0 +1,168 @@
+/*
+ * mime: parse one RFC 5322 / MIME message into what ticketd needs:
+ * addresses, identifiers, decoded subject, body text (UTF-8), the reply
+ * text, attachments, the message kind and language, and warnings.
+ *
+ * mime_parse() never fails on bad input: it returns a best-effort result
+ * with warnings[].  Every string in struct mime_msg is UTF-8, owned by the
+ * message and freed by mime_msg_free().  Absent values are NULL.
+ */
+#ifndef TICKETD_MIME_H
+#define TICKETD_MIME_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* Named limits for hostile input (SPEC section 10). */
+#define MIME_MAX_DEPTH        32        /* nested multiparts / message/rfc822 */
+#define MIME_MAX_PARTS        1000      /* leaf and container parts */
+#define MIME_MAX_HEADER_SIZE  (256 * 1024)  /* bytes of one header block */
+#define MIME_MAX_LINE         (64 * 1024)   /* bytes in one line before we call it hostile */
+#define MIME_MAX_SIZE         (25 * 1024 * 1024) /* default message size limit */
+
+enum mime_kind {
+	MIME_KIND_NORMAL = 0,
+	MIME_KIND_AUTO_REPLY,
+	MIME_KIND_BOUNCE,
+	MIME_KIND_FEEDBACK_REPORT,
+	MIME_KIND_LIST,
+};
+
+struct mime_addr {
+	char *name;       /* display name, decoded, or NULL */
+	char *address;    /* addr-spec as written (local@domain), or NULL */
+};
+
+struct mime_header {
+	char *name;       /* as written */
+	char *value;      /* raw value, unfolded, not decoded */
+};
+
+struct mime_attachment {
+	char *filename;       /* decoded (RFC 2047/2231), or NULL */
+	char *content_type;   /* lowercase type/subtype */
+	size_t size;          /* decoded size in bytes */
+	char sha256[65];      /* hex of the decoded bytes */
+};
+
+/* A leaf part, in document order (containers are not listed). */
+struct mime_part {
+	char *content_type;   /* lowercase type/subtype */
+	char *charset;        /* lowercase label as written, or NULL */
+	char *filename;       /* decoded, or NULL */
+	int is_attachment;    /* disposition attachment, or a named non-text part */
+	int depth;            /* 0 for a single-part message */
+	char *data;           /* transfer-decoded bytes (NUL-terminated copy) */
+	size_t size;
+};
+
+struct mime_limits {
+	size_t max_size;      /* bytes; 0 means MIME_MAX_SIZE */
+};
+
+struct mime_msg {
+	char *message_id;         /* without angle brackets */
+	char *in_reply_to;        /* first id, without angle brackets */
+	char **references;        /* ids without angle brackets */
+	size_t n_references;
+
+	struct mime_addr from;    /* from.address NULL when absent */
+	struct mime_addr sender;
+	struct mime_addr *to;
+	size_t n_to;
+	struct mime_addr *cc;
+	size_t n_cc;
+	struct mime_addr *reply_to;
+	size_t n_reply_to;
+	char **delivered_to;      /* Delivered-To / X-Original-To addresses */
+	size_t n_delivered_to;
+	char *return_path;        /* NULL when absent, "" when <> */
+
+	int has_date;
+	time_t date;              /* UTC seconds */
+	int date_tzoff;           /* minutes east of UTC, as written */
+
+	char *subject;            /* decoded, unfolded */
+
+	char *body;               /* the text: text/plain, else HTML as text */
+	char *reply;              /* body without quoted history and signature */
+	int body_from_html;
+
+	struct mime_part *parts;
+	size_t n_parts;
+	struct mime_attachment *attachments;
+	size_t n_attachments;
+
+	struct mime_header *headers;  /* top-level header fields, in order */
+	size_t n_headers;
+
+	/* Classification (lib/classify). */
+	enum mime_kind kind;
+	int automatic;            /* must get no automatic answer */
+	char *automatic_reason;   /* e.g. "auto-submitted", "precedence", … */
+	char *dsn_message_id;     /* bounces: Message-ID of the mail that bounced */
+	char *dsn_recipient;      /* bounces: the failed recipient */
+
+	const char *language;     /* "en" … "zh", or NULL when unsure (static) */
+
+	char **warnings;
+	size_t n_warnings;
+
+	size_t raw_size;
+	char sha256[65];          /* hex digest of the raw message */
+};
+
+/* Parse raw (len bytes, need not be NUL-terminated).  Never NULL. */
+struct mime_msg *mime_parse(const char *raw, size_t len, const struct mime_limits *limits);
+void mime_msg_free(struct mime_msg **msg);
+
+/* The raw value of the first top-level header named name (any case), or NULL. */
+const char *mime_header_get(const struct mime_msg *m, const char *name);
+/* Append a warning (printf format). */
+void mime_warn(struct mime_msg *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *mime_kind_name(enum mime_kind kind);
+
+
+/*
+ * The full MIME tree, for tests and debugging (added for the mime4j
+ * conformance test; mime_parse() does not need it).  An entity is a
+ * message or a body part: its header fields as written, then either a
+ * body (MIME_NODE_LEAF), body parts (MIME_NODE_MULTIPART, children[]) or
+ * one enclosed message (MIME_NODE_MESSAGE, children[0]).  data/size hold
+ * the transfer-decoded body of leaves and messages, and for a multipart
+ * without any boundary line its whole body.  mime_parse() lists each
+ * message/rfc822 part below the top as one leaf in parts[] (data = the
+ * enclosed message, so that classify can read its headers) and does not
+ * list the parts inside it.
+ */
+enum mime_node_type {
+	MIME_NODE_LEAF = 0,
+	MIME_NODE_MULTIPART,
+	MIME_NODE_MESSAGE,
+};
+
+struct mime_node {
+	enum mime_node_type type;
+	char *content_type;       /* lowercase type/subtype, defaults applied */
+	char *charset;            /* lowercase, or NULL */
+	char *filename;           /* decoded, or NULL */
+	int is_attachment;
+	int depth;
+	char **fields;            /* header fields as written, folds kept */
+	size_t n_fields;
+	char *data;               /* NUL-terminated; NULL for a multipart with parts */
+	size_t size;
+	struct mime_node *children;
+	size_t n_children;
+	/* internal */
+	const char *raw_body;
+	size_t raw_len;
+	int cte;
+	char *subject;
+};
+
+/* Parse raw into a tree (every body decoded); free with mime_tree_free. */
+struct mime_node *mime_tree_parse(const char *raw, size_t len, const struct mime_limits *limits);
+void mime_tree_free(struct mime_node **node);
+
+#endif

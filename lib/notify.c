@@ -1,0 +1,250 @@
+#include "notify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uuid/uuid.h>
+
+#include "clock.h"
+#include "compose.h"
+#include "conf.h"
+#include "log.h"
+#include "store.h"
+#include "token.h"
+#include "xmalloc.h"
+
+#define NOTIFY_MAX_VARS 48
+
+void
+notify_ticket_name(const struct conf *conf, long long number, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s-%lld", conf->ticket_prefix, number);
+}
+
+static const char *
+support_domain(const struct conf *conf)
+{
+	const char *at = strrchr(conf->support_address, '@');
+
+	return at != NULL ? at + 1 : "localhost";
+}
+
+/* support+TOKEN@domain */
+static char *
+reply_address(const struct conf *conf, const char *token)
+{
+	const char *at = strrchr(conf->support_address, '@');
+
+	if (at == NULL)
+		return xstrdup(conf->support_address);
+	return xasprintf("%.*s+%s%s", (int)(at - conf->support_address), conf->support_address,
+			 token, at);
+}
+
+struct varset {
+	struct tmpl_var v[NOTIFY_MAX_VARS];
+	size_t n;
+	char *owned[16];
+	size_t n_owned;
+};
+
+static void
+var_add(struct varset *vs, const char *name, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n; i++)
+		if (strcmp(vs->v[i].name, name) == 0) {
+			vs->v[i].value = value;
+			return;
+		}
+	if (vs->n < NOTIFY_MAX_VARS) {
+		vs->v[vs->n].name = name;
+		vs->v[vs->n].value = value;
+		vs->n++;
+	}
+}
+
+static const char *
+var_own(struct varset *vs, char *value)
+{
+	if (vs->n_owned < sizeof(vs->owned) / sizeof(vs->owned[0]))
+		vs->owned[vs->n_owned++] = value;
+	return value;
+}
+
+static void
+ticket_vars(struct notify *n, const struct ticket *t, const char *lang, struct varset *vs)
+{
+	const struct conf *conf = n->conf;
+	const struct conf_region *region = conf_region(conf, t->region);
+	const struct conf_plan *plan = NULL;
+	struct org o;
+	char name[64], num[16];
+
+	notify_ticket_name(conf, t->number, name, sizeof(name));
+	var_add(vs, "ticket", var_own(vs, xstrdup(name)));
+	var_add(vs, "subject", t->subject);
+	var_add(vs, "requester", t->requester);
+	var_add(vs, "requester_name", t->requester_name);
+	snprintf(num, sizeof(num), "%d", t->severity);
+	var_add(vs, "severity", var_own(vs, xstrdup(num)));
+	var_add(vs, "severity_name", tmpl_label(lang, "severity", t->severity));
+	snprintf(num, sizeof(num), "%d", t->priority);
+	var_add(vs, "priority", var_own(vs, xstrdup(num)));
+	var_add(vs, "priority_name", tmpl_label(lang, "priority", t->priority));
+	var_add(vs, "status", t->status);
+	var_add(vs, "status_name", tmpl_status_label(lang, t->status));
+	snprintf(num, sizeof(num), "%d", t->level);
+	var_add(vs, "level", var_own(vs, xstrdup(num)));
+	var_add(vs, "level_name", tmpl_label(lang, "level", t->level));
+	var_add(vs, "region", t->region);
+	if (region != NULL)
+		var_add(vs, "hours", var_own(vs, xasprintf("%s (%s)", region->hours, region->timezone)));
+	if (t->org_id != 0 && store_org_get_id(n->st, t->org_id, &o) == 1) {
+		plan = conf_plan(conf, o.plan);
+		org_release(&o);
+	}
+	if (plan == NULL)
+		plan = conf_plan(conf, conf->default_plan);
+	if (plan != NULL)
+		var_add(vs, "plan", plan->name);
+	if (t->severity == 1 && plan != NULL && plan->phone_sev1 && region != NULL)
+		var_add(vs, "phone", region->phone);
+	if (t->previous != 0) {
+		notify_ticket_name(conf, t->previous, name, sizeof(name));
+		var_add(vs, "previous", var_own(vs, xstrdup(name)));
+	}
+}
+
+static void
+varset_release(struct varset *vs)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n_owned; i++)
+		free(vs->owned[i]);
+	vs->n_owned = 0;
+	vs->n = 0;
+}
+
+enum notify_result
+notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail *m,
+	     const char **why_r, char **error_r)
+{
+	const struct conf *conf = n->conf;
+	struct varset vs;
+	struct compose c;
+	struct compose_addr to, reply_to;
+	struct contact contact;
+	char token[TOKEN_MAX], uuid_str[40], *subject = NULL, *body = NULL, *msgid = NULL;
+	char *reply_addr = NULL, *raw = NULL, **refs = NULL;
+	const char *lang = m->lang != NULL ? m->lang : (t != NULL ? t->language : "en");
+	size_t n_refs = 0, raw_len = 0, i;
+	long long number = t != NULL ? t->number : m->ticket_number;
+	enum notify_result result = NOTIFY_ERROR;
+	uuid_t uu;
+	int rc;
+
+	*why_r = NULL;
+	if (!compose_address_valid(m->rcpt)) {
+		*why_r = "invalid address";
+		return NOTIFY_SKIPPED;
+	}
+	rc = store_contact_get(n->st, m->rcpt, &contact);
+	if (rc < 0) {
+		*error_r = xasprintf("unable to look up '%s': %s", m->rcpt, store_error(n->st));
+		return NOTIFY_ERROR;
+	}
+	if (rc == 1) {
+		int undeliverable = contact.undeliverable != NULL;
+
+		contact_release(&contact);
+		if (undeliverable) {
+			*why_r = "undeliverable";
+			return NOTIFY_SKIPPED;
+		}
+	}
+
+	memset(&vs, 0, sizeof(vs));
+	var_add(&vs, "support_name", conf->support_name);
+	var_add(&vs, "support_address", conf->support_address);
+	if (t != NULL)
+		ticket_vars(n, t, lang, &vs);
+	else if (m->subject != NULL)
+		var_add(&vs, "subject", m->subject);
+	for (i = 0; i < m->n_vars; i++)
+		var_add(&vs, m->vars[i].name, m->vars[i].value);
+	if (tmpl_render(conf->templates, lang, m->tmpl, vs.v, vs.n, &subject, &body, error_r) < 0)
+		goto out;
+
+	uuid_generate(uu);
+	uuid_unparse_lower(uu, uuid_str);
+	memset(&c, 0, sizeof(c));
+	if (number != 0) {
+		token_make(n->key, number, token, sizeof(token));
+		msgid = xasprintf("%s.%s@%s", uuid_str, token, support_domain(conf));
+		if (conf->plus_addressing) {
+			reply_addr = reply_address(conf, token);
+			reply_to.name = conf->support_name;
+			reply_to.address = reply_addr;
+			c.reply_to = &reply_to;
+		}
+		if (store_ticket_message_ids(n->st, number, &refs, &n_refs) < 0) {
+			*error_r = xasprintf("unable to read the thread: %s", store_error(n->st));
+			goto out;
+		}
+	} else {
+		msgid = xasprintf("%s@%s", uuid_str, support_domain(conf));
+	}
+	c.from.name = conf->support_name;
+	c.from.address = conf->support_address;
+	to.name = m->rcpt_name;
+	to.address = m->rcpt;
+	c.to = &to;
+	c.n_to = 1;
+	c.subject = subject;
+	c.message_id = msgid;
+	c.in_reply_to = m->in_reply_to != NULL ? m->in_reply_to :
+		(n_refs > 0 ? refs[n_refs - 1] : NULL);
+	c.references = (const char *const *)refs;
+	c.n_references = n_refs;
+	c.auto_submitted = m->auto_submitted;
+	c.x_loop = conf->support_address;
+	c.date = clock_now();
+	c.body = body;
+	raw = compose_message(&c, &raw_len);
+	if (raw == NULL) {
+		*why_r = "invalid address";
+		result = NOTIFY_SKIPPED;
+		goto out;
+	}
+	if (store_outbox_add(n->st, number, m->tmpl, conf->support_address, m->rcpt, msgid,
+			     raw, raw_len, clock_now(), NULL) < 0) {
+		*error_r = xasprintf("unable to queue mail: %s", store_error(n->st));
+		goto out;
+	}
+	result = NOTIFY_QUEUED;
+out:
+	varset_release(&vs);
+	strv_free(&refs, n_refs);
+	free(subject);
+	free(body);
+	free(msgid);
+	free(reply_addr);
+	free(raw);
+	return result;
+}
+
+int
+notify_check_templates(const struct conf *conf, struct buf *errors)
+{
+	const char *const *langs, *const *names, *const *vars;
+	size_t n_langs, n_names, n_vars;
+
+	langs = tmpl_langs(&n_langs);
+	names = tmpl_names(&n_names);
+	vars = tmpl_known_vars(&n_vars);
+	return tmpl_check(conf->templates, langs, n_langs, names, n_names, vars, n_vars, errors);
+}

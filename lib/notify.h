@@ -1,0 +1,58 @@
+/*
+ * notify: turn a ticket and a template into an outgoing mail in the outbox.
+ *
+ * The caller holds the store transaction that also writes the event, so
+ * the mail and its cause commit together (SPEC section 7).
+ */
+#ifndef TICKETD_NOTIFY_H
+#define TICKETD_NOTIFY_H
+
+#include <stddef.h>
+
+#include "tmpl.h"
+
+struct conf;
+struct store;
+struct ticket;
+struct token_key;
+
+struct notify {
+	const struct conf *conf;
+	struct store *st;
+	const struct token_key *key;
+};
+
+struct notify_mail {
+	const char *tmpl;            /* template name: autoresponse, comment, … */
+	const char *rcpt;            /* address */
+	const char *rcpt_name;       /* display name or NULL */
+	const char *lang;            /* NULL: the ticket's */
+	const char *in_reply_to;     /* NULL: the ticket's latest message */
+	const char *auto_submitted;  /* "auto-replied" or "auto-generated" */
+	const struct tmpl_var *vars; /* extra variables (override the ticket's) */
+	size_t n_vars;
+	long long ticket_number;     /* 0 for mail about no ticket (refusals) */
+	const char *subject;         /* subject variable when there is no ticket */
+};
+
+enum notify_result {
+	NOTIFY_QUEUED = 0,
+	NOTIFY_SKIPPED = 1,          /* undeliverable or invalid address: logged */
+	NOTIFY_ERROR = -1,           /* store or template error: *error_r */
+};
+
+/*
+ * Render, compose and queue one mail.  t may be NULL for mail about no
+ * ticket.  *why_r (static) says why a mail was skipped.
+ */
+enum notify_result notify_queue(struct notify *n, const struct ticket *t,
+				const struct notify_mail *m, const char **why_r,
+				char **error_r);
+
+/* "SUP-12" into out. */
+void notify_ticket_name(const struct conf *conf, long long number, char *out, size_t outlen);
+
+/* Check every template for `ticketd -n`; problems appended to errors. */
+int notify_check_templates(const struct conf *conf, struct buf *errors);
+
+#endif

@@ -1,0 +1,177 @@
+#include "outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <gnutls/crypto.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "log.h"
+#include "smtp.h"
+#include "store.h"
+#include "xmalloc.h"
+
+int
+outbox_init(struct outbox *o, const struct conf *conf, struct store *st, volatile sig_atomic_t *stop)
+{
+	memset(o, 0, sizeof(*o));
+	o->conf = conf;
+	o->st = st;
+	o->stop = stop;
+	o->smtp = smtp_new(conf, stop);
+	return o->smtp != NULL ? 0 : -1;
+}
+
+void
+outbox_release(struct outbox *o)
+{
+	smtp_free(&o->smtp);
+}
+
+long
+outbox_backoff(int attempts)
+{
+	long d = OUTBOX_BACKOFF_MIN;
+	unsigned int r = 0;
+	int i;
+
+	for (i = 1; i < attempts && d < OUTBOX_BACKOFF_MAX; i++)
+		d *= 2;
+	if (d > OUTBOX_BACKOFF_MAX)
+		d = OUTBOX_BACKOFF_MAX;
+	gnutls_rnd(GNUTLS_RND_NONCE, &r, sizeof(r));
+	/* jitter in [-20 %, +20 %] so retries of a burst spread out */
+	return d - d / 5 + (long)(r % (unsigned int)(2 * d / 5 + 1));
+}
+
+static void
+log_send(const struct conf *conf, const struct outbox_row *r, const char *result, long code,
+	 const char *error, long ms, time_t retry_at)
+{
+	struct logkv kv;
+	char name[64];
+
+	logkv_init(&kv);
+	logkv_int(&kv, "id", r->id);
+	if (r->ticket != 0) {
+		snprintf(name, sizeof(name), "%s-%lld", conf->ticket_prefix, r->ticket);
+		logkv_str(&kv, "ticket", name);
+	}
+	logkv_str(&kv, "to", r->rcpt);
+	logkv_str(&kv, "kind", r->kind);
+	logkv_id(&kv, "msgid", r->message_id);
+	logkv_str(&kv, "result", result);
+	if (code != 0)
+		logkv_int(&kv, "code", code);
+	logkv_int(&kv, "attempt", r->attempts + 1);
+	if (retry_at != 0) {
+		char ts[32];
+
+		clock_format(retry_at, ts, sizeof(ts));
+		logkv_str(&kv, "retry_at", ts);
+	}
+	if (error != NULL && *error != '\0')
+		logkv_str(&kv, "error", error);
+	logkv_int(&kv, "ms", ms);
+	log_kv(strcmp(result, "sent") == 0 ? LOG_LEVEL_INFO :
+	       strcmp(result, "failed") == 0 ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "send", &kv);
+}
+
+static int
+mark_failed(struct outbox *o, const struct outbox_row *r, const char *error, time_t now)
+{
+	char *body;
+	int rc;
+
+	if (store_begin(o->st) < 0)
+		return -1;
+	rc = store_outbox_failed(o->st, r->id, r->attempts + 1, error);
+	if (rc == 0 && r->ticket != 0) {
+		body = xasprintf("mail to %s could not be delivered: %s", r->rcpt, error);
+		rc = store_event_add(o->st, r->ticket, now, "mail_failed", "system", 0, body,
+				     r->kind, NULL);
+		free(body);
+	}
+	if (rc < 0) {
+		store_rollback(o->st);
+		return -1;
+	}
+	return store_commit(o->st);
+}
+
+static int
+send_row(struct outbox *o, const struct outbox_row *r)
+{
+	struct timeval t0, t1;
+	enum smtp_result res;
+	char error[256];
+	long code = 0, ms;
+	time_t now, next;
+
+	gettimeofday(&t0, NULL);
+	res = smtp_send(o->smtp, r->mail_from, r->rcpt, r->raw, r->raw_len, &code, error,
+			sizeof(error));
+	gettimeofday(&t1, NULL);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_usec - t0.tv_usec) / 1000;
+	now = clock_now();
+	switch (res) {
+	case SMTP_SENT:
+		log_send(o->conf, r, "sent", code, NULL, ms, 0);
+		return store_outbox_sent(o->st, r->id, now);
+	case SMTP_PERMFAIL:
+		log_send(o->conf, r, "failed", code, error, ms, 0);
+		return mark_failed(o, r, error, now);
+	case SMTP_TEMPFAIL:
+		break;
+	}
+	if (o->stop != NULL && *o->stop) {
+		/* Interrupted by shutdown: not the server's fault, retry at once next start. */
+		log_send(o->conf, r, "interrupted", code, error, ms, 0);
+		return 0;
+	}
+	next = now + outbox_backoff(r->attempts + 1);
+	if (next - r->created_at > o->conf->smtp_max_retry) {
+		char *why = xasprintf("gave up after %d attempts: %s", r->attempts + 1, error);
+		int rc;
+
+		log_send(o->conf, r, "failed", code, why, ms, 0);
+		rc = mark_failed(o, r, why, now);
+		free(why);
+		return rc;
+	}
+	log_send(o->conf, r, "deferred", code, error, ms, next);
+	return store_outbox_retry_later(o->st, r->id, r->attempts + 1, next, error);
+}
+
+int
+outbox_run(struct outbox *o, time_t *next_r)
+{
+	struct outbox_row *rows;
+	size_t n, i;
+	int handled = 0;
+
+	*next_r = 0;
+	if (o->conf->smtp_url == NULL)
+		return 0;
+	for (;;) {
+		if (store_outbox_due(o->st, clock_now(), OUTBOX_BATCH, &rows, &n) < 0)
+			return -1;
+		for (i = 0; i < n && !(o->stop != NULL && *o->stop); i++) {
+			if (send_row(o, &rows[i]) < 0) {
+				log_error("send", "error=\"%s\"", store_error(o->st));
+				outbox_rows_free(&rows, n);
+				return -1;
+			}
+			handled++;
+		}
+		outbox_rows_free(&rows, n);
+		if (n < OUTBOX_BATCH || (o->stop != NULL && *o->stop))
+			break;
+	}
+	if (store_outbox_next_due(o->st, next_r) < 0)
+		return -1;
+	return handled;
+}

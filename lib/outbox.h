@@ -1,0 +1,44 @@
+/*
+ * outbox: the sender loop over the durable outbox (SPEC section 7).
+ *
+ * Rows were committed with the event that caused them; here they are
+ * submitted over SMTP.  250 → sent; 4xx, timeouts and network errors →
+ * retried with exponential backoff and jitter until smtp max_retry has
+ * passed since the row was queued; 5xx → failed, logged, and an event on
+ * the ticket.  A row is marked sent only after the server accepted it, so
+ * a crash between the two sends it again (at least once, rarely twice).
+ */
+#ifndef TICKETD_OUTBOX_H
+#define TICKETD_OUTBOX_H
+
+#include <signal.h>
+#include <time.h>
+
+struct conf;
+struct store;
+struct smtp;
+
+#define OUTBOX_BATCH 100           /* rows read per round */
+#define OUTBOX_BACKOFF_MIN 30      /* seconds before the first retry */
+#define OUTBOX_BACKOFF_MAX 3600    /* cap between retries */
+
+struct outbox {
+	const struct conf *conf;
+	struct store *st;
+	struct smtp *smtp;
+	volatile sig_atomic_t *stop;
+};
+
+int outbox_init(struct outbox *o, const struct conf *conf, struct store *st, volatile sig_atomic_t *stop);
+void outbox_release(struct outbox *o);
+
+/*
+ * Send every row due now.  Returns the number of rows handled, -1 on a
+ * store error.  *next_r gets the time the next queued row is due (0: none).
+ */
+int outbox_run(struct outbox *o, time_t *next_r);
+
+/* The delay before retry number attempts (1-based), with ±20 % jitter. */
+long outbox_backoff(int attempts);
+
+#endif

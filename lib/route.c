@@ -1,0 +1,438 @@
+#include "route.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+
+/* Decode one UTF-8 sequence at s; *len_r bytes; invalid → the byte itself. */
+static unsigned int
+utf8_next(const unsigned char *s, size_t *len_r)
+{
+	if (s[0] < 0x80) {
+		*len_r = 1;
+		return s[0];
+	}
+	if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
+		*len_r = 2;
+		return ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
+	}
+	if ((s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+		*len_r = 3;
+		return ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+	}
+	if ((s[0] & 0xF8) == 0xF0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
+	    (s[3] & 0xC0) == 0x80) {
+		*len_r = 4;
+		return ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) |
+			(s[3] & 0x3Fu);
+	}
+	*len_r = 1;
+	return s[0];
+}
+
+static unsigned int
+fold_cp(unsigned int cp)
+{
+	if (cp >= 0xFF01 && cp <= 0xFF5E)       /* full-width ASCII */
+		return cp - 0xFF01 + 0x21;
+	switch (cp) {
+	case 0x3000: return ' ';                /* ideographic space */
+	case 0x3010: case 0x3014: case 0x3016: case 0x3008: case 0x300A: return '[';
+	case 0x3011: case 0x3015: case 0x3017: case 0x3009: case 0x300B: return ']';
+	case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014:
+	case 0x2212: case 0x30FC: case 0xFF70: return '-';
+	default: return cp;
+	}
+}
+
+char *
+route_normalize(const char *s)
+{
+	struct buf b = BUF_INIT;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+	unsigned int cp;
+
+	buf_grow(&b, strlen(s));
+	while (*p != '\0') {
+		cp = utf8_next(p, &n);
+		if (n == 1)
+			buf_addc(&b, (char)*p);
+		else if (fold_cp(cp) != cp)
+			buf_add_utf8(&b, fold_cp(cp));
+		else
+			buf_add(&b, p, n);
+		p += n;
+	}
+	return buf_detach(&b, NULL);
+}
+
+size_t
+route_subject_numbers(const char *subject, const char *prefix, long long *numbers, size_t max)
+{
+	char *s;
+	const char *p;
+	size_t plen = strlen(prefix), n = 0, i;
+	long long v;
+
+	if (subject == NULL || plen == 0)
+		return 0;
+	s = route_normalize(subject);
+	for (p = s; *p != '\0' && n < max; p++) {
+		if (strncasecmp(p, prefix, plen) != 0)
+			continue;
+		if (p > s && isalnum((unsigned char)p[-1]))
+			continue;
+		i = plen;
+		if (p[i] == ' ')
+			i++;
+		if (p[i] != '-' && p[i] != '#')
+			continue;
+		i++;
+		if (!isdigit((unsigned char)p[i]))
+			continue;
+		v = 0;
+		for (; isdigit((unsigned char)p[i]); i++) {
+			if (v > 1000000000000LL)
+				break;
+			v = v * 10 + (p[i] - '0');
+		}
+		if (isalnum((unsigned char)p[i]) || v <= 0)
+			continue;
+		numbers[n++] = v;
+		p += i - 1;
+	}
+	free(s);
+	return n;
+}
+
+/* Reply and forward prefixes of common clients in the seven languages. */
+static const char *const reply_prefixes[] = {
+	"re", "aw", "antw", "antwort", "wg", "sv", "vs", "vl", "rv", "tr", "fwd", "fw", "enc",
+	"r", "ref", "vb", "odp", "rif", "res",
+	"回复", "回覆", "答复", "答覆", "转发", "轉寄", "转寄", "返信", "転送", "返", "Réf", "Rép",
+	NULL,
+};
+
+char *
+route_strip_prefixes(const char *subject)
+{
+	char *s = route_normalize(subject), *p = s, *q, *out;
+	size_t i, len;
+	int again = 1;
+
+	while (again) {
+		again = 0;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (i = 0; reply_prefixes[i] != NULL; i++) {
+			len = strlen(reply_prefixes[i]);
+			if (strncasecmp(p, reply_prefixes[i], len) != 0)
+				continue;
+			q = p + len;
+			/* Re[2]: and Re(2): */
+			if (*q == '[' || *q == '(') {
+				char close = *q == '[' ? ']' : ')';
+
+				for (q++; isdigit((unsigned char)*q); q++)
+					;
+				if (*q != close)
+					continue;
+				q++;
+			}
+			while (*q == ' ')
+				q++;
+			if (*q != ':')
+				continue;
+			p = q + 1;
+			again = 1;
+			break;
+		}
+	}
+	out = xstrdup(p);
+	free(s);
+	return out;
+}
+
+/* Parse "1".."4" or a level word; 0 when none. */
+static int
+parse_level(const char *p)
+{
+	static const struct {
+		const char *word;
+		int v;
+	} words[] = {
+		{ "critical", 1 }, { "high", 2 }, { "medium", 3 }, { "low", 4 },
+		{ "kritisch", 1 }, { "hoch", 2 }, { "mittel", 3 }, { "niedrig", 4 },
+		{ "crítica", 1 }, { "critica", 1 }, { "alta", 2 }, { "media", 3 }, { "baja", 4 },
+		{ "critique", 1 }, { "haute", 2 }, { "élevée", 2 }, { "moyenne", 3 }, { "basse", 4 },
+		{ "faible", 4 },
+		{ "kriittinen", 1 }, { "korkea", 2 }, { "keskitaso", 3 }, { "matala", 4 },
+		{ "緊急", 1 }, { "重大", 1 }, { "高", 2 }, { "中", 3 }, { "低", 4 },
+		{ "严重", 1 }, { "嚴重", 1 },
+	};
+	size_t i;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncasecmp(p, "sev", 3) == 0)
+		p += 3;
+	else if ((*p == 's' || *p == 'S' || *p == 'p' || *p == 'P') && isdigit((unsigned char)p[1]))
+		p++;
+	while (*p == ' ')
+		p++;
+	if (*p >= '1' && *p <= '4' && !isdigit((unsigned char)p[1]))
+		return *p - '0';
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strncasecmp(p, words[i].word, strlen(words[i].word)) == 0)
+			return words[i].v;
+	return 0;
+}
+
+static const char *const severity_labels[] = {
+	"severity", "sev", "schweregrad", "gravedad", "severidad", "gravité", "gravite",
+	"sévérité", "severite", "vakavuus", "vakavuusaste", "深刻度", "重大度", "重要度",
+	"严重性", "严重程度", "嚴重性", "严重级别", NULL,
+};
+
+static const char *const priority_labels[] = {
+	"priority", "prio", "priorität", "prioritat", "dringlichkeit", "prioridad", "priorité",
+	"priorite", "prioriteetti", "kiireellisyys", "優先度", "优先级", "優先級", "优先度", NULL,
+};
+
+/* "Label: value" at the start of line (full-width colon folded already). */
+static int
+labelled(const char *line, const char *const *labels)
+{
+	size_t i, len;
+	const char *p;
+
+	while (*line == ' ' || *line == '\t' || *line == '*' || *line == '-')
+		line++;
+	for (i = 0; labels[i] != NULL; i++) {
+		len = strlen(labels[i]);
+		if (strncasecmp(line, labels[i], len) != 0)
+			continue;
+		p = line + len;
+		while (*p == ' ')
+			p++;
+		if (*p != ':' && *p != '=')
+			continue;
+		return parse_level(p + 1);
+	}
+	return 0;
+}
+
+/* Subject tags: [Sev1] [S1] [Severity 1] [P2] [Prio 2] [Priority: 2] */
+static void
+subject_tags(const char *s, int *sev, int *pri)
+{
+	const char *p, *e;
+	char tag[32];
+	size_t len;
+
+	for (p = strchr(s, '['); p != NULL; p = strchr(p + 1, '[')) {
+		e = strchr(p, ']');
+		if (e == NULL)
+			break;
+		len = (size_t)(e - p - 1);
+		if (len == 0 || len >= sizeof(tag))
+			continue;
+		memcpy(tag, p + 1, len);
+		tag[len] = '\0';
+		if (*sev == 0 && (tag[0] == 's' || tag[0] == 'S')) {
+			const char *v = tag + 1;
+
+			if (strncasecmp(tag, "severity", 8) == 0)
+				v = tag + 8;
+			else if (strncasecmp(tag, "sev", 3) == 0)
+				v = tag + 3;
+			while (*v == ' ' || *v == ':' || *v == '-')
+				v++;
+			if (*v >= '1' && *v <= '4' && v[1] == '\0')
+				*sev = *v - '0';
+		} else if (*pri == 0 && (tag[0] == 'p' || tag[0] == 'P')) {
+			const char *v = tag + 1;
+
+			if (strncasecmp(tag, "priority", 8) == 0)
+				v = tag + 8;
+			else if (strncasecmp(tag, "prio", 4) == 0)
+				v = tag + 4;
+			while (*v == ' ' || *v == ':' || *v == '-')
+				v++;
+			if (*v >= '1' && *v <= '4' && v[1] == '\0')
+				*pri = *v - '0';
+		}
+	}
+}
+
+#define ROUTE_FIELD_LINES 40
+
+void
+route_fields(const char *subject, const char *body, int *severity_r, int *priority_r)
+{
+	char *s, *line, *next;
+	int sev = 0, pri = 0, n = 0, v;
+
+	if (subject != NULL) {
+		s = route_normalize(subject);
+		subject_tags(s, &sev, &pri);
+		free(s);
+	}
+	if (body != NULL && (sev == 0 || pri == 0)) {
+		s = route_normalize(body);
+		for (line = s; line != NULL && n < ROUTE_FIELD_LINES; line = next, n++) {
+			next = strchr(line, '\n');
+			if (next != NULL)
+				*next++ = '\0';
+			if (line[0] == '>')
+				continue;
+			if (sev == 0 && (v = labelled(line, severity_labels)) != 0)
+				sev = v;
+			else if (pri == 0 && (v = labelled(line, priority_labels)) != 0)
+				pri = v;
+		}
+		free(s);
+	}
+	*severity_r = sev;
+	*priority_r = pri;
+}
+
+static const struct {
+	const char *word;
+	enum route_cmd_type type;
+	int takes_value;
+} commands[] = {
+	{ "escalate", ROUTE_CMD_ESCALATE, 0 }, { "eskalieren", ROUTE_CMD_ESCALATE, 0 },
+	{ "escalar", ROUTE_CMD_ESCALATE, 0 }, { "escalader", ROUTE_CMD_ESCALATE, 0 },
+	{ "eskaloi", ROUTE_CMD_ESCALATE, 0 }, { "エスカレーション", ROUTE_CMD_ESCALATE, 0 },
+	{ "升级", ROUTE_CMD_ESCALATE, 0 },
+	{ "close", ROUTE_CMD_CLOSE, 0 }, { "schließen", ROUTE_CMD_CLOSE, 0 },
+	{ "schliessen", ROUTE_CMD_CLOSE, 0 }, { "cerrar", ROUTE_CMD_CLOSE, 0 },
+	{ "fermer", ROUTE_CMD_CLOSE, 0 }, { "sulje", ROUTE_CMD_CLOSE, 0 },
+	{ "クローズ", ROUTE_CMD_CLOSE, 0 }, { "关闭", ROUTE_CMD_CLOSE, 0 },
+	{ "reopen", ROUTE_CMD_REOPEN, 0 }, { "wiedereröffnen", ROUTE_CMD_REOPEN, 0 },
+	{ "reabrir", ROUTE_CMD_REOPEN, 0 }, { "rouvrir", ROUTE_CMD_REOPEN, 0 },
+	{ "avaa", ROUTE_CMD_REOPEN, 0 }, { "再開", ROUTE_CMD_REOPEN, 0 },
+	{ "重新打开", ROUTE_CMD_REOPEN, 0 },
+	{ "severity", ROUTE_CMD_SEVERITY, 1 }, { "schweregrad", ROUTE_CMD_SEVERITY, 1 },
+	{ "gravedad", ROUTE_CMD_SEVERITY, 1 }, { "gravité", ROUTE_CMD_SEVERITY, 1 },
+	{ "vakavuus", ROUTE_CMD_SEVERITY, 1 }, { "深刻度", ROUTE_CMD_SEVERITY, 1 },
+	{ "严重性", ROUTE_CMD_SEVERITY, 1 },
+	{ "priority", ROUTE_CMD_PRIORITY, 1 }, { "priorität", ROUTE_CMD_PRIORITY, 1 },
+	{ "prioridad", ROUTE_CMD_PRIORITY, 1 }, { "priorité", ROUTE_CMD_PRIORITY, 1 },
+	{ "prioriteetti", ROUTE_CMD_PRIORITY, 1 }, { "優先度", ROUTE_CMD_PRIORITY, 1 },
+	{ "优先级", ROUTE_CMD_PRIORITY, 1 },
+	{ "internal", ROUTE_CMD_INTERNAL, 0 }, { "intern", ROUTE_CMD_INTERNAL, 0 },
+	{ "interno", ROUTE_CMD_INTERNAL, 0 }, { "interne", ROUTE_CMD_INTERNAL, 0 },
+	{ "sisäinen", ROUTE_CMD_INTERNAL, 0 }, { "内部", ROUTE_CMD_INTERNAL, 0 },
+};
+
+const char *
+route_cmd_name(enum route_cmd_type type)
+{
+	switch (type) {
+	case ROUTE_CMD_ESCALATE: return "escalate";
+	case ROUTE_CMD_CLOSE: return "close";
+	case ROUTE_CMD_REOPEN: return "reopen";
+	case ROUTE_CMD_SEVERITY: return "severity";
+	case ROUTE_CMD_PRIORITY: return "priority";
+	case ROUTE_CMD_INTERNAL: return "internal";
+	}
+	return "unknown";
+}
+
+/* Parse one "#word [value]" line; 1 with *cmd when it is a known command. */
+static int
+parse_command(const char *line, struct route_cmd *cmd)
+{
+	size_t i, len;
+	const char *p;
+	int v;
+
+	if (line[0] != '#')
+		return 0;
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		len = strlen(commands[i].word);
+		if (strncasecmp(line + 1, commands[i].word, len) != 0)
+			continue;
+		p = line + 1 + len;
+		if (!commands[i].takes_value) {
+			while (*p == ' ' || *p == '\t' || *p == '\r')
+				p++;
+			if (*p != '\0')
+				continue;
+			cmd->type = commands[i].type;
+			cmd->value = 0;
+			return 1;
+		}
+		while (*p == ' ' || *p == ':' || *p == '=')
+			p++;
+		v = parse_level(p);
+		if (v == 0)
+			continue;
+		cmd->type = commands[i].type;
+		cmd->value = v;
+		return 1;
+	}
+	return 0;
+}
+
+#define ROUTE_CMD_LINES 10
+
+size_t
+route_commands(const char *subject, const char *text, struct route_cmd *cmds, size_t max,
+	       char **rest_r)
+{
+	struct buf rest = BUF_INIT;
+	char *s = xstrdup(text != NULL ? text : ""), *line, *next, *norm, *lead;
+	size_t n = 0;
+	int lines = 0, in_head = 1, is_cmd;
+
+	if (subject != NULL && max > 0) {
+		char *subj = route_normalize(subject);
+
+		if (strcasestr(subj, "[escalate]") != NULL) {
+			cmds[n].type = ROUTE_CMD_ESCALATE;
+			cmds[n].value = 0;
+			n++;
+		}
+		free(subj);
+	}
+	for (line = s; line != NULL; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		/* Match on the folded form (＃ｃｌｏｓｅ), keep the original text. */
+		norm = route_normalize(line);
+		lead = norm;
+		while (*lead == ' ' || *lead == '\t')
+			lead++;
+		is_cmd = 0;
+		if (in_head && *lead == '\0' && rest.len == 0) {
+			free(norm);
+			continue;
+		}
+		if (in_head && lines < ROUTE_CMD_LINES && n < max && parse_command(lead, &cmds[n])) {
+			n++;
+			is_cmd = 1;
+		} else if (*lead != '\0' && *lead != '#') {
+			in_head = 0;
+		}
+		free(norm);
+		lines++;
+		if (is_cmd)
+			continue;
+		buf_adds(&rest, line);
+		if (next != NULL)
+			buf_addc(&rest, '\n');
+	}
+	free(s);
+	if (rest_r != NULL)
+		*rest_r = buf_detach(&rest, NULL);
+	else
+		buf_release(&rest);
+	return n;
+}

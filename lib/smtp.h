@@ -1,0 +1,36 @@
+/*
+ * smtp: submit one message over SMTP with libcurl.
+ *
+ * One struct smtp keeps one curl handle, so consecutive sends reuse the
+ * connection (one TCP/TLS handshake for a burst).  smtp://, smtps://, and
+ * STARTTLS when the server offers it; AUTH when a user is configured;
+ * certificates verified unless tls_verify = no.
+ */
+#ifndef TICKETD_SMTP_H
+#define TICKETD_SMTP_H
+
+#include <signal.h>
+#include <stddef.h>
+
+struct conf;
+struct smtp;
+
+enum smtp_result {
+	SMTP_SENT = 0,
+	SMTP_TEMPFAIL,      /* 4xx, timeout, network: try again later */
+	SMTP_PERMFAIL,      /* 5xx: give up */
+};
+
+/* *stop is polled during a transfer: when it becomes non-zero the send is aborted. */
+struct smtp *smtp_new(const struct conf *conf, volatile sig_atomic_t *stop);
+void smtp_free(struct smtp **s);
+
+/*
+ * Send raw (CRLF lines) from mail_from to rcpt.  *code_r gets the last
+ * SMTP reply code (0 when there was none) and error (errlen bytes) a
+ * one-line reason when not sent.
+ */
+enum smtp_result smtp_send(struct smtp *s, const char *mail_from, const char *rcpt,
+			   const char *raw, size_t len, long *code_r, char *error, size_t errlen);
+
+#endif

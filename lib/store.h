@@ -1,0 +1,250 @@
+/*
+ * store: every piece of state ticketd keeps, in SQLite (WAL, foreign keys,
+ * a versioned schema with migrations).  No SQL lives outside store.c, so
+ * another backend can replace it behind this interface.
+ *
+ * Functions return 0 on success and -1 on a database error (the text is in
+ * store_error()).  Lookups return 1 when found, 0 when not, -1 on error.
+ * Strings in returned structs are owned by the struct: release them with
+ * the matching *_release / *_free function.
+ */
+#ifndef TICKETD_STORE_H
+#define TICKETD_STORE_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct store;
+
+#define STORE_SCHEMA_VERSION 1
+
+int store_open(const char *path, struct store **st_r, char **error_r);
+void store_close(struct store **st);
+const char *store_error(struct store *st);
+/* 1 when the last error was SQLITE_BUSY/LOCKED (worth retrying later). */
+int store_error_is_temporary(struct store *st);
+
+/* Transactions (BEGIN IMMEDIATE).  Nested calls are not allowed. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* Small key/value settings (e.g. the reply token key). */
+int store_meta_get(struct store *st, const char *key, char **value_r);
+int store_meta_set(struct store *st, const char *key, const char *value);
+
+/* ---- tickets ---- */
+
+struct ticket {
+	long long number;        /* SUP-<number>; never reused */
+	char *subject;
+	char *requester;         /* address */
+	char *requester_name;
+	long long org_id;        /* 0: none */
+	char *region;
+	char *language;
+	int severity;
+	int priority;
+	char *status;            /* new, open, pending, resolved, closed */
+	int level;               /* escalation 0 Analyst … 4 VP */
+	char *assignee;          /* agent address or NULL */
+	time_t created_at;
+	time_t updated_at;
+	time_t first_response_at; /* 0: none yet */
+	time_t due_at;            /* 0: no SLA */
+	int sla_warned;
+	int sla_breached;
+	long long previous;       /* ticket this one continues, 0: none */
+};
+
+void ticket_release(struct ticket *t);
+/* Insert t (number ignored) and set t->number. */
+int store_ticket_create(struct store *st, struct ticket *t);
+int store_ticket_get(struct store *st, long long number, struct ticket *t_r);
+/* Write the mutable fields of t back. */
+int store_ticket_update(struct store *st, const struct ticket *t);
+/* Tickets filtered by status and region (NULL: any), newest first. */
+int store_ticket_list(struct store *st, const char *status, const char *region,
+		      struct ticket **list_r, size_t *n_r);
+void ticket_list_free(struct ticket **list, size_t n);
+
+/* ---- messages (inbound and outbound, raw bytes kept) ---- */
+
+struct store_message {
+	long long id;
+	long long ticket;         /* 0: none */
+	const char *direction;    /* "in" or "out" */
+	const char *message_id;   /* without <> */
+	const char *sha256;
+	const char *mailbox;      /* intake mailbox name, "deliver" for the MTA pipe */
+	unsigned int uidvalidity;
+	unsigned int uid;
+	int imap_pending;         /* 1: the server-side action is still to do */
+	const char *fate;
+	const char *rule;
+	const char *sender;
+	const char *subject;
+	time_t at;
+	const char *raw;
+	size_t raw_len;
+};
+
+int store_message_add(struct store *st, const struct store_message *m, long long *id_r);
+/* 1 when a message with this Message-ID and hash was already ingested. */
+int store_message_is_duplicate(struct store *st, const char *message_id, const char *sha256,
+			       long long *ticket_r);
+/* 1 with the ticket of a stored message with this Message-ID. */
+int store_message_ticket(struct store *st, const char *message_id, long long *ticket_r);
+/* 1 when (mailbox, uidvalidity, uid) was already ingested. */
+int store_message_has_uid(struct store *st, const char *mailbox, unsigned int uidvalidity,
+			  unsigned int uid);
+/* UIDs whose server-side action is still pending, ascending. */
+int store_imap_pending(struct store *st, const char *mailbox, unsigned int uidvalidity,
+		       unsigned int **uids_r, size_t *n_r);
+/* Mark the server-side action done for these UIDs. */
+int store_imap_done(struct store *st, const char *mailbox, unsigned int uidvalidity,
+		    const unsigned int *uids, size_t n);
+/* Message-IDs of a ticket's messages, oldest first (for References). */
+int store_ticket_message_ids(struct store *st, long long ticket, char ***ids_r, size_t *n_r);
+void strv_free(char ***v, size_t n);
+
+/* ---- events ---- */
+
+struct event {
+	long long id;
+	long long ticket;
+	time_t at;
+	char *type;     /* created, comment, status, shared, unshared, severity, priority,
+			   escalated, assigned, sla_warning, sla_breach, bounce, auto_reply,
+			   rejected_stranger, mail_failed, … */
+	char *actor;    /* address or "system" */
+	int public;     /* 0: internal */
+	char *body;
+	char *data;     /* small detail, e.g. "open->pending" */
+};
+
+int store_event_add(struct store *st, long long ticket, time_t at, const char *type,
+		    const char *actor, int public, const char *body, const char *data,
+		    long long *id_r);
+int store_event_list(struct store *st, long long ticket, struct event **list_r, size_t *n_r);
+void event_list_free(struct event **list, size_t n);
+
+/* ---- participants (the people a ticket is shared with) ---- */
+
+int store_participant_add(struct store *st, long long ticket, const char *email, time_t at);
+int store_participant_remove(struct store *st, long long ticket, const char *email);
+int store_participant_list(struct store *st, long long ticket, char ***emails_r, size_t *n_r);
+int store_participant_has(struct store *st, long long ticket, const char *email);
+
+/* ---- outbox ---- */
+
+struct outbox_row {
+	long long id;
+	long long ticket;
+	char *kind;
+	char *mail_from;
+	char *rcpt;
+	char *message_id;
+	char *raw;
+	size_t raw_len;
+	char *status;      /* queued, sent, failed */
+	int attempts;
+	time_t next_attempt_at;
+	time_t created_at;
+	time_t sent_at;
+	char *last_error;
+};
+
+/*
+ * Queue raw (a full message) to rcpt; also stores it as an outbound
+ * message of the ticket so replies thread by its Message-ID.
+ */
+int store_outbox_add(struct store *st, long long ticket, const char *kind,
+		     const char *mail_from, const char *rcpt, const char *message_id,
+		     const char *raw, size_t raw_len, time_t at, long long *id_r);
+/* Queued rows due at now, oldest first, at most limit. */
+int store_outbox_due(struct store *st, time_t now, size_t limit,
+		     struct outbox_row **rows_r, size_t *n_r);
+/* All rows (failed only when failed_only), newest first, at most limit. */
+int store_outbox_list(struct store *st, int failed_only, size_t limit,
+		      struct outbox_row **rows_r, size_t *n_r);
+int store_outbox_get(struct store *st, long long id, struct outbox_row *row_r);
+/* The earliest next_attempt_at among queued rows; 0 when none. */
+int store_outbox_next_due(struct store *st, time_t *at_r);
+int store_outbox_sent(struct store *st, long long id, time_t at);
+int store_outbox_retry_later(struct store *st, long long id, int attempts, time_t next_at,
+			     const char *error);
+int store_outbox_failed(struct store *st, long long id, int attempts, const char *error);
+/* Put a failed row back in the queue, due now. */
+int store_outbox_requeue(struct store *st, long long id, time_t now);
+void outbox_row_release(struct outbox_row *r);
+void outbox_rows_free(struct outbox_row **rows, size_t n);
+
+/* ---- mailbox cursors ---- */
+
+int store_cursor_get(struct store *st, const char *mailbox, unsigned int *uidvalidity_r,
+		     unsigned int *last_uid_r);
+int store_cursor_set(struct store *st, const char *mailbox, unsigned int uidvalidity,
+		     unsigned int last_uid);
+
+/* ---- organisations, contacts, agents ---- */
+
+struct org {
+	long long id;
+	char *name;
+	char *plan;
+	char *region;
+	int auto_register;
+	char **domains;
+	size_t n_domains;
+};
+
+struct contact {
+	long long id;
+	char *email;
+	char *name;
+	long long org_id;
+	char *org_name;
+	char *language;
+	char *undeliverable;   /* reason, or NULL */
+};
+
+struct agent {
+	long long id;
+	char *email;
+	char *name;
+	int level;
+	char *region;
+};
+
+int store_org_add(struct store *st, const struct org *o, long long *id_r);
+int store_org_get(struct store *st, const char *name, struct org *o_r);
+int store_org_get_id(struct store *st, long long id, struct org *o_r);
+int store_org_by_domain(struct store *st, const char *domain, struct org *o_r);
+int store_org_list(struct store *st, struct org **list_r, size_t *n_r);
+int store_org_remove(struct store *st, const char *name);
+int store_org_count_contacts(struct store *st, long long org_id, long long *n_r);
+void org_release(struct org *o);
+void org_list_free(struct org **list, size_t n);
+
+int store_contact_add(struct store *st, const struct contact *c, long long *id_r);
+int store_contact_get(struct store *st, const char *email, struct contact *c_r);
+int store_contact_list(struct store *st, const char *org, struct contact **list_r, size_t *n_r);
+int store_contact_remove(struct store *st, const char *email);
+int store_contact_set_undeliverable(struct store *st, const char *email, const char *reason);
+void contact_release(struct contact *c);
+void contact_list_free(struct contact **list, size_t n);
+
+int store_agent_add(struct store *st, const struct agent *a, long long *id_r);
+int store_agent_get(struct store *st, const char *email, struct agent *a_r);
+int store_agent_list(struct store *st, struct agent **list_r, size_t *n_r);
+int store_agent_remove(struct store *st, const char *email);
+void agent_release(struct agent *a);
+void agent_list_free(struct agent **list, size_t n);
+
+/* ---- automatic-response accounting (per-sender rate limit) ---- */
+
+int store_autoresp_count(struct store *st, const char *sender, time_t since, long long *n_r);
+int store_autoresp_add(struct store *st, const char *sender, time_t at);
+
+#endif

@@ -1,0 +1,478 @@
+/*
+ * test-corpus-mailgem: the Ruby mail gem's fixture mail through mime_parse.
+ *
+ * Every file must parse (a result, sane invariants, no sanitizer report);
+ * then assertions of our own on the multi_charset, attachment_emails,
+ * error_emails, rfc2822 and rfc6532 fixtures (the gem ships no expected
+ * values).  TICKETD_SRC is the repository root; the corpus is
+ * ../shared/corpus/mail-gem.  Exit 77 when it is absent.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mime.h"
+#include "test.h"
+#include "xmalloc.h"
+
+static char *corpus;
+
+static char *
+slurp(const char *path, size_t *len_r)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	return buf_detach(&b, len_r);
+}
+
+static struct mime_msg *
+load(const char *rel)
+{
+	char *path = xasprintf("%s/%s", corpus, rel), *raw;
+	struct mime_msg *m;
+	size_t len;
+
+	raw = slurp(path, &len);
+	if (raw == NULL) {
+		printf("# cannot read '%s'\n", path);
+		free(path);
+		return mime_parse("", 0, NULL);
+	}
+	free(path);
+	m = mime_parse(raw, len, NULL);
+	free(raw);
+	return m;
+}
+
+static int
+has_warning(const struct mime_msg *m, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_warnings; i++) {
+		if (strstr(m->warnings[i], text) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+starts_with(const char *s, const char *prefix)
+{
+	return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int
+contains(const char *s, const char *needle)
+{
+	return s != NULL && strstr(s, needle) != NULL;
+}
+
+/* Invariants every parse must hold; returns 1 when they do. */
+static int
+sane(const struct mime_msg *m)
+{
+	size_t i;
+
+	if (m == NULL || m->body == NULL || m->reply == NULL || strlen(m->sha256) != 64)
+		return 0;
+	for (i = 0; i < m->n_parts; i++) {
+		if (m->parts[i].content_type == NULL || m->parts[i].data == NULL)
+			return 0;
+	}
+	for (i = 0; i < m->n_attachments; i++) {
+		if (m->attachments[i].content_type == NULL ||
+		    strlen(m->attachments[i].sha256) != 64)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+parse_tree(const char *dir, size_t *n, size_t *bad)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char *path;
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			parse_tree(path, n, bad);
+		} else if (strstr(e->d_name, ".eml") != NULL) {
+			size_t len;
+			char *raw = slurp(path, &len);
+			struct mime_msg *m = raw ? mime_parse(raw, len, NULL) : NULL;
+
+			(*n)++;
+			if (!sane(m)) {
+				printf("# %s: bad result\n", path);
+				(*bad)++;
+			}
+			mime_msg_free(&m);
+			free(raw);
+		}
+		free(path);
+	}
+	closedir(d);
+}
+
+static void
+test_all_parse(void)
+{
+	size_t n = 0, bad = 0;
+
+	test_begin("every mail-gem message parses");
+	parse_tree(corpus, &n, &bad);
+	printf("# %zu messages, %zu bad\n", n, bad);
+	test_assert(n > 100);
+	test_assert_inteq(bad, 0);
+	test_end();
+}
+
+static void
+test_multi_charset(void)
+{
+	struct mime_msg *m;
+
+	test_begin("multi_charset: utf-8 japanese");
+	m = load("multi_charset/japanese.eml");
+	test_assert_streq(m->subject, "まみむめも");
+	test_assert_inteq(m->n_to, 1);
+	if (m->n_to == 1)
+		test_assert_streq(m->to[0].name, "みける");
+	test_assert(starts_with(m->body, "かきくえこ"));
+	mime_msg_free(&m);
+	test_end();
+
+	test_begin("multi_charset: iso-2022-jp");
+	m = load("multi_charset/japanese_iso_2022.eml");
+	test_assert_streq(m->subject, "まみむめも");
+	test_assert(starts_with(m->body, "すみません。"));
+	test_assert_streq(m->parts[0].charset, "iso-2022-jp");
+	mime_msg_free(&m);
+	test_end();
+
+	test_begin("multi_charset: shift_jis");
+	m = load("multi_charset/japanese_shift_jis.eml");
+	test_assert(starts_with(m->body, "あいうえお"));
+	test_assert(contains(m->body, "このメールはテスト用のメールです。"));
+	test_assert(contains(m->body, "今後ともよろしくお願い申し上げます！"));
+	test_assert(strchr(m->body, '\r') == NULL);
+	test_assert_streq(m->language, "ja");
+	mime_msg_free(&m);
+	test_end();
+
+	test_begin("multi_charset: ks_c_5601-1987");
+	m = load("multi_charset/ks_c_5601-1987.eml");
+	test_assert(starts_with(m->body, "스티해"));
+	mime_msg_free(&m);
+	test_end();
+
+	test_begin("multi_charset: japanese attachment names");
+	m = load("multi_charset/japanese_attachment.eml");
+	test_assert_inteq(m->n_attachments, 1);
+	if (m->n_attachments == 1) {
+		test_assert_streq(m->attachments[0].filename, "てすと.txt");
+		test_assert_streq(m->attachments[0].content_type, "text/plain");
+		test_assert_inteq(m->attachments[0].size, 33);
+	}
+	test_assert(starts_with(m->body, "testing"));
+	mime_msg_free(&m);
+	m = load("multi_charset/japanese_attachment_long_name.eml");
+	test_assert_streq(m->subject, "まみむめもまみむめもまみむめもまみむめもまみむめも"
+			  "まみむめもまみむめもまみむめもまみむめもまみむめも");
+	test_assert_inteq(m->n_attachments, 1);
+	if (m->n_attachments == 1) {
+		test_assert_streq(m->attachments[0].filename,
+				  "かきくけこかきくけこかきくけこかきくけこかきくけこ.txt");
+		test_assert_inteq(m->attachments[0].size, 18);
+	}
+	mime_msg_free(&m);
+	test_end();
+
+	test_begin("plain_emails: euc-kr and windows-1251");
+	m = load("plain_emails/raw_email.eml");
+	test_assert_streq(m->subject, "NOTE: 한국말로 하는 것");
+	mime_msg_free(&m);
+	m = load("plain_emails/raw_email_bad_time.eml");
+	test_assert_streq(m->from.name, "Атиковa");
+	mime_msg_free(&m);
+	test_end();
+}
+
+struct want_att {
+	const char *file;
+	const char *filename;      /* NULL: no name */
+	const char *content_type;
+	size_t size;
+	const char *sha256_prefix;
+};
+
+static void
+test_attachments(void)
+{
+	static const struct want_att want[] = {
+		{ "attachment_content_disposition.eml", "api.rb", "text/x-ruby-script", 28, "17f3459825de" },
+		{ "attachment_content_location.eml", NULL, "image/jpeg", 227, "a902bee0c7cf" },
+		{ "attachment_nonascii_filename.eml", "ciële.txt", "text/plain", 11, "12ad052c11eb" },
+		{ "attachment_only_email.eml", "blah.gz", "application/x-gzip", 288, "f18aef56d385" },
+		{ "attachment_pdf.eml", "broken.pdf", "application/pdf", 1026, "c7d1b9b20df8" },
+		{ "attachment_pdf_lf.eml", "broken.pdf", "application/pdf", 1026, "c7d1b9b20df8" },
+		{ "attachment_pdf_non_ascii_lf.eml", "broken.pdf", "application/pdf", 1026, "c7d1b9b20df8" },
+		{ "attachment_with_base64_encoded_name.eml", "This is a test.pdf", "application/pdf", 399, "3edf4dcb7f25" },
+		{ "attachment_with_quoted_filename.eml", "Eelanalüüsi päring.jpg", "image/jpeg", 1952, "87dc350433af" },
+		{ "attachment_with_unquoted_name.eml", "This is a test.txt", "text/plain", 11, "12ad052c11eb" },
+	};
+	size_t i;
+	struct mime_msg *m;
+
+	test_begin("attachment_emails: names, types, sizes, hashes");
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char *rel = xasprintf("attachment_emails/%s", want[i].file);
+		const struct mime_attachment *a;
+
+		m = load(rel);
+		free(rel);
+		test_assert_inteq(m->n_attachments, 1);
+		if (m->n_attachments != 1) {
+			printf("# %s\n", want[i].file);
+			mime_msg_free(&m);
+			continue;
+		}
+		a = &m->attachments[0];
+		if (want[i].filename == NULL)
+			test_assert(a->filename == NULL);
+		else
+			test_assert_streq(a->filename, want[i].filename);
+		test_assert_streq(a->content_type, want[i].content_type);
+		test_assert_inteq(a->size, want[i].size);
+		test_assert(starts_with(a->sha256, want[i].sha256_prefix));
+		mime_msg_free(&m);
+	}
+	test_end();
+
+	test_begin("attachment_emails: rfc 2231 name in iso-2022-jp with a bad byte");
+	m = load("attachment_emails/attachment_with_encoded_name.eml");
+	test_assert_inteq(m->n_attachments, 1);
+	if (m->n_attachments == 1) {
+		test_assert(starts_with(m->attachments[0].filename, "01 Quien Te Dij"));
+		test_assert(contains(m->attachments[0].filename, "at. Pitbull.mp3"));
+	}
+	mime_msg_free(&m);
+	test_end();
+
+	test_begin("attachment_emails: attached messages");
+	m = load("attachment_emails/attachment_message_rfc822.eml");
+	test_assert_inteq(m->n_attachments, 1);
+	if (m->n_attachments == 1) {
+		test_assert_streq(m->attachments[0].filename, "ForwardedMessage.eml");
+		test_assert_streq(m->attachments[0].content_type, "message/rfc822");
+	}
+	test_assert(!contains(m->body, "broken.pdf"));
+	mime_msg_free(&m);
+	m = load("attachment_emails/attachment_message_rfc822_inline_image.eml");
+	test_assert_inteq(m->n_attachments, 2);
+	if (m->n_attachments == 2) {
+		test_assert_streq(m->attachments[0].filename, "img.png");
+		test_assert_streq(m->attachments[1].content_type, "message/rfc822");
+	}
+	test_assert(m->body_from_html);
+	mime_msg_free(&m);
+	m = load("multipart_report_emails/multi_address_bounce1.eml");
+	test_assert_inteq(m->n_parts, 3);
+	if (m->n_parts == 3) {
+		test_assert_streq(m->parts[1].content_type, "message/delivery-status");
+		test_assert(!m->parts[1].is_attachment);
+		test_assert_streq(m->parts[2].content_type, "message/rfc822");
+	}
+	/* an attached message without a filename is named by its subject */
+	test_assert(m->n_attachments == 1 &&
+		    m->attachments[0].filename != NULL &&
+		    strcmp(m->attachments[0].filename, "Test of bounce email") == 0);
+	mime_msg_free(&m);
+	test_end();
+
+	test_begin("error_emails: x-uuencode part");
+	m = load("error_emails/content_transfer_encoding_x_uuencode.eml");
+	test_assert_inteq(m->n_attachments, 1);
+	if (m->n_attachments == 1)
+		test_assert_streq(m->attachments[0].filename, "PGP_Cmts_on_12-14-01_Pkg.doc");
+	test_assert(starts_with(m->body, "Attached are the comments"));
+	mime_msg_free(&m);
+	test_end();
+}
+
+static void
+test_error_emails(void)
+{
+	struct mime_msg *m;
+
+	test_begin("error_emails: warnings, no failure");
+	m = load("error_emails/bad_date_header.eml");
+	test_assert(!m->has_date);
+	test_assert(has_warning(m, "invalid date"));
+	test_assert_streq(m->from.address, "infoz@reactive-outpost.com");
+	mime_msg_free(&m);
+	m = load("error_emails/bad_date_header2.eml");
+	test_assert(has_warning(m, "invalid date"));
+	test_assert(has_warning(m, "missing boundary"));
+	mime_msg_free(&m);
+	m = load("error_emails/missing_body.eml");
+	test_assert(has_warning(m, "missing boundary"));
+	test_assert_streq(m->subject, "REDACTED");
+	mime_msg_free(&m);
+	m = load("error_emails/encoding_madness.eml");
+	test_assert_inteq(m->n_reply_to, 1);
+	if (m->n_reply_to == 1) {
+		test_assert(m->reply_to[0].address == NULL);
+		test_assert(starts_with(m->reply_to[0].name, "KLAUS- H"));
+	}
+	test_assert_streq(m->body, "Body Text");
+	mime_msg_free(&m);
+	m = load("error_emails/new_line_in_to_header.eml");
+	test_assert_inteq(m->n_to, 6);
+	mime_msg_free(&m);
+	m = load("error_emails/empty_in_reply_to.eml");
+	test_assert(m->in_reply_to == NULL);
+	test_assert_streq(m->from.address, "ak@g.com");
+	mime_msg_free(&m);
+	m = load("error_emails/multiple_references_with_one_invalid.eml");
+	test_assert_streq(m->body, "foo\n");
+	mime_msg_free(&m);
+	m = load("error_emails/content_transfer_encoding_qp_with_space.eml");
+	test_assert(starts_with(m->body, "If you're in need of a good RX site"));
+	mime_msg_free(&m);
+	m = load("error_emails/content_transfer_encoding_text-html.eml");
+	test_assert(m->body_from_html);
+	test_assert(starts_with(m->body, "Hello,"));
+	mime_msg_free(&m);
+	m = load("plain_emails/raw_email_with_bad_date.eml");
+	test_assert(!m->has_date);
+	test_assert(has_warning(m, "invalid date"));
+	mime_msg_free(&m);
+	test_end();
+}
+
+static void
+test_rfc2822(void)
+{
+	struct mime_msg *m;
+
+	test_begin("rfc2822: In-Reply-To and References");
+	m = load("rfc2822/example06.eml");
+	test_assert_streq(m->message_id, "3456@example.net");
+	test_assert_streq(m->in_reply_to, "1234@local.machine.example");
+	test_assert_inteq(m->n_references, 1);
+	if (m->n_references == 1)
+		test_assert_streq(m->references[0], "1234@local.machine.example");
+	test_assert_inteq(m->n_reply_to, 1);
+	if (m->n_reply_to == 1) {
+		test_assert_streq(m->reply_to[0].name, "Mary Smith: Personal Account");
+		test_assert_streq(m->reply_to[0].address, "smith@home.example");
+	}
+	mime_msg_free(&m);
+	m = load("rfc2822/example07.eml");
+	test_assert_streq(m->in_reply_to, "3456@example.net");
+	test_assert_inteq(m->n_references, 2);
+	if (m->n_references == 2) {
+		test_assert_streq(m->references[0], "1234@local.machine.example");
+		test_assert_streq(m->references[1], "3456@example.net");
+	}
+	mime_msg_free(&m);
+	m = load("rfc2822/example14.eml");
+	test_assert_streq(m->in_reply_to, "rid_5582199198@msgid.example.com");
+	/* folded over a blank line: how many blanks stay is rfc2047's choice */
+	test_assert(starts_with(m->subject, "Re: TEST"));
+	test_assert(contains(m->subject, " テストテスト"));
+	mime_msg_free(&m);
+	test_end();
+
+	test_begin("rfc2822: addresses, groups, comments, obsolete forms");
+	m = load("rfc2822/example03.eml");
+	test_assert_streq(m->from.name, "Joe Q. Public");
+	test_assert_inteq(m->n_to, 3);
+	test_assert_inteq(m->n_cc, 2);
+	if (m->n_cc == 2) {
+		test_assert_streq(m->cc[0].address, "boss@nil.test");
+		test_assert_streq(m->cc[1].name, "Giant; \"Big\" Box");
+		test_assert_streq(m->cc[1].address, "sysservices@example.net");
+	}
+	test_assert(m->has_date);
+	test_assert_inteq(m->date, 1057049557);
+	test_assert_inteq(m->date_tzoff, 120);
+	mime_msg_free(&m);
+	m = load("rfc2822/example10.eml");
+	test_assert_streq(m->from.name, "Pete");
+	test_assert_streq(m->from.address, "pete@silly.test");
+	test_assert_inteq(m->n_to, 3);
+	if (m->n_to == 3) {
+		test_assert_streq(m->to[0].address, "c@public.example");
+		test_assert_streq(m->to[2].name, "John");
+	}
+	test_assert_inteq(m->n_cc, 0);
+	test_assert(m->has_date);
+	test_assert_inteq(m->date_tzoff, -210);
+	mime_msg_free(&m);
+	m = load("rfc2822/example11.eml");
+	test_assert_inteq(m->n_to, 2);
+	if (m->n_to == 2) {
+		test_assert_streq(m->to[0].address, "mary@example.net");
+		test_assert_streq(m->to[1].address, "jdoe@test.example");
+	}
+	mime_msg_free(&m);
+	m = load("rfc2822/example13.eml");
+	test_assert_streq(m->from.address, "jdoe@machine.example");
+	test_assert_streq(m->message_id, "1234@local.machine.example");
+	test_assert(m->has_date);
+	test_assert_inteq(m->date, 880127706);
+	mime_msg_free(&m);
+	test_end();
+
+	test_begin("rfc6532: utf-8 headers");
+	m = load("rfc6532/utf8_headers.eml");
+	test_assert_streq(m->from.name, "Jöhn Doe");
+	test_assert_streq(m->from.address, "jdöe@mächine.example");
+	test_assert_streq(m->subject, "Säying Hello");
+	mime_msg_free(&m);
+	test_end();
+}
+
+int
+main(void)
+{
+	const char *src = getenv("TICKETD_SRC");
+	DIR *d;
+
+	corpus = xasprintf("%s/../shared/corpus/mail-gem", src != NULL ? src : ".");
+	d = opendir(corpus);
+	if (d == NULL) {
+		printf("1..0 # SKIP no corpus at %s\n", corpus);
+		free(corpus);
+		return 77;
+	}
+	closedir(d);
+	test_all_parse();
+	test_multi_charset();
+	test_attachments();
+	test_error_emails();
+	test_rfc2822();
+	free(corpus);
+	return test_done();
+}

@@ -1,0 +1,262 @@
+/*
+ * test-corpus-sisimai: classify sisimai's set-of-emails (real bounces and
+ * robot mail from real MTAs, ../shared/corpus/sisimai).
+ *
+ *   bsd/  the file name is the label: lhost-*, rhost-*, rfc3464-* are
+ *         bounces, rfc3834-* auto-replies, arf-* feedback reports; at
+ *         least 98 % must get that kind.  Also reports how many bounces
+ *         yield a failed recipient and the Message-ID of the bounced mail.
+ *   not/  mail that looks automatic but is not a bounce: none may be one.
+ *   err/  broken bounces: each must parse without a crash.
+ *
+ * Known, deliberate differences from the labels (4 of 629):
+ * lhost-amazonses-11 is an SES complaint (feedback_report here),
+ * lhost-amazonses-12/13 are SES "Delivery" (success) notifications, and
+ * lhost-sendmail-14 is a person forwarding a bounce ("Fwd: Returned
+ * mail"), which ticketd treats as mail from that person.
+ *
+ * Skips (exit 77) when the corpus is absent.  TICKETD_SISIMAI_VERBOSE=1
+ * prints every file with its kind, recipient and Message-ID.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mime.h"
+#include "xmalloc.h"
+#include "test.h"
+
+#define MIN_KIND_SHARE 98.0
+
+struct tally {
+	int files;
+	int kind_ok;
+	int bounces;        /* files labelled bounce that classify as bounce */
+	int with_recipient;
+	int with_message_id;
+	int false_bounces;
+	int failures;       /* unreadable files */
+	double seconds;
+};
+
+static int verbose;
+
+static char *
+read_file(const char *path, size_t *len_r)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	size_t n;
+
+	if (f == NULL) {
+		printf("# unable to open '%s': %s\n", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	return buf_detach(&b, len_r);
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted *.eml names in dir, NULL-terminated; NULL when dir is absent. */
+static char **
+list_dir(const char *dir, size_t *n_r)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (d == NULL)
+		return NULL;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (len < 5 || strcmp(e->d_name + len - 4, ".eml") != 0)
+			continue;
+		names = xrealloc(names, (n + 2) * sizeof(*names));
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (names == NULL)
+		names = xcalloc(1, sizeof(*names));
+	qsort(names, n, sizeof(*names), cmp_names);
+	names[n] = NULL;
+	*n_r = n;
+	return names;
+}
+
+static void
+free_names(char **names)
+{
+	for (size_t i = 0; names != NULL && names[i] != NULL; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* The kind a bsd/ file name promises. */
+static enum mime_kind
+label_kind(const char *name)
+{
+	if (strncmp(name, "rfc3834-", 8) == 0)
+		return MIME_KIND_AUTO_REPLY;
+	if (strncmp(name, "arf-", 4) == 0)
+		return MIME_KIND_FEEDBACK_REPORT;
+	return MIME_KIND_BOUNCE;   /* lhost-*, rhost-*, rfc3464-* */
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What run_dir checks. */
+enum check {
+	CHECK_LABEL,      /* the kind the file name promises */
+	CHECK_NO_BOUNCE,  /* not a bounce */
+	CHECK_PARSES,     /* only that it parses */
+};
+
+/* Parse every file of root/sub and check each as told. */
+static int
+run_dir(const char *root, const char *sub, enum check check, struct tally *t)
+{
+	char *dir = xasprintf("%s/%s", root, sub);
+	size_t n = 0;
+	char **names = list_dir(dir, &n);
+
+	if (names == NULL) {
+		printf("# unable to open '%s'\n", dir);
+		free(dir);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *path = xasprintf("%s/%s", dir, names[i]);
+		size_t len;
+		char *raw = read_file(path, &len);
+		struct mime_msg *m;
+		double t0;
+
+		free(path);
+		if (raw == NULL) {
+			t->failures++;
+			continue;
+		}
+		t->files++;
+		t0 = now();
+		m = mime_parse(raw, len, NULL);
+		t->seconds += now() - t0;
+		if (verbose)
+			printf("# %s/%s: %s automatic=%d reason=%s rcpt=%s msgid=%s\n",
+			       sub, names[i], mime_kind_name(m->kind), m->automatic,
+			       m->automatic_reason ? m->automatic_reason : "-",
+			       m->dsn_recipient ? m->dsn_recipient : "-",
+			       m->dsn_message_id ? m->dsn_message_id : "-");
+		if (check == CHECK_LABEL) {
+			enum mime_kind want = label_kind(names[i]);
+
+			if (m->kind == want) {
+				t->kind_ok++;
+			} else {
+				printf("# mismatch %s: %s, want %s (subject '%s')\n", names[i],
+				       mime_kind_name(m->kind), mime_kind_name(want),
+				       m->subject ? m->subject : "");
+			}
+			if (want == MIME_KIND_BOUNCE && m->kind == MIME_KIND_BOUNCE) {
+				t->bounces++;
+				if (m->dsn_recipient != NULL)
+					t->with_recipient++;
+				else
+					printf("# no recipient %s\n", names[i]);
+				if (m->dsn_message_id != NULL)
+					t->with_message_id++;
+				else if (verbose)  /* most returned no headers at all */
+					printf("# no message-id %s\n", names[i]);
+			}
+		}
+		if (check == CHECK_NO_BOUNCE && m->kind == MIME_KIND_BOUNCE) {
+			t->false_bounces++;
+			printf("# %s/%s: a bounce\n", sub, names[i]);
+		}
+		mime_msg_free(&m);
+		free(raw);
+	}
+	free_names(names);
+	free(dir);
+	return 0;
+}
+
+static double
+share(int part, int whole)
+{
+	return whole > 0 ? 100.0 * part / whole : 0.0;
+}
+
+int
+main(void)
+{
+	const char *src = getenv("TICKETD_SRC");
+	const char *v = getenv("TICKETD_SISIMAI_VERBOSE");
+	struct tally bsd = { 0 }, not = { 0 }, err = { 0 };
+	char *root;
+	DIR *d;
+
+	verbose = v != NULL && strcmp(v, "1") == 0;
+	root = xasprintf("%s/../shared/corpus/sisimai", src != NULL ? src : ".");
+	d = opendir(root);
+	if (d == NULL) {
+		printf("1..0 # SKIP no corpus at '%s'\n", root);
+		free(root);
+		return 77;
+	}
+	closedir(d);
+
+	test_begin("bsd: kind matches the file name label");
+	test_assert(run_dir(root, "bsd", CHECK_LABEL, &bsd) == 0);
+	printf("# bsd: %d/%d kinds right (%.1f %%), %.0f msgs/s\n", bsd.kind_ok, bsd.files,
+	       share(bsd.kind_ok, bsd.files),
+	       bsd.seconds > 0 ? bsd.files / bsd.seconds : 0.0);
+	test_assert(bsd.files > 0);
+	test_assert(bsd.failures == 0);
+	test_assert(share(bsd.kind_ok, bsd.files) >= MIN_KIND_SHARE);
+	test_end();
+
+	test_begin("bsd: bounces name the failed recipient and the bounced Message-ID");
+	printf("# bsd: %d bounces, recipient %d (%.1f %%), message-id %d (%.1f %%)\n",
+	       bsd.bounces, bsd.with_recipient, share(bsd.with_recipient, bsd.bounces),
+	       bsd.with_message_id, share(bsd.with_message_id, bsd.bounces));
+	test_assert(share(bsd.with_recipient, bsd.bounces) >= 90.0);
+	test_assert(share(bsd.with_message_id, bsd.bounces) >= 80.0);
+	test_end();
+
+	test_begin("not: nothing is a bounce");
+	test_assert(run_dir(root, "not", CHECK_NO_BOUNCE, &not) == 0);
+	printf("# not: %d files, %d false bounces\n", not.files, not.false_bounces);
+	test_assert(not.files > 0);
+	test_assert(not.false_bounces == 0);
+	test_end();
+
+	test_begin("err: broken bounces parse");
+	test_assert(run_dir(root, "err", CHECK_PARSES, &err) == 0);
+	printf("# err: %d files parsed\n", err.files);
+	test_assert(err.files > 0);
+	test_assert(err.failures == 0);
+	test_end();
+
+	free(root);
+	return test_done();
+}

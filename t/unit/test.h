@@ -1,0 +1,61 @@
+/*
+ * test.h: a tiny TAP helper for the C unit tests.
+ *
+ *   test_begin("what");  test_assert(expr);  test_assert_streq(a, b);  test_end();
+ *   return test_done();      prints the plan and "N passed, N failed"
+ */
+#ifndef TICKETD_TEST_H
+#define TICKETD_TEST_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int test_n, test_failed, test_cur_failed;
+static const char *test_cur;
+
+static inline void
+test_begin(const char *name)
+{
+	test_cur = name;
+	test_cur_failed = 0;
+}
+
+#define test_assert(expr) do { \
+	if (!(expr)) { \
+		printf("#   %s:%d: assertion failed: %s\n", __FILE__, __LINE__, #expr); \
+		test_cur_failed = 1; \
+	} } while (0)
+
+#define test_assert_streq(a, b) do { \
+	const char *_a = (a), *_b = (b); \
+	if (_a == NULL || _b == NULL || strcmp(_a, _b) != 0) { \
+		printf("#   %s:%d: '%s' != '%s'\n", __FILE__, __LINE__, \
+		       _a ? _a : "(null)", _b ? _b : "(null)"); \
+		test_cur_failed = 1; \
+	} } while (0)
+
+#define test_assert_inteq(a, b) do { \
+	long long _a = (long long)(a), _b = (long long)(b); \
+	if (_a != _b) { \
+		printf("#   %s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__, #a, _a, _b); \
+		test_cur_failed = 1; \
+	} } while (0)
+
+static inline void
+test_end(void)
+{
+	test_n++;
+	if (test_cur_failed)
+		test_failed++;
+	printf("%s %d - %s\n", test_cur_failed ? "not ok" : "ok", test_n, test_cur);
+}
+
+static inline int
+test_done(void)
+{
+	printf("1..%d\n", test_n);
+	printf("# %d passed, %d failed\n", test_n - test_failed, test_failed);
+	return test_failed ? 1 : 0;
+}
+
+#endif
