@@ -470,6 +470,14 @@ mailbox_words(const struct compose_addr *a, int comma, struct words *out)
 	} else {
 		split_spaces(name, &nw);
 	}
+	/* A word too long to fold: encoded words can be split. */
+	for (i = 0; i < nw.n; i++) {
+		if (strlen(nw.v[i]) + 1 > LINE_WIDTH) {
+			words_free(&nw);
+			encode_words(name, WORD_MAX, &nw);
+			break;
+		}
+	}
 	for (i = 0; i < nw.n; i++)
 		words_add(out, nw.v[i]);
 	free(nw.v);
@@ -495,7 +503,11 @@ add_addresses(struct buf *b, const char *name, const struct compose_addr *a,
 
 /* ---- message ids ---- */
 
-/* The id without unsafe bytes, or NULL when nothing usable is left. */
+/*
+ * The id without what could break out of "<...>": controls, blanks, 8-bit
+ * bytes and the specials < > ( ) " , : ; \.  NULL when nothing is left
+ * or the id is absurdly long.
+ */
 static char *
 id_sanitise(const char *id)
 {
@@ -507,7 +519,7 @@ id_sanitise(const char *id)
 	for (p = id; *p != '\0'; p++) {
 		unsigned char c = (unsigned char)*p;
 
-		if (c > 0x20 && c < 0x7F && c != '<' && c != '>')
+		if (c > 0x20 && c < 0x7F && strchr("<>()\",:;\\", c) == NULL)
 			buf_addc(&b, (char)c);
 	}
 	if (b.len == 0 || b.len > COMPOSE_MAX_ID) {
@@ -734,7 +746,6 @@ char *
 compose_message(const struct compose *c, size_t *len_r)
 {
 	struct buf b = BUF_INIT;
-	char *id;
 	size_t i;
 
 	if (!compose_address_valid(c->from.address) ||
@@ -751,14 +762,8 @@ compose_message(const struct compose *c, size_t *len_r)
 	if (c->reply_to != NULL)
 		add_addresses(&b, "Reply-To", c->reply_to, 1);
 	add_unstructured(&b, "Subject", c->subject != NULL ? c->subject : "");
-	id = id_sanitise(c->message_id);
-	if (id != NULL)
-		buf_addf(&b, "Message-ID: <%s>\r\n", id);
-	free(id);
-	id = id_sanitise(c->in_reply_to);
-	if (id != NULL)
-		buf_addf(&b, "In-Reply-To: <%s>\r\n", id);
-	free(id);
+	add_ids(&b, "Message-ID", &c->message_id, c->message_id != NULL ? 1 : 0);
+	add_ids(&b, "In-Reply-To", &c->in_reply_to, c->in_reply_to != NULL ? 1 : 0);
 	add_ids(&b, "References", c->references, c->n_references);
 	if (c->auto_submitted != NULL)
 		add_unstructured(&b, "Auto-Submitted", c->auto_submitted);

@@ -11,8 +11,8 @@
  * - Subject, display names, extra values, Auto-Submitted and X-Loop: CR,
  *   LF and other control characters become spaces.
  * - Message-IDs (message_id, in_reply_to, references): CR, LF, controls,
- *   blanks, '<' and '>' are dropped; an id left empty or longer than
- *   COMPOSE_MAX_ID is left out.
+ *   blanks, 8-bit bytes and the specials < > ( ) " , : ; \ are dropped;
+ *   an id left empty or longer than COMPOSE_MAX_ID is left out.
  * - Addresses are REJECTED, not repaired: see compose_address_valid().
  *   compose_message returns NULL when from or any to/cc/reply_to address
  *   is invalid, so check recipients first and drop the bad ones.

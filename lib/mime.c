@@ -142,6 +142,14 @@ trim_span(const char **p, size_t *len)
 		(*len)--;
 }
 
+/* buf_grow that keeps the buffer a C string even when nothing follows. */
+static void
+buf_reserve(struct buf *b, size_t extra)
+{
+	buf_grow(b, extra);
+	b->data[b->len] = '\0';
+}
+
 /* Copy of p[0..len) with folding line breaks removed and ends trimmed. */
 static char *
 unfold(const char *p, size_t len)
@@ -150,7 +158,7 @@ unfold(const char *p, size_t len)
 	size_t i;
 
 	trim_span(&p, &len);
-	buf_grow(&b, len + 1);
+	buf_reserve(&b, len + 1);
 	for (i = 0; i < len; i++) {
 		if (p[i] != '\r' && p[i] != '\n')
 			buf_addc(&b, p[i]);
@@ -612,7 +620,7 @@ base64_decode(const char *p, size_t len, struct buf *out)
 	int n = 0;
 	size_t i;
 
-	buf_grow(out, len / 4 * 3 + 3);
+	buf_reserve(out, len / 4 * 3 + 3);
 	for (i = 0; i < len; i++) {
 		int v = b64_value((unsigned char)p[i]);
 
@@ -694,7 +702,7 @@ qp_decode(const char *p, size_t len, struct buf *out)
 {
 	size_t i = 0;
 
-	buf_grow(out, len);
+	buf_reserve(out, len);
 	while (i < len) {
 		const char *nl = memchr(p + i, '\n', len - i);
 		size_t end = nl ? (size_t)(nl - p) : len, e = end;
@@ -1443,7 +1451,7 @@ uncomment(const char *p, size_t len)
 	struct buf b = BUF_INIT;
 	size_t i = 0;
 
-	buf_grow(&b, len);
+	buf_reserve(&b, len);
 	while (i < len) {
 		if (p[i] == '(') {
 			i = skip_comment(p, len, i);
@@ -1779,7 +1787,7 @@ add_lf_text(struct buf *out, const char *s, size_t len)
 {
 	size_t i = 0;
 
-	buf_grow(out, len);
+	buf_reserve(out, len);
 	while (i < len) {
 		const char *cr = memchr(s + i, '\r', len - i);
 		size_t end = cr ? (size_t)(cr - s) : len;
