@@ -58,7 +58,10 @@ say "starting Dovecot (IMAP) and an SMTP sink on 127.0.0.1"
 start_dovecot
 start_smtp_sink
 conf=$TEST_DIR/ticketd.conf
-write_config "$conf" </dev/null
+write_config "$conf" <<'EOF'
+[general]
+accept_unregistered = yes
+EOF
 echo "IMAP  127.0.0.1:$IMAP_PORT  user $IMAP_USER  (Dovecot, $DOVECOT_DIR)"
 echo "SMTP  127.0.0.1:$SMTP_PORT  (every message saved in $SINK_DIR)"
 echo "config $conf:"

@@ -418,11 +418,13 @@ iconv_append(iconv_t cd, const char *in, size_t len, size_t skip, struct buf *ds
 		int flushing = il == 0;
 		char *op = dst->data + dst->len;
 		size_t ol = dst->cap - dst->len - 1, r;
+		int err;
 
 		if (flushing)
 			r = iconv(cd, NULL, NULL, &op, &ol);
 		else
 			r = iconv(cd, &ip, &il, &op, &ol);
+		err = errno;
 		dst->len = (size_t)(op - dst->data);
 		dst->data[dst->len] = '\0';
 		if (r != (size_t)-1) {
@@ -430,13 +432,13 @@ iconv_append(iconv_t cd, const char *in, size_t len, size_t skip, struct buf *ds
 				break;
 			continue;
 		}
-		if (errno == E2BIG) {
+		if (err == E2BIG) {
 			buf_grow(dst, dst->cap - dst->len + il + 64);
 			continue;
 		}
 		buf_add_utf8(dst, UNICODE_REPLACEMENT);
 		errors++;
-		if (errno != EILSEQ || il == 0)
+		if (err != EILSEQ || il == 0)
 			break;
 		if (skip > il)
 			skip = il;
@@ -674,10 +676,11 @@ escape_charset(const char *in, size_t len)
 {
 	const char *p = in, *end = in + len;
 
-	while ((p = memchr(p, 0x1B, (size_t)(end - p))) != NULL) {
-		p++;
-		if (end - p < 2)
+	for (;;) {
+		p = memchr(p, 0x1B, (size_t)(end - p));
+		if (p == NULL || end - p < 3)
 			break;
+		p++;
 		if (p[0] == '$' && (p[1] == '@' || p[1] == 'A' || p[1] == 'B' || p[1] == '('))
 			return charset_find("iso2022jp");
 		if (p[0] == '(' && (p[1] == 'B' || p[1] == 'J' || p[1] == 'I'))
@@ -863,8 +866,13 @@ charset_append_utf8(struct buf *dst, const char *charset, const char *in, size_t
 		utf8_append(dst, in, len);
 		return;
 	}
-	/* Many errors: maybe another charset altogether. */
+	/*
+	 * Many errors: maybe another charset altogether.  Not when
+	 * ISO-2022-JP escapes show the label is right.
+	 */
 	if (errors < 4 || errors * 8 < st.nonascii)
+		return;
+	if (cs->kind == CS_ISO2022JP && escape_charset(in, len) != NULL)
 		return;
 	guess = detect(in, len);
 	if (strcmp(guess->name, cs->name) == 0)

@@ -165,9 +165,8 @@ static const char *
 content_type_param(const char *ct, const char *name, char *buf, size_t size)
 {
 	size_t nlen = strlen(name);
-	const char *p = ct;
 
-	while ((p = strchr(p, ';')) != NULL) {
+	for (const char *p = strchr(ct, ';'); p != NULL; p = strchr(p, ';')) {
 		p++;
 		while (is_space((unsigned char)*p))
 			p++;
@@ -530,10 +529,12 @@ check_headers(const struct mime_msg *m, struct evidence *ev)
 		ev->auto_reply = 1;
 	}
 
-	if ((v = daemon_reason(m->from.address)) != NULL ||
-	    (m->from.address == NULL && (v = raw_from_daemon(m)) != NULL) ||
-	    (v = daemon_reason(m->sender.address)) != NULL ||
-	    (v = daemon_reason(m->return_path)) != NULL) {
+	v = m->from.address != NULL ? daemon_reason(m->from.address) : raw_from_daemon(m);
+	if (v == NULL)
+		v = daemon_reason(m->sender.address);
+	if (v == NULL)
+		v = daemon_reason(m->return_path);
+	if (v != NULL) {
 		note(ev, v);
 		ev->robot = 1;
 	}
@@ -549,13 +550,13 @@ check_headers(const struct mime_msg *m, struct evidence *ev)
 			"postmaster", "ndr administrator", "mail administrator", "mail system", NULL
 		};
 		const char *name = m->from.name;
+		const char *raw = mime_header_get(m, "From");
 
 		if (robot_local(m->from.address) || robot_local(m->sender.address) ||
 		    robot_local(m->return_path) ||
 		    (name != NULL && ci_find_any(name, strlen(name), names) >= 0) ||
 		    (m->from.address != NULL && m->from.address[0] == '\0') ||
-		    (m->from.address == NULL && (v = mime_header_get(m, "From")) != NULL &&
-		     strstr(v, "<>") != NULL))
+		    (m->from.address == NULL && raw != NULL && strstr(raw, "<>") != NULL))
 			ev->robot = 1;
 	}
 	if (!ev->robot) {
@@ -707,11 +708,18 @@ subject_is_reply(const char *s)
 	return 0;
 }
 
+static int subject_says_auto_reply(const char *subject);
+
+/*
+ * A non-delivery subject, not inside a reply or an auto-reply that quotes
+ * the subject it answers ("Automatic reply: Mail delivery failed?").
+ */
 static int
 subject_says_bounce(const char *subject)
 {
 	return subject != NULL && !subject_is_reply(subject) &&
-	       ci_find_any(subject, strlen(subject), bounce_subjects) >= 0;
+	       ci_find_any(subject, strlen(subject), bounce_subjects) >= 0 &&
+	       !subject_says_auto_reply(subject);
 }
 
 /*
@@ -1009,7 +1017,7 @@ text_recipient(const struct mime_msg *m, const char *data, size_t len)
 	int candidates = 0;
 
 	for (const char *line = data, *eol; line < end; line = eol < end ? eol + 1 : end) {
-		const char *at = line;
+		const char *at;
 		size_t head;   /* markers sit at the start of their line */
 		char *addr;
 
@@ -1029,14 +1037,14 @@ text_recipient(const struct mime_msg *m, const char *data, size_t len)
 		if (loose != NULL || ci_find(line, head, "message-id") != NULL ||
 		    ci_find(line, head, "mail from:") != NULL)
 			continue;
-		while (loose == NULL && candidates++ < CLASSIFY_MAX_CANDIDATES &&
-		       (at = memchr(at, '@', (size_t)(eol - at))) != NULL) {
+		for (at = memchr(line, '@', (size_t)(eol - line));
+		     at != NULL && loose == NULL && candidates++ < CLASSIFY_MAX_CANDIDATES;
+		     at = memchr(at + 1, '@', (size_t)(eol - at - 1))) {
 			const char *a = at;
 
 			while (a > line && is_local_char((unsigned char)a[-1]))
 				a--;
 			addr = address_at(a, (size_t)(eol - a));
-			at++;
 			if (addr != NULL && !address_is_ours(m, addr))
 				loose = addr;
 			else
@@ -1103,41 +1111,38 @@ returned_to(const struct mime_msg *m, const struct evidence *ev)
 	return NULL;
 }
 
-static void
-find_recipient(struct mime_msg *m, const struct evidence *ev)
+/*
+ * The failed recipient of a bounce: the DSN fields, X-Failed-Recipients,
+ * an SES notification, an inline DSN, the notification text, and last
+ * the To of the returned message.  NULL when none is found.
+ */
+static char *
+bounce_recipient(const struct mime_msg *m, const struct evidence *ev)
 {
 	const char *v;
+	char *addr = NULL;
 	int notify_depth = -1;
 	size_t budget = CLASSIFY_MAX_SCAN;
-	size_t text_budget = CLASSIFY_MAX_SCAN;
 
-	if (ev->status != NULL) {
-		m->dsn_recipient = status_recipient(ev->status->data,
-						    scan_len(ev->status, CLASSIFY_MAX_SCAN));
-		if (m->dsn_recipient != NULL)
-			return;
-	}
+	if (ev->status != NULL)
+		addr = status_recipient(ev->status->data, scan_len(ev->status, CLASSIFY_MAX_SCAN));
 	v = mime_header_get(m, "X-Failed-Recipients");
-	if (v != NULL && (m->dsn_recipient = address_at(v, strcspn(v, ","))) != NULL)
-		return;
-	if (ev->ses != SES_NONE && m->body != NULL &&
-	    (m->dsn_recipient = json_address(m->body, "emailAddress")) != NULL)
-		return;
+	if (addr == NULL && v != NULL)
+		addr = address_at(v, strcspn(v, ","));
+	if (addr == NULL && ev->ses != SES_NONE && m->body != NULL)
+		addr = json_address(m->body, "emailAddress");
 	/* An inline DSN in the text (legacy MTAs, broken multiparts). */
-	if (m->body != NULL &&
-	    (m->dsn_recipient = status_recipient(m->body,
-						 strnlen(m->body, CLASSIFY_MAX_SCAN))) != NULL)
-		return;
-	for (size_t i = 0; i < m->n_parts && budget > 0; i++) {
-		const struct mime_part *part = &m->parts[i];
+	if (addr == NULL && m->body != NULL)
+		addr = status_recipient(m->body, strnlen(m->body, CLASSIFY_MAX_SCAN));
+	for (size_t i = 0; addr == NULL && i < m->n_parts && budget > 0; i++)
+		if (is_text(&m->parts[i]))
+			addr = status_recipient(m->parts[i].data, scan_take(&m->parts[i], &budget));
+	if (addr != NULL)
+		return addr;
 
-		if (is_text(part) &&
-		    (m->dsn_recipient = status_recipient(part->data,
-							 scan_take(part, &budget))) != NULL)
-			return;
-	}
 	/* The notification text: text parts before the returned message. */
-	for (size_t i = 0; i < m->n_parts && text_budget > 0; i++) {
+	budget = CLASSIFY_MAX_SCAN;
+	for (size_t i = 0; addr == NULL && i < m->n_parts && budget > 0; i++) {
 		const struct mime_part *part = &m->parts[i];
 
 		if (part->content_type != NULL &&
@@ -1150,16 +1155,13 @@ find_recipient(struct mime_msg *m, const struct evidence *ev)
 			notify_depth = part->depth;
 		else if (part->depth > notify_depth)
 			break;
-		m->dsn_recipient = text_recipient(m, part->data, scan_take(part, &text_budget));
-		if (m->dsn_recipient != NULL)
-			return;
+		addr = text_recipient(m, part->data, scan_take(part, &budget));
 	}
-	if (m->n_parts == 0 && m->body != NULL &&
-	    (m->dsn_recipient = text_recipient(m, m->body,
-					       strnlen(m->body, CLASSIFY_MAX_SCAN))) != NULL)
-		return;
-	/* Last resort: the To of the returned message. */
-	m->dsn_recipient = returned_to(m, ev);
+	if (addr == NULL && m->n_parts == 0 && m->body != NULL)
+		addr = text_recipient(m, m->body, strnlen(m->body, CLASSIFY_MAX_SCAN));
+	if (addr == NULL)
+		addr = returned_to(m, ev);
+	return addr;
 }
 
 static char *
@@ -1180,42 +1182,42 @@ field_msgid(const char *data, size_t len, int headers_only)
 	return NULL;
 }
 
-static void
-find_message_id(struct mime_msg *m, const struct evidence *ev)
+/*
+ * The Message-ID of the mail that bounced: from the returned message or
+ * its headers, a "Message-ID:" line in the text, the bounce's own
+ * In-Reply-To, or an SES notification's header list.  NULL when none.
+ */
+static char *
+bounce_message_id(const struct mime_msg *m, const struct evidence *ev)
 {
 	const char *v;
+	char *id = NULL;
 	size_t budget = CLASSIFY_MAX_SCAN;
 
-	if (ev->returned != NULL &&
-	    (m->dsn_message_id = field_msgid(ev->returned->data,
-					     scan_len(ev->returned, CLASSIFY_MAX_SCAN), 1)) != NULL)
-		return;
-	for (size_t i = 0; i < m->n_parts && budget > 0; i++) {
+	if (ev->returned != NULL)
+		id = field_msgid(ev->returned->data, scan_len(ev->returned, CLASSIFY_MAX_SCAN), 1);
+	for (size_t i = 0; id == NULL && i < m->n_parts && budget > 0; i++) {
 		const struct mime_part *part = &m->parts[i];
 
-		if ((is_text(part) || part == ev->status) &&
-		    (m->dsn_message_id = field_msgid(part->data,
-						     scan_take(part, &budget), 0)) != NULL)
-			return;
+		if (is_text(part) || part == ev->status)
+			id = field_msgid(part->data, scan_take(part, &budget), 0);
 	}
-	if (m->body != NULL &&
-	    (m->dsn_message_id = field_msgid(m->body, strnlen(m->body, CLASSIFY_MAX_SCAN),
-					     0)) != NULL)
-		return;
+	if (id == NULL && m->body != NULL)
+		id = field_msgid(m->body, strnlen(m->body, CLASSIFY_MAX_SCAN), 0);
+	if (id != NULL)
+		return id;
 	/* Some gateways answer in-thread instead of returning the message. */
-	if (m->in_reply_to != NULL && m->in_reply_to[0] != '\0') {
-		m->dsn_message_id = xstrdup(m->in_reply_to);
-		return;
-	}
+	if (m->in_reply_to != NULL && m->in_reply_to[0] != '\0')
+		return xstrdup(m->in_reply_to);
 	v = mime_header_get(m, "In-Reply-To");
 	if (v != NULL)
-		m->dsn_message_id = msgid_at(v, strlen(v));
-	if (m->dsn_message_id == NULL && ev->ses != SES_NONE && m->body != NULL) {
-		const char *p = strstr(m->body, "Message-ID");
-
-		if (p != NULL)
-			m->dsn_message_id = msgid_at(p, strcspn(p, "}"));
+		id = msgid_at(v, strlen(v));
+	if (id == NULL && ev->ses != SES_NONE && m->body != NULL) {
+		v = strstr(m->body, "Message-ID");
+		if (v != NULL)
+			id = msgid_at(v, strcspn(v, "}"));
 	}
+	return id;
 }
 
 /* ---------------------------------------------------------------- main */
@@ -1262,8 +1264,8 @@ classify_message(struct mime_msg *m)
 	} else if (is_bounce(m, &ev)) {
 		m->kind = MIME_KIND_BOUNCE;
 		reason = ev.dsn ? "dsn" : ev.ses != SES_NONE ? "amazon-ses" : "bounce";
-		find_recipient(m, &ev);
-		find_message_id(m, &ev);
+		m->dsn_recipient = bounce_recipient(m, &ev);
+		m->dsn_message_id = bounce_message_id(m, &ev);
 	} else if (ev.auto_reply || ev.mdn || subject_says_auto_reply(m->subject)) {
 		m->kind = MIME_KIND_AUTO_REPLY;
 		reason = ev.reason != NULL ? ev.reason : ev.mdn ? "mdn" : "auto-reply-subject";

@@ -243,6 +243,9 @@ key_general(struct parser *p, const char *k, const char *v)
 	} else if (strcmp(k, "plus_addressing") == 0) {
 		if (parse_bool(v, &c->plus_addressing) < 0)
 			perr(p, "plus_addressing must be yes or no");
+	} else if (strcmp(k, "accept_unregistered") == 0) {
+		if (parse_bool(v, &c->accept_unregistered) < 0)
+			perr(p, "accept_unregistered must be yes or no");
 	} else if (strcmp(k, "reopen_closed") == 0) {
 		if (parse_bool(v, &c->reopen_closed) < 0)
 			perr(p, "reopen_closed must be yes or no");

@@ -78,6 +78,7 @@ struct conf {
 	size_t max_message_size;
 	int autoresponse_limit;  /* automatic mails per sender per hour */
 	int reopen_closed;       /* reply to closed: reopen instead of a new ticket */
+	int accept_unregistered; /* anyone may open tickets (no contact registry) */
 	int sla_warning_percent;
 	/* [smtp] */
 	char *smtp_url;

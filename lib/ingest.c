@@ -42,6 +42,7 @@ decision_release(struct decision *d)
 	free(d->requester_name);
 	free(d->region);
 	free(d->language);
+	free(d->bounced);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -176,21 +177,144 @@ find_by_subject(struct ingest *in, const struct mime_msg *m, long long *ticket_r
 	return 0;
 }
 
+/* The domain of an address, lowercase, or NULL. */
+static const char *
+address_domain(const char *addr)
+{
+	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+
+	return at != NULL && at[1] != '\0' ? at + 1 : NULL;
+}
+
+/*
+ * Who is the sender?  Fills d->sender_is_agent, d->org_id and the
+ * contact's language.  Returns 1 when the sender may open tickets (a
+ * registered contact, an agent, an auto-registering domain with room, or
+ * accept_unregistered), 0 when not, -1 on a store error.
+ */
+static int
+sender_registration(struct ingest *in, const char *sender, struct decision *d, char **lang_r,
+		    char **region_r)
+{
+	struct contact c;
+	struct agent a;
+	struct org o;
+	long long n;
+	const struct conf_plan *plan;
+	int rc;
+
+	*lang_r = NULL;
+	*region_r = NULL;
+	rc = store_agent_get(in->st, sender, &a);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		d->sender_is_agent = 1;
+		*region_r = xstrdup_or_null(a.region);
+		agent_release(&a);
+		return 1;
+	}
+	rc = store_contact_get(in->st, sender, &c);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		d->org_id = c.org_id;
+		*lang_r = xstrdup_or_null(c.language);
+		contact_release(&c);
+		if (d->org_id != 0 && store_org_get_id(in->st, d->org_id, &o) == 1) {
+			*region_r = xstrdup(o.region);
+			org_release(&o);
+		}
+		return 1;
+	}
+	if (address_domain(sender) != NULL) {
+		rc = store_org_by_domain(in->st, address_domain(sender), &o);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			int room = 0;
+
+			plan = conf_plan(in->conf, o.plan);
+			if (o.auto_register) {
+				if (store_org_count_contacts(in->st, o.id, &n) < 0) {
+					org_release(&o);
+					return -1;
+				}
+				room = plan == NULL || plan->max_contacts == 0 || n < plan->max_contacts;
+			}
+			if (room) {
+				d->org_id = o.id;
+				d->auto_register = 1;
+				*region_r = xstrdup(o.region);
+			}
+			org_release(&o);
+			if (room)
+				return 1;
+			return in->conf->accept_unregistered;
+		}
+	}
+	return in->conf->accept_unregistered;
+}
+
+/*
+ * May sender write into ticket t?  The requester, participants, agents,
+ * and registered contacts of the requester's organisation.
+ */
+static int
+sender_allowed(struct ingest *in, const struct ticket *t, const char *sender, int *agent_r)
+{
+	struct contact c;
+	struct agent a;
+	int rc;
+
+	*agent_r = 0;
+	if (sender == NULL)
+		return 0;
+	if (strcasecmp(sender, t->requester) == 0)
+		return 1;
+	rc = store_agent_get(in->st, sender, &a);
+	if (rc != 0) {
+		if (rc == 1) {
+			agent_release(&a);
+			*agent_r = 1;
+		}
+		return rc;
+	}
+	rc = store_participant_has(in->st, t->number, sender);
+	if (rc != 0)
+		return rc;
+	if (t->org_id == 0)
+		return 0;
+	rc = store_contact_get(in->st, sender, &c);
+	if (rc != 1)
+		return rc;
+	rc = c.org_id == t->org_id;
+	contact_release(&c);
+	return rc;
+}
+
 static void
 new_ticket_fields(struct ingest *in, const struct mime_msg *m, const struct ingest_source *src,
-		  struct decision *d)
+		  const char *contact_lang, const char *org_region, struct decision *d)
 {
 	const struct conf *conf = in->conf;
-	const struct conf_region *region;
+	const struct conf_region *region = NULL;
 	const char *lang = NULL;
 
 	d->requester = xstrdup_or_null(m->from.address);
 	d->requester_name = xstrdup_or_null(m->from.name);
-	region = conf_region(conf, src->region);
+	/* Region: the organisation's, else the mailbox's, else the default. */
+	if (org_region != NULL)
+		region = conf_region(conf, org_region);
+	if (region == NULL)
+		region = conf_region(conf, src->region);
 	if (region == NULL)
 		region = conf_region(conf, conf->default_region);
 	d->region = xstrdup(region != NULL ? region->name : conf->default_region);
-	if (lang_supported(m->language))
+	/* Language: the contact's, else detected, else the mailbox's or region's. */
+	if (lang_supported(contact_lang))
+		lang = contact_lang;
+	else if (lang_supported(m->language))
 		lang = m->language;
 	else if (src->language != NULL)
 		lang = src->language;
@@ -206,12 +330,48 @@ new_ticket_fields(struct ingest *in, const struct mime_msg *m, const struct inge
 		d->priority = conf->default_priority;
 }
 
+/* Find the thread: token, then headers, then subject.  rule_r names the rule. */
+static int
+find_thread(struct ingest *in, const struct mime_msg *m, long long *ticket_r,
+	    const char **rule_r, long long *missing_r)
+{
+	struct ticket t;
+	long long ticket;
+	int rc;
+
+	*ticket_r = 0;
+	*missing_r = 0;
+	if ((ticket = find_token(in, m)) != 0) {
+		rc = store_ticket_get(in->st, ticket, &t);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			ticket_release(&t);
+			*ticket_r = ticket;
+			*rule_r = "token";
+			return 1;
+		}
+	}
+	rc = find_by_headers(in, m, ticket_r);
+	if (rc != 0) {
+		*rule_r = "headers";
+		return rc;
+	}
+	rc = find_by_subject(in, m, ticket_r, missing_r);
+	if (rc != 0)
+		*rule_r = "subject";
+	return rc;
+}
+
 int
 ingest_decide(struct ingest *in, const struct mime_msg *m, const struct ingest_source *src,
 	      struct decision *d, char **error_r)
 {
+	char name[64], *contact_lang = NULL, *org_region = NULL;
+	const char *rule = "new";
 	long long ticket = 0, missing = 0;
-	int rc, err;
+	struct ticket t;
+	int rc, err, registered, is_agent;
 
 	memset(d, 0, sizeof(*d));
 	if (m->raw_size > in->conf->max_message_size) {
@@ -239,43 +399,106 @@ ingest_decide(struct ingest *in, const struct mime_msg *m, const struct ingest_s
 	if (err)
 		goto dberr;
 
-	if ((ticket = find_token(in, m)) != 0) {
-		struct ticket t;
-
-		rc = store_ticket_get(in->st, ticket, &t);
-		if (rc < 0)
+	/* Robots first: they never create tickets and never get answers. */
+	if (m->kind == MIME_KIND_BOUNCE || m->kind == MIME_KIND_FEEDBACK_REPORT) {
+		if (m->dsn_message_id != NULL) {
+			rc = store_message_ticket(in->st, m->dsn_message_id, &ticket);
+			if (rc < 0)
+				goto dberr;
+		}
+		if (ticket == 0 && find_thread(in, m, &ticket, &rule, &missing) < 0)
 			goto dberr;
-		if (rc == 1) {
+		d->bounced = xstrdup_or_null(m->dsn_recipient);
+		if (m->kind == MIME_KIND_FEEDBACK_REPORT)
+			decide_set(d, "bounce", "arf", ticket, "an abuse/feedback report (ARF)");
+		else
+			decide_set(d, "bounce", "dsn", ticket, "a delivery status notification%s%s",
+				   m->dsn_recipient != NULL ? " for " : "",
+				   m->dsn_recipient != NULL ? m->dsn_recipient : "");
+		return 0;
+	}
+	rc = find_thread(in, m, &ticket, &rule, &missing);
+	if (rc < 0)
+		goto dberr;
+	if (m->kind == MIME_KIND_AUTO_REPLY) {
+		decide_set(d, "auto_reply", rc == 1 ? rule : "none", ticket,
+			   "an automatic reply (%s); stored without notifying anyone",
+			   m->automatic_reason != NULL ? m->automatic_reason : "out of office");
+		return 0;
+	}
+	if (rc == 1) {
+		rc = store_ticket_get(in->st, ticket, &t);
+		if (rc <= 0)
+			goto dberr;
+		rc = sender_allowed(in, &t, m->from.address, &is_agent);
+		if (rc < 0) {
 			ticket_release(&t);
-			decide_set(d, "followup", "token", ticket, "a valid reply token names the ticket");
+			goto dberr;
+		}
+		/* A token proves the mail answers ours; headers and subjects can be guessed. */
+		if (strcmp(rule, "token") == 0)
+			rc = 1;
+		d->sender_is_agent = is_agent;
+		if (rc == 1 && (strcmp(t.status, "closed") != 0 || in->conf->reopen_closed || is_agent)) {
+			ticket_release(&t);
+			decide_set(d, "followup", rule, ticket, "%s names the ticket and the sender %s",
+				   strcmp(rule, "token") == 0 ? "a valid reply token" :
+				   strcmp(rule, "headers") == 0 ? "In-Reply-To/References" : "the subject",
+				   is_agent ? "is an agent" : "may write to it");
 			return 0;
 		}
-		ticket = 0;
+		if (rc == 1) {
+			/* A reply to a closed ticket opens a new one naming the old. */
+			d->previous = ticket;
+		} else {
+			d->cited = ticket;
+		}
+		ticket_release(&t);
 	}
-	rc = find_by_headers(in, m, &ticket);
-	if (rc < 0)
+
+	registered = sender_registration(in, m->from.address, d, &contact_lang, &org_region);
+	if (registered < 0)
 		goto dberr;
-	if (rc == 1) {
-		decide_set(d, "followup", "headers", ticket,
-			   "In-Reply-To/References name a message of the ticket");
+	new_ticket_fields(in, m, src, contact_lang, org_region, d);
+	free(contact_lang);
+	free(org_region);
+	d->autorespond = !m->automatic;
+	if (d->cited != 0) {
+		notify_ticket_name(in->conf, d->cited, name, sizeof(name));
+		decide_set(d, "rejected_stranger", rule, 0,
+			   "%s names %s but the sender may not write to it; %s", rule, name,
+			   registered ? "a new ticket of their own is opened" :
+			   "the sender is not registered either, so no ticket is opened");
+		d->autorespond = registered ? d->autorespond : 0;
+		if (!registered)
+			free(d->requester), d->requester = NULL;
 		return 0;
 	}
-	rc = find_by_subject(in, m, &ticket, &missing);
-	if (rc < 0)
-		goto dberr;
-	if (rc == 1) {
-		decide_set(d, "followup", "subject", ticket, "the subject names the ticket");
+	if (!registered) {
+		decide_set(d, "rejected_unregistered", "registration", 0,
+			   "the sender is not a registered contact%s",
+			   m->automatic ? "; automatic mail gets no refusal" : "; a refusal notice goes out");
 		return 0;
 	}
-	new_ticket_fields(in, m, src, d);
-	if (missing != 0)
+	if (d->previous != 0) {
+		notify_ticket_name(in->conf, d->previous, name, sizeof(name));
+		decide_set(d, "created", rule, 0, "%s is closed: a new ticket continues it", name);
+	} else if (missing != 0) {
 		decide_set(d, "created", "new", 0, "the subject names %s-%lld, which does not exist",
 			   in->conf->ticket_prefix, missing);
-	else
+	} else {
 		decide_set(d, "created", "new", 0, "no reply token, thread header or ticket number");
-	d->autorespond = !m->automatic;
+	}
+	if (d->auto_register) {
+		char *r = xasprintf("%s; the sender is registered with its domain's organisation", d->reason);
+
+		free(d->reason);
+		d->reason = r;
+	}
 	return 0;
 dberr:
+	free(contact_lang);
+	free(org_region);
 	*error_r = xstrdup(store_error(in->st));
 	return -1;
 }
@@ -328,36 +551,114 @@ queue_autoresponse(struct ingest *in, const struct ticket *t, const char *tmpl,
 	return 0;
 }
 
+/* Registered contacts in Cc become participants; others are noted and ignored. */
 static int
-apply_created(struct ingest *in, const struct mime_msg *m, struct decision *d, time_t now,
-	      struct ticket *t, const char **why_r, char **error_r)
+add_cc_participants(struct ingest *in, const struct mime_msg *m, long long ticket, time_t now,
+		    struct buf *note)
 {
-	memset(t, 0, sizeof(*t));
-	t->subject = xstrdup(m->subject != NULL && m->subject[0] != '\0' ? m->subject : "(no subject)");
-	t->requester = xstrdup(d->requester);
-	t->requester_name = xstrdup_or_null(d->requester_name);
-	t->region = xstrdup(d->region);
-	t->language = xstrdup(d->language);
-	t->severity = d->severity;
-	t->priority = d->priority;
-	t->status = xstrdup("new");
-	t->created_at = now;
-	if (store_ticket_create(in->st, t) < 0 ||
-	    store_event_add(in->st, t->number, now, "created", m->from.address, 1,
-			    m->body, NULL, NULL) < 0) {
-		*error_r = xstrdup(store_error(in->st));
-		return -1;
+	struct contact c;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < m->n_cc; i++) {
+		const char *addr = m->cc[i].address;
+
+		if (addr == NULL || is_our_address(in->conf, addr) ||
+		    strcasecmp(addr, m->from.address) == 0)
+			continue;
+		rc = store_contact_get(in->st, addr, &c);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			buf_addf(note, "%s%s", note->len > 0 ? "," : "", addr);
+			continue;
+		}
+		contact_release(&c);
+		rc = store_participant_has(in->st, ticket, addr);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			continue;
+		if (store_participant_add(in->st, ticket, addr, now) < 0 ||
+		    store_event_add(in->st, ticket, now, "shared", m->from.address, 1, NULL, addr,
+				    NULL) < 0)
+			return -1;
 	}
-	d->ticket = t->number;
-	if (d->autorespond)
-		return queue_autoresponse(in, t, "autoresponse", m, now, why_r, error_r);
-	*why_r = "automatic mail";
 	return 0;
 }
 
 static int
+register_requester(struct ingest *in, const struct mime_msg *m, const struct decision *d)
+{
+	struct contact c;
+
+	memset(&c, 0, sizeof(c));
+	c.email = (char *)m->from.address;
+	c.name = (char *)m->from.name;
+	c.org_id = d->org_id;
+	c.language = d->language;
+	return store_contact_add(in->st, &c, NULL);
+}
+
+static int
+apply_created(struct ingest *in, const struct mime_msg *m, struct decision *d, time_t now,
+	      const char **why_r, struct buf *note, char **error_r)
+{
+	struct ticket t;
+	char prev[64];
+	int rc = 0;
+
+	if (d->auto_register && register_requester(in, m, d) < 0)
+		goto dberr;
+	memset(&t, 0, sizeof(t));
+	t.subject = xstrdup(m->subject != NULL && m->subject[0] != '\0' ? m->subject : "(no subject)");
+	t.requester = xstrdup(d->requester);
+	t.requester_name = xstrdup_or_null(d->requester_name);
+	t.org_id = d->org_id;
+	t.region = xstrdup(d->region);
+	t.language = xstrdup(d->language);
+	t.severity = d->severity;
+	t.priority = d->priority;
+	t.status = xstrdup("new");
+	t.created_at = now;
+	t.previous = d->previous;
+	if (store_ticket_create(in->st, &t) < 0 ||
+	    store_event_add(in->st, t.number, now, "created", m->from.address, 1, m->body,
+			    NULL, NULL) < 0)
+		goto dberr_t;
+	d->ticket = t.number;
+	if (d->previous != 0) {
+		notify_ticket_name(in->conf, t.number, prev, sizeof(prev));
+		if (store_event_add(in->st, d->previous, now, "continued", "system", 0, NULL, prev,
+				    NULL) < 0)
+			goto dberr_t;
+	}
+	if (d->cited != 0) {
+		/* For support only: the stranger learns nothing of the cited ticket. */
+		notify_ticket_name(in->conf, t.number, prev, sizeof(prev));
+		if (store_event_add(in->st, d->cited, now, "rejected_stranger", m->from.address, 0,
+				    NULL, prev, NULL) < 0)
+			goto dberr_t;
+	} else if (add_cc_participants(in, m, t.number, now, note) < 0) {
+		goto dberr_t;
+	}
+	if (d->autorespond) {
+		rc = queue_autoresponse(in, &t, "autoresponse", m, now, why_r, error_r);
+	} else {
+		*why_r = "automatic mail";
+	}
+	ticket_release(&t);
+	return rc;
+dberr_t:
+	ticket_release(&t);
+dberr:
+	*error_r = xstrdup(store_error(in->st));
+	return -1;
+}
+
+static int
 apply_followup(struct ingest *in, const struct mime_msg *m, struct decision *d, time_t now,
-	       char **error_r)
+	       struct buf *note, char **error_r)
 {
 	struct ticket t;
 	int rc;
@@ -369,8 +670,9 @@ apply_followup(struct ingest *in, const struct mime_msg *m, struct decision *d, 
 	}
 	rc = store_event_add(in->st, t.number, now, "comment", m->from.address, 1,
 			     m->reply != NULL ? m->reply : m->body, NULL, NULL);
-	/* A customer reply brings a waiting or solved ticket back to open. */
-	if (rc == 0 && (strcmp(t.status, "pending") == 0 || strcmp(t.status, "resolved") == 0)) {
+	/* A customer reply brings a waiting, solved or (reopen_closed) closed ticket back to open. */
+	if (rc == 0 && (strcmp(t.status, "pending") == 0 || strcmp(t.status, "resolved") == 0 ||
+			strcmp(t.status, "closed") == 0)) {
 		char data[64];
 
 		snprintf(data, sizeof(data), "%s->open", t.status);
@@ -382,6 +684,8 @@ apply_followup(struct ingest *in, const struct mime_msg *m, struct decision *d, 
 			rc = store_event_add(in->st, t.number, now, "status", m->from.address, 1,
 					     NULL, data, NULL);
 	}
+	if (rc == 0)
+		rc = add_cc_participants(in, m, t.number, now, note);
 	ticket_release(&t);
 	if (rc < 0) {
 		*error_r = xstrdup(store_error(in->st));
@@ -390,9 +694,98 @@ apply_followup(struct ingest *in, const struct mime_msg *m, struct decision *d, 
 	return 0;
 }
 
+/* Mail about no ticket: a refusal or a too-large notice, rate-limited, never to robots. */
+static int
+queue_notice(struct ingest *in, const struct mime_msg *m, const struct decision *d,
+	     const char *tmpl, time_t now, const char **why_r, char **error_r)
+{
+	char limit[32];
+	struct tmpl_var var = { "limit", limit };
+	struct notify_mail nm;
+	enum notify_result r;
+	int allowed;
+
+	if (m->automatic || m->from.address == NULL) {
+		*why_r = "automatic mail";
+		return 0;
+	}
+	if (autoresponse_allowed(in, m->from.address, now, &allowed) < 0) {
+		*error_r = xstrdup(store_error(in->st));
+		return -1;
+	}
+	if (!allowed) {
+		*why_r = "rate-limited";
+		return 0;
+	}
+	snprintf(limit, sizeof(limit), "%zu MB", in->conf->max_message_size / (1024 * 1024));
+	memset(&nm, 0, sizeof(nm));
+	nm.tmpl = tmpl;
+	nm.rcpt = m->from.address;
+	nm.rcpt_name = m->from.name;
+	nm.lang = d->language != NULL ? d->language :
+		(lang_supported(m->language) ? m->language : in->conf->default_language);
+	nm.in_reply_to = m->message_id;
+	nm.auto_submitted = "auto-replied";
+	nm.subject = m->subject != NULL ? m->subject : "";
+	nm.vars = &var;
+	nm.n_vars = 1;
+	r = notify_queue(&in->notify, NULL, &nm, why_r, error_r);
+	if (r == NOTIFY_ERROR)
+		return -1;
+	if (r == NOTIFY_QUEUED && store_autoresp_add(in->st, m->from.address, now) < 0) {
+		*error_r = xstrdup(store_error(in->st));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+apply_robot(struct ingest *in, const struct mime_msg *m, const struct decision *d, time_t now,
+	    char **error_r)
+{
+	char *body = NULL;
+	int rc = 0;
+
+	if (strcmp(d->fate, "bounce") == 0) {
+		if (d->bounced != NULL && strcmp(d->rule, "dsn") == 0) {
+			body = xasprintf("mail to %s bounced%s%s", d->bounced,
+					 m->subject != NULL ? ": " : "", m->subject != NULL ? m->subject : "");
+			rc = store_contact_set_undeliverable(in->st, d->bounced, body);
+		}
+		if (rc == 0 && d->ticket != 0)
+			rc = store_event_add(in->st, d->ticket, now, "bounce", m->from.address, 0,
+					     body != NULL ? body : m->subject, d->bounced, NULL);
+	} else if (d->ticket != 0) {
+		rc = store_event_add(in->st, d->ticket, now, "auto_reply", m->from.address, 0,
+				     m->reply != NULL ? m->reply : m->body, m->automatic_reason, NULL);
+	}
+	free(body);
+	if (rc < 0)
+		*error_r = xstrdup(store_error(in->st));
+	return rc;
+}
+
+static int
+apply_decision(struct ingest *in, const struct mime_msg *m, struct decision *d, time_t now,
+	       const char **why_r, struct buf *note, char **error_r)
+{
+	if (strcmp(d->fate, "created") == 0 ||
+	    (strcmp(d->fate, "rejected_stranger") == 0 && d->requester != NULL))
+		return apply_created(in, m, d, now, why_r, note, error_r);
+	if (strcmp(d->fate, "followup") == 0)
+		return apply_followup(in, m, d, now, note, error_r);
+	if (strcmp(d->fate, "bounce") == 0 || strcmp(d->fate, "auto_reply") == 0)
+		return apply_robot(in, m, d, now, error_r);
+	if (strcmp(d->fate, "rejected_unregistered") == 0)
+		return queue_notice(in, m, d, "refusal", now, why_r, error_r);
+	if (strcmp(d->fate, "too_large") == 0)
+		return queue_notice(in, m, d, "too_large", now, why_r, error_r);
+	return 0;
+}
+
 static void
 fate_line(struct ingest *in, const struct mime_msg *m, const struct ingest_source *src,
-	  const struct decision *d, const char *why, long ms, struct buf *out)
+	  const struct decision *d, const char *why, const char *ignored, long ms, struct buf *out)
 {
 	char name[64], num[32];
 
@@ -426,6 +819,10 @@ fate_line(struct ingest *in, const struct mime_msg *m, const struct ingest_sourc
 	log_format_kv(out, "by", d->rule);
 	if (why != NULL)
 		log_format_kv(out, "noreply", why);
+	if (ignored != NULL && *ignored != '\0')
+		log_format_kv(out, "cc_ignored", ignored);
+	if (strcmp(d->fate, "created") != 0 && strcmp(d->fate, "followup") != 0)
+		log_format_kv(out, "why", d->reason);
 	snprintf(num, sizeof(num), "%ld", ms);
 	log_format_kv(out, "ms", num);
 }
@@ -447,17 +844,14 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 	struct mime_msg *m;
 	struct decision d;
 	struct store_message sm;
-	struct ticket t;
 	struct timeval start;
-	struct buf line = BUF_INIT;
+	struct buf line = BUF_INIT, ignored = BUF_INIT;
 	const char *why = NULL;
 	char *error = NULL;
 	time_t now = clock_now();
-	int have_ticket = 0;
 
 	gettimeofday(&start, NULL);
 	memset(res, 0, sizeof(*res));
-	memset(&t, 0, sizeof(t));
 	m = mime_parse(raw, len, &limits);
 	if (store_begin(in->st) < 0) {
 		error = xstrdup(store_error(in->st));
@@ -465,14 +859,8 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 	}
 	if (ingest_decide(in, m, src, &d, &error) < 0)
 		goto rollback;
-	if (strcmp(d.fate, "created") == 0) {
-		if (apply_created(in, m, &d, now, &t, &why, &error) < 0)
-			goto rollback_d;
-		have_ticket = 1;
-	} else if (strcmp(d.fate, "followup") == 0) {
-		if (apply_followup(in, m, &d, now, &error) < 0)
-			goto rollback_d;
-	}
+	if (apply_decision(in, m, &d, now, &why, &ignored, &error) < 0)
+		goto rollback_d;
 	memset(&sm, 0, sizeof(sm));
 	sm.ticket = d.ticket;
 	sm.direction = "in";
@@ -501,15 +889,14 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 		error = xstrdup(store_error(in->st));
 		goto rollback_d;
 	}
-	fate_line(in, m, src, &d, why, elapsed_ms(&start), &line);
+	fate_line(in, m, src, &d, why, buf_str(&ignored), elapsed_ms(&start), &line);
+	buf_release(&ignored);
 	log_line(strcmp(d.fate, "unparseable") == 0 || strcmp(d.fate, "too_large") == 0 ?
 		 LOG_LEVEL_WARN : LOG_LEVEL_INFO, "ingest", "%s", buf_str(&line));
 	snprintf(res->fate, sizeof(res->fate), "%s", d.fate);
 	snprintf(res->rule, sizeof(res->rule), "%s", d.rule);
 	res->ticket = d.ticket;
 	res->line = buf_detach(&line, NULL);
-	if (have_ticket)
-		ticket_release(&t);
 	decision_release(&d);
 	mime_msg_free(&m);
 	return INGEST_OK;
@@ -518,8 +905,7 @@ rollback_d:
 	decision_release(&d);
 rollback:
 	store_rollback(in->st);
-	if (have_ticket)
-		ticket_release(&t);
+	buf_release(&ignored);
 tempfail:
 	{
 		struct logkv kv;

@@ -48,7 +48,12 @@ struct decision {
 	long long cited;            /* a ticket the sender may not write to, 0: none */
 	int autorespond;            /* an automatic answer goes out */
 	char *reason;               /* one sentence for people (caller frees) */
+	int sender_is_agent;        /* From is a registered agent */
+	long long previous;         /* new ticket continuing this closed one */
+	char *bounced;              /* bounce: the address that failed */
 	/* fields for a new ticket */
+	long long org_id;           /* the requester's organisation, 0: none */
+	int auto_register;          /* register the requester in org_id first */
 	char *requester;
 	char *requester_name;
 	char *region;

@@ -851,7 +851,7 @@ is_toptype(const struct mime_node *n, const char *top)
 
 static void entity_parse(struct parser *ps, struct mime_node *n, const char *p,
 			 size_t len, int depth, const char *default_type,
-			 struct fieldv *top_r);
+			 int is_message, struct fieldv *top_r);
 
 static void
 node_add_child(struct mime_node *n, const struct mime_node *child, size_t *cap)
@@ -864,13 +864,14 @@ node_add_child(struct mime_node *n, const struct mime_node *child, size_t *cap)
 }
 
 /*
- * If the line at p[i..] (inside p[0..len)) is "--boundary" or
- * "--boundary--" followed only by blanks, return 1 or 2 and the offset
- * of the next line in *next_r; else 0.
+ * p[i..] inside p[0..len) starts with "--" and a boundary of blen bytes.
+ * When that is a delimiter line (at a line start, then "--" for the
+ * closing one, then the end or a blank after which anything is ignored)
+ * return 1, or 2 for the closing one, with the offset of the next line in
+ * *next_r; else 0.  So "--b-1" is not a delimiter of "b".
  */
 static int
-boundary_line(const char *p, size_t len, size_t i, const char *bnd, size_t blen,
-	      size_t *next_r)
+boundary_line(const char *p, size_t len, size_t i, size_t blen, size_t *next_r)
 {
 	size_t j = i + 2 + blen;
 	const char *nl;
@@ -903,17 +904,42 @@ part_end(const char *p, size_t start, size_t b)
 	return end;
 }
 
+/* One body part of n; -1 (and a warning) when the part limit is reached. */
+static int
+multipart_add(struct parser *ps, struct mime_node *n, const char *p, size_t len,
+	      int depth, size_t *cap)
+{
+	const char *child_type = strcmp(n->content_type, "multipart/digest") == 0 ?
+		"message/rfc822" : "text/plain";
+	struct mime_node child;
+
+	if (ps->n_nodes >= MIME_MAX_PARTS) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "mime part limit %d reached", MIME_MAX_PARTS);
+		warn_once(ps, WARN_PARTS, text);
+		return -1;
+	}
+	entity_parse(ps, &child, p, len, depth + 1, child_type, 0, NULL);
+	node_add_child(n, &child, cap);
+	return 0;
+}
+
+/*
+ * Split the body p[0..len) of multipart n at its boundary lines.  Text
+ * before the first is the preamble, after the closing one the epilogue
+ * (both ignored).  Without a closing line the last part runs to the end;
+ * without any boundary line the whole body is kept in n->data.
+ */
 static void
 multipart_parse(struct parser *ps, struct mime_node *n, const char *p, size_t len,
 		const char *bnd, int depth)
 {
 	size_t blen = strlen(bnd), from = 0, part_start = 0, cap = 0;
 	char *delim = xasprintf("--%s", bnd);
-	int in_part = 0, closed = 0, found = 0;
-	const char *child_type = strcmp(n->content_type, "multipart/digest") == 0 ?
-		"message/rfc822" : "text/plain";
+	int in_part = 0, closed = 0;
 
-	while (from < len) {
+	while (from < len && !closed) {
 		const char *hit = memmem(p + from, len - from, delim, blen + 2);
 		size_t i, next;
 		int kind;
@@ -921,52 +947,24 @@ multipart_parse(struct parser *ps, struct mime_node *n, const char *p, size_t le
 		if (hit == NULL)
 			break;
 		i = (size_t)(hit - p);
-		kind = boundary_line(p, len, i, bnd, blen, &next);
+		kind = boundary_line(p, len, i, blen, &next);
 		if (kind == 0) {
 			from = i + 1;
 			continue;
 		}
-		found = 1;
-		if (in_part) {
-			struct mime_node child;
-
-			if (ps->n_nodes >= MIME_MAX_PARTS) {
-				char text[64];
-
-				snprintf(text, sizeof(text), "mime part limit %d reached",
-					 MIME_MAX_PARTS);
-				warn_once(ps, WARN_PARTS, text);
-				closed = 1;
-				break;
-			}
-			entity_parse(ps, &child, p + part_start, part_end(p, part_start, i) - part_start,
-				     depth + 1, child_type, NULL);
-			node_add_child(n, &child, &cap);
-		}
-		from = next;
-		part_start = next;
-		in_part = 1;
-		if (kind == 2) {
-			closed = 1;
+		if (in_part && multipart_add(ps, n, p + part_start,
+					     part_end(p, part_start, i) - part_start,
+					     depth, &cap) < 0)
 			break;
-		}
+		from = part_start = next;
+		in_part = 1;
+		closed = kind == 2;
 	}
 	if (in_part && !closed) {
-		struct mime_node child;
-
-		if (ps->n_nodes >= MIME_MAX_PARTS) {
-			char text[64];
-
-			snprintf(text, sizeof(text), "mime part limit %d reached", MIME_MAX_PARTS);
-			warn_once(ps, WARN_PARTS, text);
-		} else {
-			entity_parse(ps, &child, p + part_start, len - part_start, depth + 1,
-				     child_type, NULL);
-			node_add_child(n, &child, &cap);
-		}
 		mime_warn(ps->m, "missing closing boundary");
+		multipart_add(ps, n, p + part_start, len - part_start, depth, &cap);
 	}
-	if (!found) {
+	if (!in_part) {
 		char *q = warn_quote(bnd, blen);
 
 		mime_warn(ps->m, "missing boundary '%s'", q);
@@ -1027,84 +1025,115 @@ depth_warn(struct parser *ps)
 	warn_once(ps, WARN_DEPTH, text);
 }
 
+/* An entity's own MIME fields into n; the disposition type in *disposition_r. */
+static void
+entity_fields(struct mime_node *n, const struct fieldv *fv, const char *default_type,
+	      int want_subject, struct paramv *ct, char **disposition_r)
+{
+	struct paramv cd = { .n = 0 };
+	const struct field *f;
+	const char *v;
+
+	f = fieldv_get(fv, "content-type");
+	if (f != NULL)
+		n->content_type = structured_parse(f->value, f->value_len, 1, ct);
+	if (n->content_type == NULL)
+		n->content_type = xstrdup(default_type);
+	f = fieldv_get(fv, "content-disposition");
+	if (f != NULL)
+		*disposition_r = structured_parse(f->value, f->value_len, 0, &cd);
+	f = fieldv_get(fv, "content-transfer-encoding");
+	if (f != NULL)
+		n->cte = cte_parse(f->value, f->value_len);
+	f = want_subject ? fieldv_get(fv, "subject") : NULL;
+	if (f != NULL) {
+		const char *s = f->value;
+		size_t s_len = f->value_len;
+
+		trim_span(&s, &s_len);
+		n->subject = rfc2047_decode(s, s_len);
+	}
+	v = param_get(ct, "charset");
+	if (v != NULL) {
+		n->charset = xstrdup(v);
+		lower_inplace(n->charset);
+	}
+	v = param_get(ct, "format");
+	n->flowed = v != NULL && strcasecmp(v, "flowed") == 0;
+	v = param_get(ct, "delsp");
+	n->delsp = v != NULL && strcasecmp(v, "yes") == 0;
+	n->filename = param_decode(&cd, "filename");
+	if (n->filename == NULL)
+		n->filename = param_decode(ct, "name");
+	params_release(&cd);
+}
+
+/* message/rfc822: the enclosed message, decoded first when encoded. */
+static void
+message_parse(struct parser *ps, struct mime_node *n, int depth)
+{
+	n->type = MIME_NODE_MESSAGE;
+	if (n->cte != CTE_IDENTITY)
+		node_decode(n);
+	n->children = xcalloc(1, sizeof(*n->children));
+	n->n_children = 1;
+	if (n->data != NULL)
+		entity_parse(ps, &n->children[0], n->data, n->size, depth + 1,
+			     "text/plain", 1, NULL);
+	else
+		entity_parse(ps, &n->children[0], n->raw_body, n->raw_len, depth + 1,
+			     "text/plain", 1, NULL);
+}
+
+/* What is below a container entity: body parts or an enclosed message. */
+static void
+entity_content(struct parser *ps, struct mime_node *n, const struct paramv *ct, int depth)
+{
+	int multipart = has_prefix_ci(n->content_type, "multipart/");
+	const char *bnd = param_get(ct, "boundary");
+
+	if (!multipart && !is_type(n, "message/rfc822") && !is_type(n, "message/global"))
+		return;
+	if (depth >= MIME_MAX_DEPTH) {
+		depth_warn(ps);
+	} else if (!multipart) {
+		message_parse(ps, n, depth);
+	} else if (bnd == NULL || *bnd == '\0') {
+		mime_warn(ps->m, "missing boundary");
+		free(n->content_type);
+		n->content_type = xstrdup("text/plain");
+	} else {
+		n->type = MIME_NODE_MULTIPART;
+		multipart_parse(ps, n, n->raw_body, n->raw_len, bnd, depth);
+	}
+}
+
+/*
+ * Parse the entity p[0..len) (a message when is_message: it may start
+ * with an mbox "From " line) into n.  The top level passes top_r to get
+ * its header fields (pointing into p); the caller frees top_r->v.
+ */
 static void
 entity_parse(struct parser *ps, struct mime_node *n, const char *p, size_t len,
-	     int depth, const char *default_type, struct fieldv *top_r)
+	     int depth, const char *default_type, int is_message, struct fieldv *top_r)
 {
 	struct fieldv fv = { NULL, 0, 0, 0 };
-	struct paramv ct = { .n = 0 }, cd = { .n = 0 };
-	const struct field *f;
+	struct paramv ct = { .n = 0 };
 	char *disposition = NULL;
-	const char *bnd = NULL;
 
 	memset(n, 0, sizeof(*n));
 	ps->n_nodes++;
 	n->depth = depth;
-	header_parse(ps, p, len, top_r != NULL, &fv);
-	f = fieldv_get(&fv, "content-type");
-	if (f != NULL)
-		n->content_type = structured_parse(f->value, f->value_len, 1, &ct);
-	if (n->content_type == NULL)
-		n->content_type = xstrdup(default_type);
-	f = fieldv_get(&fv, "content-disposition");
-	if (f != NULL)
-		disposition = structured_parse(f->value, f->value_len, 0, &cd);
-	f = fieldv_get(&fv, "content-transfer-encoding");
-	if (f != NULL)
-		n->cte = cte_parse(f->value, f->value_len);
-	f = depth > 0 ? fieldv_get(&fv, "subject") : NULL;
-	if (f != NULL) {
-		const char *v = f->value;
-		size_t v_len = f->value_len;
-
-		trim_span(&v, &v_len);
-		n->subject = rfc2047_decode(v, v_len);
-	}
-	if (param_get(&ct, "charset") != NULL) {
-		n->charset = xstrdup(param_get(&ct, "charset"));
-		lower_inplace(n->charset);
-	}
-	n->filename = param_decode(&cd, "filename");
-	if (n->filename == NULL)
-		n->filename = param_decode(&ct, "name");
+	header_parse(ps, p, len, is_message, &fv);
+	entity_fields(n, &fv, default_type, is_message && depth > 0, &ct, &disposition);
 	if (ps->keep_fields)
 		fields_keep(n, &fv);
 	n->raw_body = p + fv.body;
 	n->raw_len = len - fv.body;
-
-	if (has_prefix_ci(n->content_type, "multipart/")) {
-		bnd = param_get(&ct, "boundary");
-		if (depth >= MIME_MAX_DEPTH) {
-			depth_warn(ps);
-		} else if (bnd == NULL || *bnd == '\0') {
-			mime_warn(ps->m, "missing boundary");
-			free(n->content_type);
-			n->content_type = xstrdup("text/plain");
-		} else {
-			n->type = MIME_NODE_MULTIPART;
-			multipart_parse(ps, n, n->raw_body, n->raw_len, bnd, depth);
-		}
-	} else if (is_type(n, "message/rfc822") || is_type(n, "message/global")) {
-		if (depth >= MIME_MAX_DEPTH) {
-			depth_warn(ps);
-		} else {
-			n->type = MIME_NODE_MESSAGE;
-			if (n->cte != CTE_IDENTITY)
-				node_decode(n);
-			n->children = xcalloc(1, sizeof(*n->children));
-			n->n_children = 1;
-			if (n->data != NULL)
-				entity_parse(ps, &n->children[0], n->data, n->size, depth + 1,
-					     "text/plain", NULL);
-			else
-				entity_parse(ps, &n->children[0], n->raw_body, n->raw_len,
-					     depth + 1, "text/plain", NULL);
-		}
-	}
+	entity_content(ps, n, &ct, depth);
 	n->is_attachment = node_is_attachment(n, disposition);
 	free(disposition);
 	params_release(&ct);
-	params_release(&cd);
 	if (top_r != NULL)
 		*top_r = fv;
 	else
@@ -1898,7 +1927,7 @@ body_append(struct body_ctx *bc, const char *s, size_t len)
 
 /* The text of a text/plain or text/html leaf, UTF-8 with LF ends. */
 static int
-body_leaf(struct body_ctx *bc, struct mime_node *n, int html, int flowed, int delsp)
+body_leaf(struct body_ctx *bc, struct mime_node *n, int html)
 {
 	struct buf lf = BUF_INIT, out = BUF_INIT;
 	size_t ulen;
@@ -1914,11 +1943,11 @@ body_leaf(struct body_ctx *bc, struct mime_node *n, int html, int flowed, int de
 		buf_adds(&out, t);
 		free(t);
 		bc->from_html = 1;
-	} else if (flowed) {
+	} else if (n->flowed) {
 		struct buf tmp = BUF_INIT;
 
 		uu_strip(bc, buf_str(&lf), lf.len, &tmp);
-		unflow(buf_str(&tmp), tmp.len, delsp, &out);
+		unflow(buf_str(&tmp), tmp.len, n->delsp, &out);
 		buf_release(&tmp);
 	} else {
 		uu_strip(bc, buf_str(&lf), lf.len, &out);
@@ -1980,9 +2009,9 @@ body_collect(struct body_ctx *bc, struct mime_node *n, int level)
 		return 0;
 	if (n->type == MIME_NODE_LEAF) {
 		if (is_type(n, "text/plain"))
-			return body_leaf(bc, n, 0, 0, 0);
+			return body_leaf(bc, n, 0);
 		if (is_type(n, "text/html"))
-			return body_leaf(bc, n, 1, 0, 0);
+			return body_leaf(bc, n, 1);
 		return 0;
 	}
 	if (n->type != MIME_NODE_MULTIPART)
@@ -2138,7 +2167,7 @@ mime_parse(const char *raw, size_t len, const struct mime_limits *limits)
 	len = limit_size(m, len, limits);
 	lines_check(m, raw, len);
 
-	entity_parse(&ps, &root, raw, len, 0, "text/plain", &top);
+	entity_parse(&ps, &root, raw, len, 0, "text/plain", 1, &top);
 	msg_headers(m, &top);
 	for (i = 0; i < top.n; i++)
 		msg_field(m, &top.v[i]);
@@ -2300,7 +2329,7 @@ mime_tree_parse(const char *raw, size_t len, const struct mime_limits *limits)
 		len = 0;
 	}
 	len = limit_size(m, len, limits);
-	entity_parse(&ps, root, raw, len, 0, "text/plain", &top);
+	entity_parse(&ps, root, raw, len, 0, "text/plain", 1, &top);
 	free(top.v);
 	tree_finish(root);
 	tree_forget_raw(root);

@@ -158,6 +158,8 @@ struct mime_node {
 	const char *raw_body;
 	size_t raw_len;
 	int cte;
+	int flowed;               /* text/plain; format=flowed */
+	int delsp;                /* … delsp=yes */
 	char *subject;
 };
 

@@ -137,7 +137,6 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 	struct varset vs;
 	struct compose c;
 	struct compose_addr to, reply_to;
-	struct contact contact;
 	char token[TOKEN_MAX], uuid_str[40], *subject = NULL, *body = NULL, *msgid = NULL;
 	char *reply_addr = NULL, *raw = NULL, **refs = NULL;
 	const char *lang = m->lang != NULL ? m->lang : (t != NULL ? t->language : "en");
@@ -152,19 +151,14 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 		*why_r = "invalid address";
 		return NOTIFY_SKIPPED;
 	}
-	rc = store_contact_get(n->st, m->rcpt, &contact);
+	rc = store_undeliverable_get(n->st, m->rcpt, NULL);
 	if (rc < 0) {
 		*error_r = xasprintf("unable to look up '%s': %s", m->rcpt, store_error(n->st));
 		return NOTIFY_ERROR;
 	}
 	if (rc == 1) {
-		int undeliverable = contact.undeliverable != NULL;
-
-		contact_release(&contact);
-		if (undeliverable) {
-			*why_r = "undeliverable";
-			return NOTIFY_SKIPPED;
-		}
+		*why_r = "undeliverable";
+		return NOTIFY_SKIPPED;
 	}
 
 	memset(&vs, 0, sizeof(vs));

@@ -793,9 +793,13 @@ reply_extract(const char *body)
 
 	/* nothing new above a ">" quote: the answer may be below it */
 	if (r[0] == '\0' && c.quoted) {
+		struct cut below;
+
 		free(r);
 		buf_reset(&b);
-		sig = find_signature(l, c.resume, n);
+		find_cut(l + c.resume, n - c.resume, &below);
+		end = c.resume + (below.forward < below.at ? below.forward : below.at);
+		sig = find_signature(l, c.resume, end);
 		add_lines(&b, l, c.resume, sig, 1);
 		r = trimmed_lines(&b);
 	}

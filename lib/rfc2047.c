@@ -149,7 +149,10 @@ word_find(const char *p, const char *end, struct word *w)
 {
 	const char *q;
 
-	while (p < end && (q = memchr(p, '=', (size_t)(end - p))) != NULL) {
+	while (p < end) {
+		q = memchr(p, '=', (size_t)(end - p));
+		if (q == NULL)
+			break;
 		if (word_parse(q, end, w) == 0)
 			return q;
 		p = q + 1;
@@ -361,7 +364,7 @@ rfc2231_decode(const char *value)
 		n = (size_t)(q1 - value);
 		for (p = value; p < q1 && is_charset_char(*p); p++)
 			;
-		/* the language: letters, digits and '-' */
+		/* the language is a tag: no spaces or quotes */
 		for (lang = q1 + 1; lang < q2 && (is_charset_char(*lang) || *lang == '-'); lang++)
 			;
 		if (p == q1 && lang == q2) {

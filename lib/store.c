@@ -48,9 +48,13 @@ static const char *const migrations[] = {
 	"  name TEXT,"
 	"  org_id INTEGER REFERENCES orgs(id) ON DELETE CASCADE,"
 	"  language TEXT,"
-	"  undeliverable TEXT,"
 	"  created_at INTEGER NOT NULL);"
 	"CREATE INDEX contacts_org ON contacts(org_id);"
+	/* Addresses that bounced: no more mail goes to them, contacts or not. */
+	"CREATE TABLE undeliverable ("
+	"  address TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  reason TEXT NOT NULL,"
+	"  at INTEGER NOT NULL);"
 	"CREATE TABLE agents ("
 	"  id INTEGER PRIMARY KEY,"
 	"  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
@@ -1162,7 +1166,9 @@ store_org_count_contacts(struct store *st, long long org_id, long long *n_r)
 
 /* ---- contacts ---- */
 
-#define CONTACT_COLS "c.id, c.email, c.name, IFNULL(c.org_id, 0), o.name, c.language, c.undeliverable"
+#define CONTACT_COLS "c.id, c.email, c.name, IFNULL(c.org_id, 0), o.name, c.language, u.reason"
+#define CONTACT_FROM "FROM contacts c LEFT JOIN orgs o ON o.id = c.org_id " \
+	"LEFT JOIN undeliverable u ON u.address = c.email "
 
 static void
 contact_from_row(sqlite3_stmt *s, struct contact *c)
@@ -1213,8 +1219,8 @@ store_contact_add(struct store *st, const struct contact *c, long long *id_r)
 int
 store_contact_get(struct store *st, const char *email, struct contact *c_r)
 {
-	sqlite3_stmt *s = query(st, "SELECT " CONTACT_COLS " FROM contacts c "
-				"LEFT JOIN orgs o ON o.id = c.org_id WHERE c.email = ?", "t", email);
+	sqlite3_stmt *s = query(st, "SELECT " CONTACT_COLS " " CONTACT_FROM "WHERE c.email = ?",
+				"t", email);
 	int rc = step(st, s, "get contact");
 
 	if (rc == 1) {
@@ -1227,8 +1233,7 @@ store_contact_get(struct store *st, const char *email, struct contact *c_r)
 int
 store_contact_list(struct store *st, const char *org, struct contact **list_r, size_t *n_r)
 {
-	sqlite3_stmt *s = query(st, "SELECT " CONTACT_COLS " FROM contacts c "
-				"LEFT JOIN orgs o ON o.id = c.org_id "
+	sqlite3_stmt *s = query(st, "SELECT " CONTACT_COLS " " CONTACT_FROM
 				"WHERE ?1 IS NULL OR o.name = ?1 ORDER BY c.email", "t", org);
 	struct contact *list = NULL;
 	size_t n = 0;
@@ -1259,8 +1264,32 @@ store_contact_remove(struct store *st, const char *email)
 int
 store_contact_set_undeliverable(struct store *st, const char *email, const char *reason)
 {
-	return exec_stmt(st, query(st, "UPDATE contacts SET undeliverable = ? WHERE email = ?",
-				   "tt", reason, email), "mark undeliverable");
+	return exec_stmt(st, query(st, "INSERT INTO undeliverable (address, reason, at) "
+				   "VALUES (?, ?, strftime('%s', 'now')) ON CONFLICT (address) DO UPDATE "
+				   "SET reason = excluded.reason, at = excluded.at", "tt", email, reason),
+			 "mark undeliverable");
+}
+
+int
+store_undeliverable_get(struct store *st, const char *address, char **reason_r)
+{
+	sqlite3_stmt *s = query(st, "SELECT reason FROM undeliverable WHERE address = ?", "t",
+				address);
+	int rc = step(st, s, "find undeliverable");
+
+	if (rc == 1) {
+		if (reason_r != NULL)
+			*reason_r = col_str(s, 0);
+		sqlite3_reset(s);
+	}
+	return rc;
+}
+
+int
+store_undeliverable_clear(struct store *st, const char *address)
+{
+	return exec_stmt(st, query(st, "DELETE FROM undeliverable WHERE address = ?", "t", address),
+			 "clear undeliverable");
 }
 
 /* ---- agents ---- */
@@ -1374,4 +1403,66 @@ store_autoresp_add(struct store *st, const char *sender, time_t at)
 {
 	return exec_stmt(st, query(st, "INSERT INTO autoresponses (sender, at) VALUES (?, ?)",
 				   "ti", sender, (long long)at), "add autoresponse");
+}
+
+/* ---- SLA clock ---- */
+
+int
+store_ticket_list_sla(struct store *st, const char *region, struct ticket **list_r, size_t *n_r)
+{
+	sqlite3_stmt *s = query(st, "SELECT " TICKET_COLS " FROM tickets "
+				"WHERE status IN ('new', 'open', 'pending') AND due_at IS NOT NULL "
+				"AND first_response_at IS NULL "
+				"AND (?1 IS NULL OR region = ?1 COLLATE NOCASE) "
+				"ORDER BY due_at, number", "t", region);
+	struct ticket *list = NULL;
+	size_t n = 0;
+	int rc;
+
+	while ((rc = step(st, s, "list sla tickets")) == 1) {
+		list = xrealloc(list, (n + 1) * sizeof(*list));
+		ticket_from_row(s, &list[n++]);
+	}
+	if (rc < 0) {
+		ticket_list_free(&list, n);
+		return -1;
+	}
+	*list_r = list;
+	*n_r = n;
+	return 0;
+}
+
+int
+store_ticket_set_first_response(struct store *st, long long number, time_t at)
+{
+	if (exec_stmt(st, query(st, "UPDATE tickets SET first_response_at = ?, "
+				"updated_at = MAX(updated_at, ?) "
+				"WHERE number = ? AND first_response_at IS NULL",
+				"iii", (long long)at, (long long)at, number), "first response") < 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int
+store_sla_counts(struct store *st, const char *region, time_t since, time_t now,
+		 struct store_sla_counts *c_r)
+{
+	sqlite3_stmt *s = query(st, "SELECT "
+		"IFNULL(SUM(first_response_at IS NOT NULL AND first_response_at <= due_at), 0), "
+		"IFNULL(SUM(first_response_at > due_at OR "
+		"(first_response_at IS NULL AND due_at <= ?3)), 0), "
+		"IFNULL(SUM(first_response_at IS NULL AND due_at > ?3 "
+		"AND status IN ('new', 'open', 'pending')), 0) "
+		"FROM tickets WHERE due_at IS NOT NULL AND created_at >= ?2 "
+		"AND (?1 IS NULL OR region = ?1 COLLATE NOCASE)",
+		"tii", region, (long long)since, (long long)now);
+	int rc = step(st, s, "count sla");
+
+	if (rc != 1)
+		return -1;
+	c_r->met = sqlite3_column_int64(s, 0);
+	c_r->missed = sqlite3_column_int64(s, 1);
+	c_r->running = sqlite3_column_int64(s, 2);
+	sqlite3_reset(s);
+	return 0;
 }

@@ -206,7 +206,7 @@ struct contact {
 	long long org_id;
 	char *org_name;
 	char *language;
-	char *undeliverable;   /* reason, or NULL */
+	char *undeliverable;   /* why mail to it bounced, or NULL */
 };
 
 struct agent {
@@ -231,7 +231,11 @@ int store_contact_add(struct store *st, const struct contact *c, long long *id_r
 int store_contact_get(struct store *st, const char *email, struct contact *c_r);
 int store_contact_list(struct store *st, const char *org, struct contact **list_r, size_t *n_r);
 int store_contact_remove(struct store *st, const char *email);
+/* Mark any address (contact or not) undeliverable after a bounce. */
 int store_contact_set_undeliverable(struct store *st, const char *email, const char *reason);
+/* 1 with the reason (caller frees; reason_r may be NULL) when address bounced. */
+int store_undeliverable_get(struct store *st, const char *address, char **reason_r);
+int store_undeliverable_clear(struct store *st, const char *address);
 void contact_release(struct contact *c);
 void contact_list_free(struct contact **list, size_t n);
 
@@ -246,5 +250,24 @@ void agent_list_free(struct agent **list, size_t n);
 
 int store_autoresp_count(struct store *st, const char *sender, time_t since, long long *n_r);
 int store_autoresp_add(struct store *st, const char *sender, time_t at);
+
+/* ---- SLA clock ---- */
+
+/* Open tickets (new, open, pending) with a due time and no first response
+ * yet, region NULL: any; the earliest due first. */
+int store_ticket_list_sla(struct store *st, const char *region, struct ticket **list_r,
+			  size_t *n_r);
+/* Record the first response at `at` unless there is one: 1 set, 0 already set. */
+int store_ticket_set_first_response(struct store *st, long long number, time_t at);
+
+struct store_sla_counts {
+	long long met;       /* first response on or before the due time */
+	long long missed;    /* first response after it, or none and past due */
+	long long running;   /* open, no first response, not yet due */
+};
+
+/* Tickets with a due time created since `since` (region NULL: any), at now. */
+int store_sla_counts(struct store *st, const char *region, time_t since, time_t now,
+		     struct store_sla_counts *c_r);
 
 #endif

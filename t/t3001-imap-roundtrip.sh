@@ -14,7 +14,10 @@ db () { sqlite3 "$TEST_DIR/ticketd.db" "$@"; }
 test_expect_success 'servers and configuration' '
 	start_dovecot &&
 	start_smtp_sink &&
-	write_config ticketd.conf &&
+	write_config ticketd.conf <<-\EOF &&
+	[general]
+	accept_unregistered = yes
+	EOF
 	"$TICKETD" -n -c ticketd.conf >out &&
 	test_grep "configuration OK" out
 '

@@ -153,6 +153,10 @@ test_iso2022jp(void)
 	check("ISO-2022-JP-2", "\033$(D0)\033(B", "丨");
 	test_end();
 
+	test_begin("iso-2022-jp-3: JIS X 0213");
+	check("ISO-2022-JP-3", "\033$(O$w\033(B|\033$(O.\"\033(B", "か゚|𠀋");
+	test_end();
+
 	test_begin("iso-2022-jp without a label, or labelled ascii");
 	check(NULL, jis_nec, jis_nec_utf8);
 	check("us-ascii", "\033$B$9$_$^$;$s!#\033(B", "すみません。");
@@ -160,6 +164,9 @@ test_iso2022jp(void)
 
 	test_begin("iso-2022-jp label on shift_jis bytes is detected");
 	check("iso-2022-jp", ja_sjis, ja_text);
+	/* but not when escapes show the label is right */
+	check("iso-2022-jp", "\033$B$3$s$K$A$O\033(B \261\262\263\264\265",
+	    "こんにちは \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
 	test_end();
 }
 
@@ -414,8 +421,10 @@ corpus_body(const char *name, size_t *len_r)
 	free(path);
 	if (f == NULL)
 		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	do {
+		n = fread(chunk, 1, sizeof(chunk), f);
 		buf_add(&b, chunk, n);
+	} while (n > 0);
 	fclose(f);
 	sep = b.data != NULL ? strstr(b.data, "\r\n\r\n") : NULL;
 	if (sep != NULL) {

@@ -494,6 +494,13 @@ test_auto_replies(void)
 	       MIME_KIND_AUTO_REPLY, 1, "x-auto-response-suppress");
 	test_end();
 
+	test_begin("an out-of-office quoting a subject about a delivery failure");
+	expect("Return-Path: <>\n" HUMAN_HEAD
+	       "Subject: Automatic reply: [#12] Mail delivery failed for our domain\n"
+	       "Auto-Submitted: auto-replied\n\nI am away until Monday.\n",
+	       MIME_KIND_AUTO_REPLY, 1, "auto-submitted");
+	test_end();
+
 	test_begin("auto-reply outranks list, bounce outranks auto-reply");
 	expect(HUMAN_HEAD "Auto-Submitted: auto-replied\nPrecedence: bulk\n"
 	       "List-Id: <x.example.org>\nSubject: AutoRespons :Nyaan\n\naway\n",

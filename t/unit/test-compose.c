@@ -531,13 +531,13 @@ test_injection(void)
 	test_assert_streq(v, "Hi  Bcc: victim@example.com    body?");
 	free(v);
 	v = header(&p, "Message-ID");
-	test_assert_streq(v, "<id@xBcc:evil8@example.com>");
+	test_assert_streq(v, "<id@xBccevil8@example.com>");
 	free(v);
 	v = header(&p, "In-Reply-To");
-	test_assert_streq(v, "<irt@xBcc:evil9@example.com>");
+	test_assert_streq(v, "<irt@xBccevil9@example.com>");
 	free(v);
 	v = header(&p, "References");
-	test_assert_streq(v, "<a@xBcc:evil4@example.com>");
+	test_assert_streq(v, "<a@xBccevil4@example.com>");
 	free(v);
 	v = header(&p, "X-Ticket");
 	test_assert_streq(v, "SUP-1  Bcc: evil5@example.com");

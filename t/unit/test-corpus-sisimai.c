@@ -56,7 +56,7 @@ read_file(const char *path, size_t *len_r)
 		printf("# unable to open '%s': %s\n", path, strerror(errno));
 		return NULL;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	for (n = fread(chunk, 1, sizeof(chunk), f); n > 0; n = fread(chunk, 1, sizeof(chunk), f))
 		buf_add(&b, chunk, n);
 	fclose(f);
 	return buf_detach(&b, len_r);
@@ -79,7 +79,7 @@ list_dir(const char *dir, size_t *n_r)
 
 	if (d == NULL)
 		return NULL;
-	while ((e = readdir(d)) != NULL) {
+	for (e = readdir(d); e != NULL; e = readdir(d)) {
 		size_t len = strlen(e->d_name);
 
 		if (len < 5 || strcmp(e->d_name + len - 4, ".eml") != 0)
@@ -200,6 +200,57 @@ run_dir(const char *root, const char *sub, enum check check, struct tally *t)
 	return 0;
 }
 
+/* Checked by hand: what a few bounces of each family must yield. */
+static const struct {
+	const char *file;
+	const char *recipient;
+	const char *message_id;   /* NULL: not checked */
+} known[] = {
+	{ "lhost-qmail-01.eml", "kijitora@example.ne.jp",
+	  "000000000.9999999999999.JavaMail.postmaster@mailhub" },
+	{ "lhost-exim-01.eml", "kijitora@example.ed.jp", "E1P1ce6-000Egt-GZ@e1.example.org" },
+	{ "lhost-postfix-07.eml", "kijitora@user.example.or.jp", NULL },
+	{ "lhost-dragonfly-14.eml", "mesgtoobig@libsisimai.net",
+	  "66681b55.e0726.3201b1e4@df.example.jp" },
+	{ "lhost-sendmail-01.eml", "userunknown@bouncehammer.jp",
+	  "E1C50F1B-1C83-4820-BC36-AC6FBFBE8568@example.org" },
+	{ "lhost-office365-01.eml", "kijitora@example.com", "FFFFFFFF.EEEEEEEE@example.ed.jp" },
+	{ "lhost-yahoo-01.eml", "kijitora@example.org",
+	  "6AE6249A-E7A8-4980-862C-F499F6B8E7C5@y.example.co.jp" },
+	{ "lhost-notes-01.eml", "kijitora@u1.example.co.jp",
+	  "000000000.0000000000000.notes@example.co.jp" },
+	{ "lhost-ezweb-01.eml", "this-message-rejected-by-the-domain-filter@ezweb.ne.jp",
+	  "20080907124011.12ABCD8@lsean.ezweb.ne.jp" },
+	{ "lhost-amazonses-09.eml", "bounce@simulator.amazonses.com", NULL },
+	{ "lhost-biglobe-01.eml", "postmaster@mxr.biglobe.ne.jp", NULL },
+	{ "rhost-aol-01.eml", "kijitora@example.jp",
+	  "1EF5F5E0-9CBD-4D06-BF45-F6AA5034DA0A@aol.example.jp" },
+};
+
+static void
+check_known(const char *root)
+{
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		char *path = xasprintf("%s/bsd/%s", root, known[i].file);
+		size_t len;
+		char *raw = read_file(path, &len);
+		struct mime_msg *m;
+
+		free(path);
+		test_assert(raw != NULL);
+		if (raw == NULL)
+			continue;
+		m = mime_parse(raw, len, NULL);
+		if (m->dsn_recipient == NULL || strcmp(m->dsn_recipient, known[i].recipient) != 0)
+			printf("# %s:\n", known[i].file);
+		test_assert_streq(m->dsn_recipient, known[i].recipient);
+		if (known[i].message_id != NULL)
+			test_assert_streq(m->dsn_message_id, known[i].message_id);
+		mime_msg_free(&m);
+		free(raw);
+	}
+}
+
 static double
 share(int part, int whole)
 {
@@ -241,6 +292,10 @@ main(void)
 	       bsd.with_message_id, share(bsd.with_message_id, bsd.bounces));
 	test_assert(share(bsd.with_recipient, bsd.bounces) >= 90.0);
 	test_assert(share(bsd.with_message_id, bsd.bounces) >= 80.0);
+	test_end();
+
+	test_begin("bsd: known recipients and Message-IDs");
+	check_known(root);
 	test_end();
 
 	test_begin("not: nothing is a bounce");

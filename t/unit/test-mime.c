@@ -336,6 +336,23 @@ test_related_signed_uu(void)
 	test_end();
 }
 
+static void
+test_flowed(void)
+{
+	struct mime_msg *m;
+
+	test_begin("format=flowed is joined");
+	m = parse("Content-Type: text/plain; charset=utf-8; format=flowed\n\n"
+		  "This line is \nflowed.\n>quoted \n>kept\n-- \nsig\n");
+	test_assert_streq(m->body, "This line is flowed.\n>quoted \n>kept\n-- \nsig\n");
+	mime_msg_free(&m);
+	m = parse("Content-Type: text/plain; format=Flowed; DelSp=Yes\n\n"
+		  "Hello wor \nld\n");
+	test_assert_streq(m->body, "Hello world\n");
+	mime_msg_free(&m);
+	test_end();
+}
+
 static char *
 nested_multiparts(int depth)
 {
@@ -488,6 +505,7 @@ main(void)
 	test_attachments();
 	test_rfc822();
 	test_related_signed_uu();
+	test_flowed();
 	test_limits();
 	test_bad_input();
 	return test_done();

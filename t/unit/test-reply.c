@@ -272,6 +272,9 @@ test_quotes(void)
 	/* bottom posting: the answer is below the quote */
 	check("On 01/01/2024 10:00, Support wrote:\n> Shall we close it?\n\nYes, please.\n\n-- \nBob\n",
 	      "Yes, please.");
+	check("On 02/01/2024 09:00, Support wrote:\n> Closed?\n\nYes.\n\n"
+	      "On 01/01/2024 10:00, Bob wrote:\n> older\n",
+	      "Yes.");
 	/* interleaved answers are kept with their questions */
 	check("> Which version?\n4.2\n> Which OS?\nDebian 12\n",
 	      "> Which version?\n4.2\n> Which OS?\nDebian 12");

@@ -169,21 +169,22 @@ corpus_header(const char *file, const char *name)
 	free(path);
 	if (f == NULL)
 		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	do {
+		n = fread(chunk, 1, sizeof(chunk), f);
 		buf_add(&b, chunk, n);
+	} while (n > 0);
 	fclose(f);
-	for (p = buf_str(&b); *p != '\0' && *p != '\r'; p = strchr(p, '\n') + 1) {
+	/* header lines up to the blank line; a value goes on over folds */
+	for (p = buf_str(&b); *p != '\0' && *p != '\r' && *p != '\n'; p = end + 1) {
+		end = strchr(p, '\n');
+		while (end != NULL && (end[1] == ' ' || end[1] == '\t'))
+			end = strchr(end + 1, '\n');
 		if (strncasecmp(p, name, nlen) == 0 && p[nlen] == ':') {
 			p += nlen + 1;
-			/* up to the first line that does not start with white space */
-			for (end = p; (end = strchr(end, '\n')) != NULL; end++) {
-				if (end[1] != ' ' && end[1] != '\t')
-					break;
-			}
 			value = xstrndup(p, end != NULL ? (size_t)(end - p) : strlen(p));
 			break;
 		}
-		if (strchr(p, '\n') == NULL)
+		if (end == NULL)
 			break;
 	}
 	buf_release(&b);

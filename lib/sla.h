@@ -1,0 +1,154 @@
+/*
+ * sla: the SLA clock (SPEC section 8).
+ *
+ * The initial-response target of a ticket comes from its plan (the
+ * organisation's, else [general] default_plan) and its severity, counted
+ * in the business hours of its region (time zone, weekly hours,
+ * holidays); severity 1 on a plan with sev1_24x7 counts around the clock.
+ * The due time is fixed when the ticket is created and recomputed when
+ * its severity changes; the first public comment by an agent stops the
+ * clock.
+ *
+ * The monitor raises, for each ticket still waiting for its first
+ * response, one warning at sla_warning_percent of the budget and one
+ * breach at 100 %, each in its own transaction together with its event,
+ * the flag on the ticket and the mail to the region's escalation contact.
+ * A breach raises the escalation level by one (at most 4, VP).
+ *
+ * Catching up after downtime: a ticket whose due time passed while
+ * nothing watched gets only its breach (the warning is marked done
+ * without a mail: "will be missed soon" is no use once it is missed).
+ * A ticket between the two points gets its (late) warning.
+ *
+ * The clock is injectable for tests: every function takes `now`;
+ * programs pass clock_now() (env TICKETD_NOW, see clock.h).
+ */
+#ifndef TICKETD_SLA_H
+#define TICKETD_SLA_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct bizhours;
+struct conf;
+struct conf_plan;
+struct notify;
+struct store;
+struct ticket;
+
+#define SLA_MONITOR_INTERVAL 30   /* seconds between monitor passes in the daemon */
+#define SLA_MAX_LEVEL 4           /* escalation 0 Analyst … 4 VP */
+
+struct sla;
+
+/*
+ * One calendar per configured region (and a 24x7 one in the region's
+ * zone for severity 1 on sev1_24x7 plans), built once from conf, which
+ * must outlive the sla.  NULL with *error_r (caller frees) when a time
+ * zone, hours or holiday file does not load.  Free with sla_free().
+ */
+struct sla *sla_new(const struct conf *conf, char **error_r);
+void sla_free(struct sla **sla);
+
+/*
+ * The due time for a ticket of plan/region/severity created at
+ * created_at: target business seconds after it (a ticket created outside
+ * business hours starts at the next opening).  0 when there is no target
+ * (no such plan or region, no target for the severity).
+ */
+time_t sla_due(const struct sla *sla, const struct conf_plan *plan, const char *region,
+	       int severity, time_t created_at);
+
+/* The plan of organisation org_id (0: none), else default_plan; NULL if
+ * neither is configured.  -1 on a store error. */
+int sla_plan(const struct sla *sla, struct store *st, long long org_id,
+	     const struct conf_plan **plan_r);
+
+/* sla_due() for t (its org_id, region, severity, created_at) into *due_r.
+ * -1 on a store error. */
+int sla_ticket_due(const struct sla *sla, struct store *st, const struct ticket *t,
+		   time_t *due_r);
+
+/*
+ * After t->severity changed (call before store_ticket_update): set
+ * t->due_at again from created_at.  An alert whose point now lies in the
+ * future under the new due time is cleared so it can fire for the new
+ * target (the alerts follow the current target).  Nothing changes once
+ * the first response was given: its verdict is final.  -1 on a store
+ * error (store_error()).
+ */
+int sla_recompute(const struct sla *sla, struct store *st, struct ticket *t, time_t now);
+
+/*
+ * An agent's public comment on t at `at`: stops the clock when it is the
+ * first one (written to the store at once, in the caller's transaction,
+ * and set in t).  1 when it was the first response, 0 when there was one
+ * already, -1 on a store error.
+ */
+int sla_first_response(struct store *st, struct ticket *t, time_t at);
+
+/*
+ * The due time for people, in the region's time zone and the language
+ * lang (en when unknown):
+ *   en  Fri 27 Nov 2026 13:00 (Asia/Tokyo)
+ *   de  Fr. 27.11.2026 13:00 (Asia/Tokyo)
+ *   ja  2026年11月27日(金) 13:00 (Asia/Tokyo)
+ * An unknown region gives UTC.  Allocated: the caller frees it.
+ */
+char *sla_format_due(const struct sla *sla, const char *region, const char *lang, time_t due_at);
+
+/* Business seconds as "3h 05m" ("-1h 20m" when negative) into out. */
+void sla_format_duration(long seconds, char *out, size_t outlen);
+
+enum sla_state {
+	SLA_NONE,       /* no target */
+	SLA_RUNNING,    /* waiting for the first response, before the warning point */
+	SLA_WARNING,    /* past the warning point */
+	SLA_OVERDUE,    /* past due, no response yet */
+	SLA_MET,        /* first response on or before the due time */
+	SLA_MISSED,     /* first response after the due time */
+	SLA_STOPPED,    /* resolved or closed before the due time without a response */
+};
+
+struct sla_status {
+	enum sla_state state;
+	time_t due_at;
+	time_t warn_at;     /* the warning point; 0 with SLA_NONE */
+	/*
+	 * Business seconds: RUNNING/WARNING left until due; OVERDUE minus
+	 * the time past due; MET to spare; MISSED minus the lateness.
+	 */
+	long remaining;
+};
+
+/* "none", "running", "warning", "overdue", "met", "missed", "stopped". */
+const char *sla_state_name(enum sla_state state);
+
+/* Where t stands at now.  -1 on a store error. */
+int sla_ticket_status(const struct sla *sla, struct store *st, const struct ticket *t,
+		      time_t now, struct sla_status *status_r);
+
+/*
+ * One pass over the open tickets (new, open, pending) whose clock runs:
+ * raise the warnings and breaches due at now.  Uses n->st; each alert is
+ * its own transaction (event, ticket flags and level, outbox mail) and
+ * one log line after its commit:
+ *   sla ticket=SUP-4 event=breach level=1 contact=… due=…
+ * Returns the number of alerts raised, -1 when the store failed (the
+ * rest waits for the next pass: nothing is lost or doubled).
+ */
+int sla_monitor_run(const struct sla *sla, struct notify *n, time_t now);
+
+/*
+ * Escalation (`ticketctl escalate`, a customer's #escalate/[Escalate]):
+ * raise t->level by one, write t and an "escalated" event by actor, mail
+ * the region's contact for the new level and the customer (requester and
+ * participants, template escalation).  Runs in the caller's transaction
+ * (uses n->st; the caller commits).  1 when escalated, 0 when t is
+ * already at SLA_MAX_LEVEL (nothing changed), -1 with *error_r (caller
+ * frees).  Logs "sla ticket=… event=escalate level=… actor=… contact=…".
+ */
+int sla_escalate(const struct sla *sla, struct notify *n, struct ticket *t, const char *actor,
+		 time_t now, char **error_r);
+
+#endif
