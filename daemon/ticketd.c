@@ -27,6 +27,7 @@
 #include "intake.h"
 #include "log.h"
 #include "outbox.h"
+#include "sla.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -275,7 +276,8 @@ usage(FILE *f)
 		"  -c, --config FILE  configuration (default: $TICKETD_CONFIG, else %s/ticketd.conf)\n"
 		"  -n, --check        check the configuration, print 'configuration OK' and exit\n"
 		"  -d, --debug        log debug lines too (to stderr unless log_file is set)\n"
-		"      --once         drain the mailboxes and the outbox, then exit (cron, tests)\n"
+		"      --once         drain the mailboxes, check the SLA clocks once, send the\n"
+		"                     outbox, then exit (cron, tests)\n"
 		"  -V, --version      print the version\n"
 		"  -h, --help         this help\n"
 		"\n"
@@ -300,7 +302,7 @@ install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* --once: every mailbox once, then the outbox until nothing is due now. */
+/* --once: every mailbox once, one SLA monitor pass, then the outbox until nothing is due now. */
 static int
 run_once(struct daemon *d)
 {
@@ -309,6 +311,8 @@ run_once(struct daemon *d)
 	int trouble;
 
 	intake_round(d, &trouble);
+	if (sla_monitor_run(d->in.sla, &d->in.notify, clock_now()) < 0)
+		trouble = 1;
 	if (outbox_init(&ob, d->conf, d->st, &got_term) < 0) {
 		log_error("send", "error=\"unable to start libcurl\"");
 		return 1;
@@ -336,6 +340,7 @@ main(int argc, char **argv)
 	const char *path = NULL;
 	char *error = NULL;
 	int ch, check = 0, debug = 0, once = 0, rc = 0, trouble;
+	time_t sla_last = 0, now;
 
 	while ((ch = getopt_long(argc, argv, "c:ndVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -400,6 +405,12 @@ main(int argc, char **argv)
 		while (!got_term) {
 			if (intake_round(&d, &trouble) > 0)
 				sender_wake(&d.sender);
+			now = clock_now();
+			if (!got_term && now - sla_last >= SLA_MONITOR_INTERVAL) {
+				sla_last = now;
+				if (sla_monitor_run(d.in.sla, &d.in.notify, now) > 0)
+					sender_wake(&d.sender);
+			}
 			if (got_term)
 				break;
 			if (got_usr1) {

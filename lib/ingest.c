@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mime.h"
 #include "route.h"
+#include "sla.h"
 #include "store.h"
 
 int
@@ -22,9 +23,15 @@ ingest_init(struct ingest *in, const struct conf *conf, struct store *st, char *
 	in->st = st;
 	if (token_key_load(&in->key, st, conf->hmac_key_file, error_r) < 0)
 		return -1;
+	in->sla = sla_new(conf, error_r);
+	if (in->sla == NULL) {
+		token_key_wipe(&in->key);
+		return -1;
+	}
 	in->notify.conf = conf;
 	in->notify.st = st;
 	in->notify.key = &in->key;
+	in->notify.sla = in->sla;
 	return 0;
 }
 
@@ -32,6 +39,7 @@ void
 ingest_release(struct ingest *in)
 {
 	token_key_wipe(&in->key);
+	sla_free(&in->sla);
 }
 
 void
@@ -622,7 +630,9 @@ apply_created(struct ingest *in, const struct mime_msg *m, struct decision *d, t
 	t.status = xstrdup("new");
 	t.created_at = now;
 	t.previous = d->previous;
-	if (store_ticket_create(in->st, &t) < 0 ||
+	/* The SLA clock starts now, in the region's business hours. */
+	if (sla_ticket_due(in->sla, in->st, &t, &t.due_at) < 0 ||
+	    store_ticket_create(in->st, &t) < 0 ||
 	    store_event_add(in->st, t.number, now, "created", m->from.address, 1, m->body,
 			    NULL, NULL) < 0)
 		goto dberr_t;

@@ -17,6 +17,7 @@
 #include "xmalloc.h"
 
 struct conf;
+struct sla;
 struct store;
 struct mime_msg;
 
@@ -24,6 +25,7 @@ struct ingest {
 	const struct conf *conf;
 	struct store *st;
 	struct token_key key;
+	struct sla *sla;            /* the SLA clock (owned; notify.sla points to it) */
 	struct notify notify;
 };
 

@@ -4,12 +4,17 @@
  * The structure is split here, not by libetpan's mailmime_parse: a small
  * splitter that never recurses deeper than MIME_MAX_DEPTH, stops at
  * MIME_MAX_PARTS, reads each header once and survives the torture cases
- * (missing or clashing boundaries, LF or CRLF, no header at all).  libetpan
- * parses the Date field; addresses and Message-IDs have tolerant parsers
- * below because mailimf drops everything after the first bad address.
+ * (missing or clashing boundaries, LF or CRLF, no header at all); it
+ * matches mime4j on its whole test corpus.  libetpan's mailimf parses the
+ * Date field (a loose reading takes over when it refuses one); addresses
+ * and Message-IDs have tolerant parsers here because mailimf gives up on
+ * the rest of a list at the first bad address ("a@b,, c@d" loses c@d,
+ * "Name <>" becomes "Name<") and drops comment names.
  *
  * Bodies are decoded lazily: a node keeps its raw span until its bytes are
- * needed (parts inside an attached message are never decoded).
+ * needed (parts inside an attached message are never decoded).  Charsets,
+ * encoded words, HTML, the reply, the language and the classification are
+ * other modules' work (charset, rfc2047, html, reply, lang, classify).
  */
 #include "mime.h"
 
@@ -22,7 +27,7 @@
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
-#include <libetpan/libetpan.h>
+#include <libetpan/mailimf.h>
 
 #include "charset.h"
 #include "classify.h"
@@ -140,6 +145,19 @@ trim_span(const char **p, size_t *len)
 	}
 	while (*len > 0 && is_space((unsigned char)(*p)[*len - 1]))
 		(*len)--;
+}
+
+/*
+ * Room for element n of an array that holds n elements of size bytes:
+ * the capacity is the next power of two, so appending one by one stays
+ * linear without storing a capacity.
+ */
+static void *
+array_grow(void *v, size_t n, size_t size)
+{
+	if (n != 0 && (n & (n - 1)) != 0)
+		return v;
+	return xrealloc(v, (n != 0 ? 2 * n : 1) * size);
 }
 
 /* buf_grow that keeps the buffer a C string even when nothing follows. */
@@ -1172,7 +1190,7 @@ struct addr_state {
 static void
 addr_list_push(struct mime_addr **list, size_t *n, char *name, char *address)
 {
-	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	*list = array_grow(*list, *n, sizeof(**list));
 	(*list)[*n].name = name;
 	(*list)[*n].address = address;
 	(*n)++;
@@ -1336,7 +1354,7 @@ addr_finish(struct addr_state *st, struct mime_addr **list, size_t *n)
  * and whatever is left of a broken address kept as written.
  */
 static void
-addr_parse(const char *p, size_t len, struct mime_addr **list, size_t *n)
+addr_list_parse(const char *p, size_t len, struct mime_addr **list, size_t *n)
 {
 	struct addr_state st = { BUF_INIT, BUF_INIT, BUF_INIT, 0 };
 	size_t i = 0;
@@ -1364,7 +1382,7 @@ addr_parse(const char *p, size_t len, struct mime_addr **list, size_t *n)
 		} else if (c == ',' || c == ';') {
 			addr_finish(&st, list, n);
 			i++;
-		} else if (c == ':' && !st.have_angle && memchr(st.phrase.data ? st.phrase.data : "", '@', st.phrase.len) == NULL) {
+		} else if (c == ':' && !st.have_angle && strchr(buf_str(&st.phrase), '@') == NULL) {
 			buf_reset(&st.phrase);     /* a group name */
 			buf_reset(&st.comment);
 			i++;
@@ -1379,6 +1397,7 @@ addr_parse(const char *p, size_t len, struct mime_addr **list, size_t *n)
 	buf_release(&st.comment);
 }
 
+
 static void
 addr_release(struct mime_addr *a)
 {
@@ -1386,6 +1405,38 @@ addr_release(struct mime_addr *a)
 	free(a->address);
 	a->name = NULL;
 	a->address = NULL;
+}
+
+/*
+ * Parse an address field, appending to list.  Some mailers put a whole
+ * mailbox into one encoded word ("=?utf-8?b?...?=" for "Name <a@b>"):
+ * when an address comes out as an encoded word, the field is decoded
+ * first and parsed again.
+ */
+static void
+addr_parse(const char *p, size_t len, struct mime_addr **list, size_t *n)
+{
+	struct mime_addr *tmp = NULL;
+	size_t n_tmp = 0, i;
+	int encoded = 0;
+	char *decoded;
+
+	addr_list_parse(p, len, &tmp, &n_tmp);
+	for (i = 0; i < n_tmp; i++) {
+		if (tmp[i].address != NULL && strncmp(tmp[i].address, "=?", 2) == 0)
+			encoded = 1;
+	}
+	if (encoded) {
+		for (i = 0; i < n_tmp; i++)
+			addr_release(&tmp[i]);
+		n_tmp = 0;
+		decoded = rfc2047_decode(p, len);
+		addr_list_parse(decoded, strlen(decoded), &tmp, &n_tmp);
+		free(decoded);
+	}
+	for (i = 0; i < n_tmp; i++)
+		addr_list_push(list, n, tmp[i].name, tmp[i].address);
+	free(tmp);
 }
 
 static void
@@ -1411,7 +1462,7 @@ ids_push(char ***ids, size_t *n, const char *p, size_t len)
 
 	if (id == NULL)
 		return;
-	*ids = xrealloc(*ids, (*n + 1) * sizeof(**ids));
+	*ids = array_grow(*ids, *n, sizeof(**ids));
 	(*ids)[(*n)++] = id;
 }
 
@@ -1709,8 +1760,8 @@ delivered_push(struct mime_msg *m, const char *p, size_t len)
 	addr_parse(p, len, &list, &n);
 	for (i = 0; i < n; i++) {
 		if (list[i].address != NULL) {
-			m->delivered_to = xrealloc(m->delivered_to,
-						   (m->n_delivered_to + 1) * sizeof(char *));
+			m->delivered_to = array_grow(m->delivered_to, m->n_delivered_to,
+						     sizeof(char *));
 			m->delivered_to[m->n_delivered_to++] = list[i].address;
 			list[i].address = NULL;
 		}
@@ -1839,7 +1890,7 @@ uu_attach(struct body_ctx *bc, const char *name, size_t name_len,
 	struct mime_attachment *a;
 
 	uu_decode_lines(p, len, &data);
-	bc->uu = xrealloc(bc->uu, (bc->n_uu + 1) * sizeof(*bc->uu));
+	bc->uu = array_grow(bc->uu, bc->n_uu, sizeof(*bc->uu));
 	a = &bc->uu[bc->n_uu++];
 	a->filename = rfc2047_decode(name, name_len);
 	a->content_type = xstrdup("application/octet-stream");
@@ -1849,36 +1900,48 @@ uu_attach(struct body_ctx *bc, const char *name, size_t name_len,
 }
 
 /* Copy text (LF line ends) to out, moving "begin NNN name" blocks out. */
+/* Offset of the next line after an "end" line at or after i, or 0. */
+static size_t
+uu_find_end(const char *s, size_t len, size_t i, size_t *end_line_r)
+{
+	while (i < len) {
+		const char *nl = memchr(s + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - s) : len;
+
+		if (e - i >= 3 && memcmp(s + i, "end", 3) == 0 && is_blank(s + i + 3, e - i - 3)) {
+			*end_line_r = i;
+			return nl ? e + 1 : len;
+		}
+		i = nl ? e + 1 : len;
+	}
+	return 0;
+}
+
+/*
+ * Copy text (LF line ends) to out, moving "begin NNN name" ... "end"
+ * blocks to attachments.  Once a begin line finds no end line, no later
+ * one can: the search stops there (no quadratic rescans).
+ */
 static void
 uu_strip(struct body_ctx *bc, const char *s, size_t len, struct buf *out)
 {
 	size_t i = 0;
+	int no_end = 0;
 
 	while (i < len) {
 		const char *nl = memchr(s + i, '\n', len - i);
 		size_t end = nl ? (size_t)(nl - s) : len, next = nl ? end + 1 : len;
+		size_t name_len, end_line, after;
 		const char *name;
-		size_t name_len;
 
-		if (s[i] == 'b' && uu_begin_line(s + i, end - i, &name, &name_len)) {
-			size_t j = next, stop = 0;
-
-			while (j < len && stop == 0) {
-				const char *nl2 = memchr(s + j, '\n', len - j);
-				size_t e2 = nl2 ? (size_t)(nl2 - s) : len;
-				size_t n2 = nl2 ? e2 + 1 : len;
-
-				if (e2 - j >= 3 && memcmp(s + j, "end", 3) == 0 &&
-				    is_blank(s + j + 3, e2 - j - 3))
-					stop = n2;
-				else
-					j = n2;
-			}
-			if (stop != 0) {
-				uu_attach(bc, name, name_len, s + next, j - next);
-				i = stop;
+		if (!no_end && s[i] == 'b' && uu_begin_line(s + i, end - i, &name, &name_len)) {
+			after = uu_find_end(s, len, next, &end_line);
+			if (after != 0) {
+				uu_attach(bc, name, name_len, s + next, end_line - next);
+				i = after;
 				continue;
 			}
+			no_end = 1;
 		}
 		buf_add(out, s + i, next - i);
 		i = next;
@@ -2048,7 +2111,7 @@ attachment_add(struct mime_msg *m, const struct mime_part *p, const char *fallba
 {
 	struct mime_attachment *a;
 
-	m->attachments = xrealloc(m->attachments, (m->n_attachments + 1) * sizeof(*a));
+	m->attachments = array_grow(m->attachments, m->n_attachments, sizeof(*a));
 	a = &m->attachments[m->n_attachments++];
 	a->filename = p->filename ? xstrdup(p->filename) : xstrdup_or_null(fallback_name);
 	a->content_type = xstrdup(p->content_type);
@@ -2141,8 +2204,8 @@ attachments_append(struct mime_msg *m, struct mime_attachment *list, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		m->attachments = xrealloc(m->attachments,
-					  (m->n_attachments + 1) * sizeof(*m->attachments));
+		m->attachments = array_grow(m->attachments, m->n_attachments,
+					    sizeof(*m->attachments));
 		m->attachments[m->n_attachments++] = list[i];
 	}
 	free(list);

@@ -130,10 +130,13 @@ const char *mime_kind_name(enum mime_kind kind);
  * body (MIME_NODE_LEAF), body parts (MIME_NODE_MULTIPART, children[]) or
  * one enclosed message (MIME_NODE_MESSAGE, children[0]).  data/size hold
  * the transfer-decoded body of leaves and messages, and for a multipart
- * without any boundary line its whole body.  mime_parse() lists each
- * message/rfc822 part below the top as one leaf in parts[] (data = the
- * enclosed message, so that classify can read its headers) and does not
- * list the parts inside it.
+ * without any boundary line its whole body.
+ *
+ * Note on mime_parse(): each message/rfc822 (or message/global) part is
+ * listed as one leaf in parts[] (data = the enclosed message, so that
+ * classify can read its headers) and as an attachment (named by its
+ * Subject when it has no filename); the parts inside it are not listed
+ * and do not contribute to the body.
  */
 enum mime_node_type {
 	MIME_NODE_LEAF = 0,
@@ -154,7 +157,7 @@ struct mime_node {
 	size_t size;
 	struct mime_node *children;
 	size_t n_children;
-	/* internal */
+	/* internal to mime.c (raw_body is NULL after mime_tree_parse) */
 	const char *raw_body;
 	size_t raw_len;
 	int cte;

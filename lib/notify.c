@@ -10,6 +10,7 @@
 #include "compose.h"
 #include "conf.h"
 #include "log.h"
+#include "sla.h"
 #include "store.h"
 #include "token.h"
 #include "xmalloc.h"
@@ -112,6 +113,13 @@ ticket_vars(struct notify *n, const struct ticket *t, const char *lang, struct v
 		var_add(vs, "plan", plan->name);
 	if (t->severity == 1 && plan != NULL && plan->phone_sev1 && region != NULL)
 		var_add(vs, "phone", region->phone);
+	/* Severity 1 around the clock: outside the desk's hours, the weekend line. */
+	if (t->severity == 1 && plan != NULL && plan->phone_sev1 && plan->sev1_24x7 &&
+	    region != NULL && region->weekend_phone != NULL && n->sla != NULL &&
+	    !sla_is_business_time(n->sla, t->region, t->created_at))
+		var_add(vs, "phone", region->weekend_phone);
+	if (t->due_at != 0 && n->sla != NULL)
+		var_add(vs, "due", var_own(vs, sla_format_due(n->sla, t->region, lang, t->due_at)));
 	if (t->previous != 0) {
 		notify_ticket_name(conf, t->previous, name, sizeof(name));
 		var_add(vs, "previous", var_own(vs, xstrdup(name)));

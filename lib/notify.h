@@ -12,6 +12,7 @@
 #include "tmpl.h"
 
 struct conf;
+struct sla;
 struct store;
 struct ticket;
 struct token_key;
@@ -20,6 +21,7 @@ struct notify {
 	const struct conf *conf;
 	struct store *st;
 	const struct token_key *key;
+	const struct sla *sla;       /* for {{due}} and the weekend phone; NULL: none */
 };
 
 struct notify_mail {

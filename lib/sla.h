@@ -97,6 +97,10 @@ int sla_first_response(struct store *st, struct ticket *t, time_t at);
  */
 char *sla_format_due(const struct sla *sla, const char *region, const char *lang, time_t due_at);
 
+/* 1 when t lies in the business hours of region (its weekly hours and
+ * holidays), else 0 (also for an unknown region). */
+int sla_is_business_time(const struct sla *sla, const char *region, time_t t);
+
 /* Business seconds as "3h 05m" ("-1h 20m" when negative) into out. */
 void sla_format_duration(long seconds, char *out, size_t outlen);
 

@@ -1449,8 +1449,8 @@ store_sla_counts(struct store *st, const char *region, time_t since, time_t now,
 {
 	sqlite3_stmt *s = query(st, "SELECT "
 		"IFNULL(SUM(first_response_at IS NOT NULL AND first_response_at <= due_at), 0), "
-		"IFNULL(SUM(first_response_at > due_at OR "
-		"(first_response_at IS NULL AND due_at <= ?3)), 0), "
+		"IFNULL(SUM(first_response_at > due_at OR (first_response_at IS NULL AND "
+		"((status IN ('new', 'open', 'pending') AND due_at <= ?3) OR sla_breached = 1))), 0), "
 		"IFNULL(SUM(first_response_at IS NULL AND due_at > ?3 "
 		"AND status IN ('new', 'open', 'pending')), 0) "
 		"FROM tickets WHERE due_at IS NOT NULL AND created_at >= ?2 "

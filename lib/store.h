@@ -262,7 +262,8 @@ int store_ticket_set_first_response(struct store *st, long long number, time_t a
 
 struct store_sla_counts {
 	long long met;       /* first response on or before the due time */
-	long long missed;    /* first response after it, or none and past due */
+	long long missed;    /* first response after it, or none: open and past due,
+				or resolved/closed after the breach */
 	long long running;   /* open, no first response, not yet due */
 };
 

@@ -114,6 +114,7 @@ buf_grow(struct buf *b, size_t extra)
 		need = 64;
 	b->data = xrealloc(b->data, need);
 	b->cap = need;
+	b->data[b->len] = '\0';
 }
 
 void
@@ -202,7 +203,7 @@ buf_detach(struct buf *b, size_t *len_r)
 	char *p;
 
 	if (b->data == NULL)
-		buf_grow(b, 0), b->data[0] = '\0';
+		buf_grow(b, 0);
 	p = b->data;
 	if (len_r != NULL)
 		*len_r = b->len;

@@ -115,11 +115,15 @@ test_bad_date(void)
 {
 	struct mime_msg *m;
 
-	test_begin("invalid date gives a warning");
+	test_begin("invalid date, bare id, encoded mailbox");
 	m = parse("From: a@b\nDate: next Tuesday-ish\nMessage-ID: bare-id@host\n\nx\n");
 	test_assert(!m->has_date);
 	test_assert(has_warning(m, "invalid date"));
 	test_assert_streq(m->message_id, "bare-id@host");
+	mime_msg_free(&m);
+	m = parse("From: =?utf-8?b?SsO2cmcgTcO8bGxlciA8akB4LmRlPg==?=\n\nx\n");
+	test_assert_streq(m->from.name, "Jörg Müller");
+	test_assert_streq(m->from.address, "j@x.de");
 	mime_msg_free(&m);
 	m = parse("Date: Mon, 32 Feb 2020 25:00:00 +0000\n\nx\n");
 	test_assert(!m->has_date);
@@ -418,6 +422,33 @@ test_limits(void)
 	test_assert(has_warning(m, "header block over 262144 bytes"));
 	test_assert_streq(m->from.address, "a@example.com");
 	test_assert_streq(m->body, "body\n");
+	mime_msg_free(&m);
+	buf_release(&b);
+	test_end();
+
+	test_begin("10000 addresses and 5000 references");
+	buf_adds(&b, "To: ");
+	for (i = 0; i < 10000; i++)
+		buf_addf(&b, "u%d@example.com,", i);
+	buf_adds(&b, "\nReferences:");
+	for (i = 0; i < 5000; i++)
+		buf_addf(&b, " <r%d@x>", i);
+	buf_adds(&b, "\n\nbody\n");
+	m = mime_parse(b.data, b.len, NULL);
+	test_assert_inteq(m->n_to, 10000);
+	test_assert_inteq(m->n_references, 5000);
+	test_assert(m->n_to == 10000 && strcmp(m->to[9999].address, "u9999@example.com") == 0);
+	mime_msg_free(&m);
+	buf_release(&b);
+	test_end();
+
+	test_begin("many uuencode begin lines without end");
+	buf_adds(&b, "Subject: uu\n\n");
+	for (i = 0; i < 100000; i++)
+		buf_adds(&b, "begin 644 x\n");
+	m = mime_parse(b.data, b.len, NULL);
+	test_assert_inteq(m->n_attachments, 0);
+	test_assert(m->body != NULL && strlen(m->body) == 100000 * strlen("begin 644 x\n"));
 	mime_msg_free(&m);
 	buf_release(&b);
 	test_end();
