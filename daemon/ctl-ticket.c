@@ -99,6 +99,7 @@ cmd_show(struct ctl *c, int argc, char **argv)
 		json_init(&j, &out);
 		json_obj_begin(&j);
 		ctl_ticket_json(&j, c->conf, &t);
+		ctl_sla_show(c, &t, &out, &j);
 		json_key(&j, "participants");
 		json_arr_begin(&j);
 		for (i = 0; i < n_parts; i++)
@@ -130,6 +131,7 @@ cmd_show(struct ctl *c, int argc, char **argv)
 		buf_addf(&out, "region:     %s   language %s\n", t.region, t.language);
 		clock_format(t.created_at, ts, sizeof(ts));
 		buf_addf(&out, "created:    %s\n", ts);
+		ctl_sla_show(c, &t, &out, NULL);
 		if (t.assignee != NULL)
 			buf_addf(&out, "assignee:   %s\n", t.assignee);
 		for (i = 0; i < n_parts; i++)

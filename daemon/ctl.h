@@ -69,5 +69,10 @@ int cmd_explain(struct ctl *c, int argc, char **argv);
 int cmd_deliver(struct ctl *c, int argc, char **argv);
 int cmd_list(struct ctl *c, int argc, char **argv);
 int cmd_show(struct ctl *c, int argc, char **argv);
+/* ctl-sla.c */
+int cmd_sla(struct ctl *c, int argc, char **argv);
+int cmd_escalate(struct ctl *c, int argc, char **argv);
+/* The SLA state of t for show: lines into out, or an "sla" member into j when not NULL. */
+void ctl_sla_show(struct ctl *c, const struct ticket *t, struct buf *out, struct json *j);
 
 #endif

@@ -34,6 +34,9 @@ static const char usage_text[] =
 	"Tickets:\n"
 	"  list [--status S] [--region R] [--json]\n"
 	"  show [--json] SUP-N\n"
+	"  escalate SUP-N [--as AGENT]           raise the escalation level by one (Analyst ... VP)\n"
+	"SLA:\n"
+	"  sla [--region R] [--since TIME] [--json]  open tickets on the clock; met/missed since TIME (default 30d)\n"
 	"\n"
 	"Exit status: 0 done, 1 failure, 2 bad usage, 75 temporary failure (retry later).\n";
 
@@ -263,6 +266,8 @@ static const struct {
 	{ "deliver", cmd_deliver },
 	{ "list", cmd_list },
 	{ "show", cmd_show },
+	{ "escalate", cmd_escalate },
+	{ "sla", cmd_sla },
 };
 
 int

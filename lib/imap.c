@@ -7,6 +7,7 @@
 
 #include <libetpan/libetpan.h>
 
+#include "tls.h"
 #include "xmalloc.h"
 
 struct imap {
@@ -67,6 +68,29 @@ parse_url(const char *url, char **host_r, uint16_t *port_r, int *tls_r)
 	return 0;
 }
 
+static int
+verify_server(struct imap *imap, const char *host, const char *ca_file, char **error_r)
+{
+	carray *chain = mailstream_get_certificate_chain(imap->session->imap_stream);
+	struct tls_der *der;
+	unsigned int i, n;
+	int rc;
+
+	n = chain != NULL ? carray_count(chain) : 0;
+	der = xcalloc(n + 1, sizeof(*der));
+	for (i = 0; i < n; i++) {
+		MMAPString *s = carray_get(chain, i);
+
+		der[i].data = (const unsigned char *)s->str;
+		der[i].len = s->len;
+	}
+	rc = tls_verify_chain(der, n, host, ca_file, error_r);
+	free(der);
+	if (chain != NULL)
+		mailstream_certificate_chain_free(chain);
+	return rc;
+}
+
 int
 imap_open(const struct conf_mailbox *mb, struct imap **imap_r, char **error_r)
 {
@@ -86,10 +110,6 @@ imap_open(const struct conf_mailbox *mb, struct imap **imap_r, char **error_r)
 		goto fail;
 	}
 	mailimap_set_timeout(imap->session, IMAP_TIMEOUT);
-	/*
-	 * libetpan does not verify the server certificate; verification is
-	 * done by the TLS layer issue (see README: tls_verify).
-	 */
 	rc = tls ? mailimap_ssl_connect(imap->session, host, port) :
 		mailimap_socket_connect(imap->session, host, port);
 	if (rc != MAILIMAP_NO_ERROR && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
@@ -99,6 +119,9 @@ imap_open(const struct conf_mailbox *mb, struct imap **imap_r, char **error_r)
 				     "no IMAP greeting");
 		goto fail;
 	}
+	/* libetpan accepts any certificate: check the chain before we send a password. */
+	if (tls && mb->tls_verify && verify_server(imap, host, mb->ca_file, error_r) < 0)
+		goto fail;
 	rc = mailimap_login(imap->session, mb->user, mb->password != NULL ? mb->password : "");
 	if (rc != MAILIMAP_NO_ERROR) {
 		*error_r = imap_err(imap, "login", rc);

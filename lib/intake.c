@@ -65,6 +65,9 @@ connect_mailbox(struct intake *it)
 		log_debug("imap", "mailbox=%s event=connected uidvalidity=%u idle=%s", it->mb->name,
 			  imap_uidvalidity(it->imap), imap_has_idle(it->imap) ? "yes" : "no");
 	it->failures = 0;
+	if (strncmp(it->mb->url, "imaps://", 8) == 0 && !it->mb->tls_verify)
+		log_warn("imap", "mailbox=%s event=tls_unverified "
+			 "note=\"tls_verify = no: the server certificate is not checked\"", it->mb->name);
 	return 0;
 }
 
