@@ -435,6 +435,11 @@ start_section(struct parser *p, char *s)
 		p->sec = s[0] == 'g' ? SEC_GENERAL : SEC_SMTP;
 		return;
 	}
+	if (strcmp(s, "mailbox") != 0 && strcmp(s, "region") != 0 && strcmp(s, "plan") != 0) {
+		perr(p, "unknown section [%s]", s);
+		p->sec = SEC_NONE;
+		return;
+	}
 	if (name == NULL) {
 		perr(p, "[%s] needs a name, e.g. [%s NAME]", s, s);
 		p->sec = SEC_NONE;

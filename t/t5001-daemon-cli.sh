@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The programs' contracts: configuration checks, exit codes, signals.
+. "$(dirname "$0")/test-lib.sh"
+. "$TICKETD_SRC/t/lib-servers.sh"
+
+DATA=$TICKETD_SRC/t/data/mail
+
+test_expect_success 'the documented example configuration is valid' '
+	TICKETD_IMAP_PASSWORD=x "$TICKETD" -n -c "$TICKETD_SRC/conf/ticketd.conf" >out &&
+	test_grep "^configuration OK$" out
+'
+
+test_expect_success 'every configuration error is reported as file:line: message' '
+	cat >bad.conf <<-\EOF &&
+	[general]
+	database = x.db
+	support_address = not an address
+	poll_interval = fast
+	bogus = 1
+	[mailbox m]
+	url = http://example.com
+	[region EMEA]
+	timezone = Mars/Olympus
+	[nonsense]
+	EOF
+	test_expect_code 1 "$TICKETD" -n -c bad.conf 2>err &&
+	test_grep "^bad.conf:3: support_address .not an address. is not a mail address" err &&
+	test_grep "^bad.conf:4: poll_interval" err &&
+	test_grep "^bad.conf:5: unknown key .bogus. in \[general\]" err &&
+	test_grep "^bad.conf:7: mailbox url" err &&
+	test_grep "^bad.conf:10: unknown section \[nonsense\]" err &&
+	test_grep "\[mailbox m\] has no user" err
+'
+
+test_expect_success 'a missing configuration file is a clear error' '
+	test_expect_code 1 "$TICKETD" -n -c nowhere.conf 2>err &&
+	test_grep "nowhere.conf: unable to open: No such file or directory" err
+'
+
+test_expect_success 'a template error is reported at config check' '
+	cp -r "$TICKETD_SRC/conf/templates" tpl &&
+	printf "Subject: [{{ticket}}] {{subject}}\n\n{{#phone}}unclosed\n" >tpl/de/comment.txt &&
+	cat >tpl.conf <<-EOF &&
+	[general]
+	database = x.db
+	support_address = support@example.com
+	templates = tpl
+	EOF
+	test_expect_code 1 "$TICKETD" -n -c tpl.conf 2>err &&
+	test_grep "tpl/de/comment.txt:3: unclosed section" err
+'
+
+test_expect_success 'usage errors exit 2, help exits 0' '
+	test_expect_code 2 "$TICKETD" --bogus 2>/dev/null &&
+	test_expect_code 2 "$TICKETCTL" frobnicate 2>err &&
+	test_grep "unknown command" err &&
+	"$TICKETCTL" --help >help &&
+	for cmd in inspect explain deliver list show; do
+		grep -q "^  $cmd " help || return 1
+	done &&
+	"$TICKETD" --help >dhelp &&
+	test_grep -- "--once" dhelp
+'
+
+test_expect_success 'inspect needs no configuration and no store' '
+	TICKETD_CONFIG=/nonexistent "$TICKETCTL" inspect --json "$DATA/customer-en.eml" >i.json &&
+	test_grep "\"subject\":\"Export to PDF fails\"" i.json &&
+	test_expect_code 1 "$TICKETCTL" inspect missing.eml 2>err &&
+	test_grep "unable to read .missing.eml." err
+'
+
+test_expect_success 'deliver exits 75 when the store cannot be used (the MTA retries)' '
+	cat >tmpfail.conf <<-EOF &&
+	[general]
+	database = /dev/null/ticketd.db
+	support_address = support@example.com
+	templates = $TICKETD_SRC/conf/templates
+	EOF
+	test_expect_code 75 "$TICKETCTL" -c tmpfail.conf deliver <"$DATA/customer-en.eml" 2>err &&
+	test_grep "unable to open" err
+'
+
+test_expect_success 'deliver prints the fate line and show/list find the ticket' '
+	write_config ok.conf <<-\EOF &&
+	[general]
+	accept_unregistered = yes
+	EOF
+	"$TICKETCTL" -c ok.conf deliver <"$DATA/customer-en.eml" >fate &&
+	test_grep "^mailbox=deliver msgid=<alice-1@customer.example> from=alice@customer.example fate=created ticket=SUP-1 " fate &&
+	"$TICKETCTL" -c ok.conf list >list &&
+	test_grep "^SUP-1 .* alice@customer.example  Export to PDF fails" list &&
+	"$TICKETCTL" -c ok.conf list --json --status new >list.json &&
+	test_grep "\"ticket\":\"SUP-1\"" list.json &&
+	test_expect_code 1 "$TICKETCTL" -c ok.conf show SUP-77 2>err &&
+	test_grep "no ticket SUP-77" err &&
+	test_expect_code 2 "$TICKETCTL" -c ok.conf show banana 2>err
+'
+
+test_expect_success 'SIGHUP with a broken file keeps the old configuration; SIGUSR1 reopens the log' '
+	write_config hup.conf <<-EOF &&
+	[general]
+	accept_unregistered = yes
+	log_file = $TEST_DIR/hup.log
+	EOF
+	start_ticketd hup.conf &&
+	wait_for "grep -q event=started hup.log" 10 &&
+	cp hup.conf hup.good && echo "[general]" >>hup.conf && echo "poll_interval = never" >>hup.conf &&
+	kill -HUP $TICKETD_PID &&
+	wait_for "grep -q event=reload_failed hup.log" 10 &&
+	test_grep "keeping the old configuration" hup.log &&
+	cp hup.good hup.conf && kill -HUP $TICKETD_PID &&
+	wait_for "grep -q event=reloaded hup.log" 10 &&
+	mv hup.log hup.log.1 && kill -USR1 $TICKETD_PID &&
+	wait_for "[ -s hup.log ]" 10 &&
+	test_grep event=log_reopened hup.log &&
+	stop_ticketd
+'
+
+test_done
