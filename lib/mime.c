@@ -1861,6 +1861,16 @@ struct body_ctx {
 	size_t n_uu;
 };
 
+/* Cut b back to len bytes. */
+static void
+buf_reset_to(struct buf *b, size_t len)
+{
+	if (b->data != NULL && len <= b->len) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
+}
+
 /* Text with CRLF and CR line ends turned into LF, appended to out. */
 static void
 add_lf_text(struct buf *out, const char *s, size_t len)
@@ -2045,18 +2055,23 @@ static int body_collect(struct body_ctx *bc, struct mime_node *n, int level);
 static int
 body_alternative(struct body_ctx *bc, struct mime_node *n, int level)
 {
-	size_t i;
+	size_t i, before = bc->text.len;
 
 	for (i = 0; i < n->n_children; i++) {
-		if (node_has_plain(&n->children[i], level + 1))
-			return body_collect(bc, &n->children[i], level + 1);
+		if (!node_has_plain(&n->children[i], level + 1))
+			continue;
+		body_collect(bc, &n->children[i], level + 1);
+		if (!is_blank(buf_str(&bc->text) + before, bc->text.len - before))
+			return 1;
+		buf_reset_to(&bc->text, before);   /* an empty plain part */
+		break;
 	}
 	/* no plain text: the last alternative that gives any text */
 	for (i = n->n_children; i > 0; i--) {
-		size_t before = bc->text.len;
-
-		if (body_collect(bc, &n->children[i - 1], level + 1) && bc->text.len > before)
+		body_collect(bc, &n->children[i - 1], level + 1);
+		if (!is_blank(buf_str(&bc->text) + before, bc->text.len - before))
 			return 1;
+		buf_reset_to(&bc->text, before);
 	}
 	return 0;
 }
@@ -2081,10 +2096,7 @@ body_collect(struct body_ctx *bc, struct mime_node *n, int level)
 		return 0;
 	if (n->n_children == 0) {
 		/* no boundary line at all: the text is all we have */
-		if (n->data == NULL)
-			return 0;
-		body_append(bc, n->data, n->size);
-		return 1;
+		return n->data != NULL ? body_leaf(bc, n, 0) : 0;
 	}
 	sub = n->content_type + strlen("multipart/");
 	if (strcmp(sub, "alternative") == 0)

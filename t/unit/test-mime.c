@@ -30,6 +30,12 @@ has_warning(const struct mime_msg *m, const char *text)
 	return 0;
 }
 
+static int
+contains_text(const char *s, const char *needle)
+{
+	return s != NULL && strstr(s, needle) != NULL;
+}
+
 static void
 test_headers(void)
 {
@@ -169,6 +175,22 @@ test_alternative(void)
 		test_assert_streq(m->parts[1].data, "plain caf\xe9 version with a soft break");
 	}
 	test_assert_inteq(m->n_attachments, 0);
+	mime_msg_free(&m);
+	test_end();
+}
+
+static void
+test_empty_plain(void)
+{
+	struct mime_msg *m;
+
+	test_begin("empty text/plain alternative falls back to html");
+	m = parse("Content-Type: multipart/alternative; boundary=a\n\n"
+		  "--a\nContent-Type: text/plain\n\n \n\n"
+		  "--a\nContent-Type: text/html\n\n<p>real text</p>\n"
+		  "--a--\n");
+	test_assert(contains_text(m->body, "real text"));
+	test_assert(m->body_from_html);
 	mime_msg_free(&m);
 	test_end();
 }
@@ -505,6 +527,9 @@ test_bad_input(void)
 	test_assert(has_warning(m, "missing boundary"));
 	test_assert_streq(m->body, "the text\n");
 	mime_msg_free(&m);
+	m = parse("Content-Type: multipart/mixed; boundary=x\n\nline\r\nend\r\n");
+	test_assert_streq(m->body, "line\nend\n");
+	mime_msg_free(&m);
 	m = parse("Content-Type: multipart/mixed\n\nthe text\n");
 	test_assert(has_warning(m, "missing boundary"));
 	test_assert_streq(m->body, "the text\n");
@@ -533,6 +558,7 @@ main(void)
 	test_bad_date();
 	test_alternative();
 	test_html_only();
+	test_empty_plain();
 	test_attachments();
 	test_rfc822();
 	test_related_signed_uu();
