@@ -511,45 +511,34 @@ dberr:
 	return -1;
 }
 
-/* The per-sender cap on automatic answers (SPEC section 4). */
+/*
+ * Queue an automatic answer to the sender of m (an auto-response, a
+ * refusal, a too-large notice), under the per-sender cap of SPEC section
+ * 4: at most autoresponse_limit such mails per sender per hour.  t is NULL
+ * for mail about no ticket.
+ */
 static int
-autoresponse_allowed(struct ingest *in, const char *sender, time_t now, int *allowed_r)
+queue_automatic(struct ingest *in, const struct ticket *t, struct notify_mail *nm,
+		const struct mime_msg *m, time_t now, const char **why_r, char **error_r)
 {
+	enum notify_result r;
 	long long n;
 
-	*allowed_r = 1;
-	if (in->conf->autoresponse_limit <= 0)
-		return 0;
-	if (store_autoresp_count(in->st, sender, now - 3600, &n) < 0)
-		return -1;
-	*allowed_r = n < in->conf->autoresponse_limit;
-	return 0;
-}
-
-static int
-queue_autoresponse(struct ingest *in, const struct ticket *t, const char *tmpl,
-		   const struct mime_msg *m, time_t now, const char **why_r, char **error_r)
-{
-	struct notify_mail nm;
-	enum notify_result r;
-	int allowed;
-
-	if (autoresponse_allowed(in, m->from.address, now, &allowed) < 0) {
-		*error_r = xstrdup(store_error(in->st));
-		return -1;
+	if (in->conf->autoresponse_limit > 0) {
+		if (store_autoresp_count(in->st, m->from.address, now - 3600, &n) < 0) {
+			*error_r = xstrdup(store_error(in->st));
+			return -1;
+		}
+		if (n >= in->conf->autoresponse_limit) {
+			*why_r = "rate-limited";
+			return 0;
+		}
 	}
-	if (!allowed) {
-		*why_r = "rate-limited";
-		return 0;
-	}
-	memset(&nm, 0, sizeof(nm));
-	nm.tmpl = tmpl;
-	nm.rcpt = m->from.address;
-	nm.rcpt_name = m->from.name;
-	nm.in_reply_to = m->message_id;
-	nm.auto_submitted = "auto-replied";
-	nm.subject = m->subject;
-	r = notify_queue(&in->notify, t, &nm, why_r, error_r);
+	nm->rcpt = m->from.address;
+	nm->rcpt_name = m->from.name;
+	nm->in_reply_to = m->message_id;
+	nm->auto_submitted = "auto-replied";
+	r = notify_queue(&in->notify, t, nm, why_r, error_r);
 	if (r == NOTIFY_ERROR)
 		return -1;
 	if (r == NOTIFY_QUEUED && store_autoresp_add(in->st, m->from.address, now) < 0) {
@@ -653,7 +642,11 @@ apply_created(struct ingest *in, const struct mime_msg *m, struct decision *d, t
 		goto dberr_t;
 	}
 	if (d->autorespond) {
-		rc = queue_autoresponse(in, &t, "autoresponse", m, now, why_r, error_r);
+		struct notify_mail nm;
+
+		memset(&nm, 0, sizeof(nm));
+		nm.tmpl = "autoresponse";
+		rc = queue_automatic(in, &t, &nm, m, now, why_r, error_r);
 	} else {
 		*why_r = "automatic mail";
 	}
@@ -704,7 +697,7 @@ apply_followup(struct ingest *in, const struct mime_msg *m, struct decision *d, 
 	return 0;
 }
 
-/* Mail about no ticket: a refusal or a too-large notice, rate-limited, never to robots. */
+/* Mail about no ticket: a refusal or a too-large notice, never to robots. */
 static int
 queue_notice(struct ingest *in, const struct mime_msg *m, const struct decision *d,
 	     const char *tmpl, time_t now, const char **why_r, char **error_r)
@@ -712,41 +705,20 @@ queue_notice(struct ingest *in, const struct mime_msg *m, const struct decision 
 	char limit[32];
 	struct tmpl_var var = { "limit", limit };
 	struct notify_mail nm;
-	enum notify_result r;
-	int allowed;
 
 	if (m->automatic || m->from.address == NULL) {
 		*why_r = "automatic mail";
 		return 0;
 	}
-	if (autoresponse_allowed(in, m->from.address, now, &allowed) < 0) {
-		*error_r = xstrdup(store_error(in->st));
-		return -1;
-	}
-	if (!allowed) {
-		*why_r = "rate-limited";
-		return 0;
-	}
 	snprintf(limit, sizeof(limit), "%zu MB", in->conf->max_message_size / (1024 * 1024));
 	memset(&nm, 0, sizeof(nm));
 	nm.tmpl = tmpl;
-	nm.rcpt = m->from.address;
-	nm.rcpt_name = m->from.name;
 	nm.lang = d->language != NULL ? d->language :
 		(lang_supported(m->language) ? m->language : in->conf->default_language);
-	nm.in_reply_to = m->message_id;
-	nm.auto_submitted = "auto-replied";
 	nm.subject = m->subject != NULL ? m->subject : "";
 	nm.vars = &var;
 	nm.n_vars = 1;
-	r = notify_queue(&in->notify, NULL, &nm, why_r, error_r);
-	if (r == NOTIFY_ERROR)
-		return -1;
-	if (r == NOTIFY_QUEUED && store_autoresp_add(in->st, m->from.address, now) < 0) {
-		*error_r = xstrdup(store_error(in->st));
-		return -1;
-	}
-	return 0;
+	return queue_automatic(in, NULL, &nm, m, now, why_r, error_r);
 }
 
 static int

@@ -38,13 +38,19 @@ def text_body(msg):
     return ''
 
 
+def address_header(value):
+    """Addresses with display names in any script, each name encoded alone."""
+    pairs = email.utils.getaddresses([value])
+    return ', '.join(email.utils.formataddr(p, charset='utf-8') for p in pairs)
+
+
 def build(args, subject, in_reply_to=None, references=None):
     from email.mime.text import MIMEText
     msg = MIMEText(args.body, 'plain', 'utf-8')
-    msg['From'] = args.sender
-    msg['To'] = args.to
+    msg['From'] = address_header(args.sender)
+    msg['To'] = address_header(args.to)
     if args.cc:
-        msg['Cc'] = args.cc
+        msg['Cc'] = address_header(args.cc)
     msg['Subject'] = email.header.Header(subject, 'utf-8').encode()
     msg['Message-ID'] = '<%s>' % (args.msgid or email.utils.make_msgid()[1:-1])
     msg['Date'] = email.utils.formatdate()
