@@ -73,9 +73,12 @@ text_sla_status(struct buf *out, const struct sla *sla, const struct ticket *t,
 	case SLA_MET:
 	case SLA_MISSED:
 		clock_format(t->first_response_at, ts, sizeof(ts));
-		buf_addf(out, "            first response %s: target %s %s %s of business time\n", ts,
-			 s->state == SLA_MET ? "met with" : "missed by", dur,
-			 s->state == SLA_MET ? "to spare" : "");
+		if (s->state == SLA_MET)
+			buf_addf(out, "            first response %s: target met with %s of business "
+				 "time to spare\n", ts, dur);
+		else
+			buf_addf(out, "            first response %s: target missed by %s of business "
+				 "time\n", ts, dur);
 		break;
 	case SLA_STOPPED:
 		buf_adds(out, "            stopped: closed without a response, before the due time\n");

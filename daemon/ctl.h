@@ -69,6 +69,20 @@ int cmd_explain(struct ctl *c, int argc, char **argv);
 int cmd_deliver(struct ctl *c, int argc, char **argv);
 int cmd_list(struct ctl *c, int argc, char **argv);
 int cmd_show(struct ctl *c, int argc, char **argv);
+/* ctl-agent.c */
+int cmd_comment(struct ctl *c, int argc, char **argv);
+int cmd_status(struct ctl *c, int argc, char **argv);
+int cmd_share(struct ctl *c, int argc, char **argv);
+int cmd_unshare(struct ctl *c, int argc, char **argv);
+int cmd_severity(struct ctl *c, int argc, char **argv);
+int cmd_priority(struct ctl *c, int argc, char **argv);
+int cmd_assign(struct ctl *c, int argc, char **argv);
+/* ctl-admin.c */
+int cmd_org(struct ctl *c, int argc, char **argv);
+int cmd_contact(struct ctl *c, int argc, char **argv);
+int cmd_agent(struct ctl *c, int argc, char **argv);
+int cmd_import(struct ctl *c, int argc, char **argv);
+int cmd_outbox(struct ctl *c, int argc, char **argv);
 /* ctl-sla.c */
 int cmd_sla(struct ctl *c, int argc, char **argv);
 int cmd_escalate(struct ctl *c, int argc, char **argv);

@@ -34,6 +34,21 @@ static const char usage_text[] =
 	"Tickets:\n"
 	"  list [--status S] [--region R] [--json]\n"
 	"  show [--json] SUP-N\n"
+	"  comment SUP-N --as AGENT -m TEXT [--internal]\n"
+	"  status SUP-N open|pending|resolved|closed\n"
+	"  share|unshare SUP-N EMAIL\n"
+	"  severity|priority SUP-N 1-4\n"
+	"  assign SUP-N AGENT                    (these take --as AGENT to name who acts)\n"
+	"Registry:\n"
+	"  org add NAME --plan PLAN --region REGION [--domain D]... [--auto-register]\n"
+	"  contact add EMAIL --org NAME [--name NAME] [--lang LANG]\n"
+	"  agent add EMAIL --name NAME [--level 0-4] [--region REGION]\n"
+	"  org|contact|agent list [--json]      (contact list takes --org NAME)\n"
+	"  org remove NAME | contact remove EMAIL | agent remove EMAIL\n"
+	"  import contacts FILE.csv              header email,name,org,lang; all or nothing\n"
+	"Outbox:\n"
+	"  outbox [--failed] [--json]\n"
+	"  outbox retry ID                       send a failed mail again\n"
 	"  escalate SUP-N [--as AGENT]           raise the escalation level by one (Analyst ... VP)\n"
 	"SLA:\n"
 	"  sla [--region R] [--since TIME] [--json]  open tickets on the clock; met/missed since TIME (default 30d)\n"
@@ -166,10 +181,13 @@ ctl_parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
 	int ch, idx = -1;
 
 	memset(o, 0, sizeof(*o));
-	optind = 1;
+	optind = 0;	/* 0: glibc starts afresh (permutation state too) */
 	opterr = 0;
-	/* "-m TEXT" is the short form of --message (comment -m TEXT). */
-	while ((ch = getopt_long(argc, argv, "+m:", longopts, &idx)) != -1) {
+	/*
+	 * "-m TEXT" is the short form of --message (comment -m TEXT).  Options
+	 * may follow operands (comment SUP-1 --as A -m T): getopt permutes.
+	 */
+	while ((ch = getopt_long(argc, argv, "m:", longopts, &idx)) != -1) {
 		if (ch == 'm' && idx < 0)
 			ch = 'M';
 		if (ch == ':' || ch == '?' || strchr(allowed, ch) == NULL) {
@@ -266,6 +284,18 @@ static const struct {
 	{ "deliver", cmd_deliver },
 	{ "list", cmd_list },
 	{ "show", cmd_show },
+	{ "comment", cmd_comment },
+	{ "status", cmd_status },
+	{ "share", cmd_share },
+	{ "unshare", cmd_unshare },
+	{ "severity", cmd_severity },
+	{ "priority", cmd_priority },
+	{ "assign", cmd_assign },
+	{ "org", cmd_org },
+	{ "contact", cmd_contact },
+	{ "agent", cmd_agent },
+	{ "import", cmd_import },
+	{ "outbox", cmd_outbox },
 	{ "escalate", cmd_escalate },
 	{ "sla", cmd_sla },
 };

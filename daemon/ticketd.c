@@ -32,7 +32,11 @@
 #include "xmalloc.h"
 
 #define TICKETD_MAX_MAILBOXES 64
-#define SENDER_IDLE_MAX 60          /* seconds the sender sleeps with nothing due */
+/*
+ * Seconds the sender sleeps with nothing due.  Intake wakes it at once;
+ * mail queued by ticketctl (another process) waits at most this long.
+ */
+#define SENDER_IDLE_MAX 2
 
 static volatile sig_atomic_t got_term, got_hup, got_usr1;
 static int sig_pipe[2] = { -1, -1 };

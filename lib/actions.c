@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "log.h"
 #include "notify.h"
+#include "sla.h"
 #include "store.h"
 #include "tmpl.h"
 #include "xmalloc.h"
@@ -22,10 +23,11 @@ struct recipient {
 };
 
 void
-actions_init(struct actions *a, struct notify *n, int caller_tx)
+actions_init(struct actions *a, struct notify *n, const struct sla *sla, int caller_tx)
 {
 	memset(a, 0, sizeof(*a));
 	a->notify = n;
+	a->sla = sla;
 	a->caller_tx = caller_tx;
 }
 
@@ -301,25 +303,33 @@ log_action(struct actions *a, const char *what, long long number, const char *ac
 
 /* ---- comment ---- */
 
-/* The first public answer from support: first response time, "new" → "open". */
+/*
+ * A public answer from support: the first one stops the SLA clock, and
+ * a "new" ticket becomes "open".
+ */
 static int
-first_response(struct actions *a, struct ticket *t, const char *actor, time_t now,
-	       struct action_report *rep)
+support_answered(struct actions *a, struct ticket *t, const char *actor, time_t now,
+		 struct action_report *rep)
 {
 	struct store *st = a->notify->st;
+	int first;
 
-	t->first_response_at = now;
-	t->updated_at = now;
-	if (strcmp(t->status, "new") == 0) {
-		free(t->status);
-		t->status = xstrdup("open");
-		if (store_event_add(st, t->number, now, "status", actor_or_desk(a, actor), 1, NULL,
-				    "new->open", NULL) < 0)
-			return -1;
-		snprintf(rep->detail, sizeof(rep->detail), "first response; status new -> open");
-	} else {
-		snprintf(rep->detail, sizeof(rep->detail), "first response");
+	first = sla_first_response(st, t, now);
+	if (first < 0)
+		return -1;
+	if (strcmp(t->status, "new") != 0) {
+		if (first)
+			snprintf(rep->detail, sizeof(rep->detail), "first response");
+		return 0;
 	}
+	free(t->status);
+	t->status = xstrdup("open");
+	t->updated_at = now;
+	snprintf(rep->detail, sizeof(rep->detail), "%sstatus new -> open",
+		 first ? "first response; " : "");
+	if (store_event_add(st, t->number, now, "status", actor_or_desk(a, actor), 1, NULL,
+			    "new->open", NULL) < 0)
+		return -1;
 	return store_ticket_update(st, t);
 }
 
@@ -360,8 +370,7 @@ action_comment(struct actions *a, long long number, const char *author, const ch
 	if (store_event_add(st, t.number, now, "comment", actor_or_desk(a, author), !internal,
 			    text, NULL, NULL) < 0)
 		goto dberr;
-	if (from_support && !internal && t.first_response_at == 0 &&
-	    first_response(a, &t, author, now, rep) < 0)
+	if (from_support && !internal && support_answered(a, &t, author, now, rep) < 0)
 		goto dberr;
 	if (!internal) {
 		who = person_name(a, author, &err);
@@ -640,16 +649,13 @@ set_rank(struct actions *a, long long number, const char *field, int value, cons
 		t.updated_at = now;
 		snprintf(data, sizeof(data), "%d->%d", old, value);
 		snprintf(rep->detail, sizeof(rep->detail), "%s %d -> %d", field, old, value);
-		if (store_ticket_update(st, &t) < 0 ||
+		/* SLA: recompute due (the target depends on the severity only). */
+		if ((a->sla != NULL && slot == &t.severity &&
+		     sla_recompute(a->sla, st, &t, now) < 0) ||
+		    store_ticket_update(st, &t) < 0 ||
 		    store_event_add(st, t.number, now, field, actor_or_desk(a, actor), 1, NULL, data,
 				    NULL) < 0)
 			res = db_error(a, error_r);
-		/* SLA: recompute due */
-		/*
-		 * The response target depends on the severity: once lib/sla.h
-		 * is in the tree, recompute t's due time here, inside this
-		 * transaction (res == ACTION_DONE only).
-		 */
 	}
 	res = tx_end(a, res, error_r);
 	if (res == ACTION_DONE)

@@ -27,9 +27,11 @@
 #define TICKETD_ACTIONS_H
 
 struct notify;
+struct sla;
 
 struct actions {
 	struct notify *notify;  /* conf, store and token key (not owned) */
+	const struct sla *sla;  /* the SLA calendars (not owned); NULL: due times stay */
 	int caller_tx;          /* 1: the caller holds the store transaction */
 };
 
@@ -48,12 +50,13 @@ struct action_report {
 	char detail[96];        /* what changed, for people: "open -> pending" */
 };
 
-void actions_init(struct actions *a, struct notify *n, int caller_tx);
+void actions_init(struct actions *a, struct notify *n, const struct sla *sla, int caller_tx);
 
 /*
  * Add a comment by author (an address).  internal: an internal note.  The
- * first public comment by a registered agent sets the ticket's first
- * response time (and moves a "new" ticket to "open").
+ * first public comment by a registered agent (or by the desk, author NULL)
+ * is the ticket's first response: it stops the SLA clock
+ * (sla_first_response) and moves a "new" ticket to "open".
  */
 enum action_rc action_comment(struct actions *a, long long ticket, const char *author,
 			      const char *text, int internal, struct action_report *rep,
@@ -78,7 +81,7 @@ enum action_rc action_share(struct actions *a, long long ticket, const char *ema
 enum action_rc action_unshare(struct actions *a, long long ticket, const char *email,
 			      const char *actor, struct action_report *rep, char **error_r);
 
-/* value 1-4. */
+/* value 1-4.  A severity change recomputes the SLA due time (sla_recompute). */
 enum action_rc action_severity(struct actions *a, long long ticket, int value,
 			       const char *actor, struct action_report *rep, char **error_r);
 enum action_rc action_priority(struct actions *a, long long ticket, int value,

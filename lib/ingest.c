@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sys/time.h>
 
+#include "actions.h"
 #include "clock.h"
 #include "conf.h"
 #include "lang.h"
@@ -659,42 +660,122 @@ dberr:
 	return -1;
 }
 
+/* Apply the commands at the top of a reply (SPEC 5), each as its own event. */
 static int
-apply_followup(struct ingest *in, const struct mime_msg *m, struct decision *d, time_t now,
+apply_commands(struct ingest *in, struct actions *a, long long number,
+	       const struct route_cmd *cmds, size_t n, const char *actor, time_t now,
 	       struct buf *note, char **error_r)
 {
+	struct action_report rep;
 	struct ticket t;
-	int rc;
+	enum action_rc rc = ACTION_DONE;
+	size_t i;
+	int r;
 
-	rc = store_ticket_get(in->st, d->ticket, &t);
-	if (rc <= 0) {
-		*error_r = xstrdup(rc < 0 ? store_error(in->st) : "ticket vanished");
-		return -1;
+	for (i = 0; i < n && rc != ACTION_ERROR; i++) {
+		memset(&rep, 0, sizeof(rep));
+		switch (cmds[i].type) {
+		case ROUTE_CMD_CLOSE:
+			rc = action_status(a, number, "closed", actor, &rep, error_r);
+			break;
+		case ROUTE_CMD_REOPEN:
+			rc = action_status(a, number, "open", actor, &rep, error_r);
+			break;
+		case ROUTE_CMD_SEVERITY:
+			rc = action_severity(a, number, cmds[i].value, actor, &rep, error_r);
+			break;
+		case ROUTE_CMD_PRIORITY:
+			rc = action_priority(a, number, cmds[i].value, actor, &rep, error_r);
+			break;
+		case ROUTE_CMD_ESCALATE:
+			r = store_ticket_get(in->st, number, &t);
+			if (r <= 0) {
+				*error_r = xstrdup(r < 0 ? store_error(in->st) : "ticket vanished");
+				return -1;
+			}
+			r = sla_escalate(in->sla, &in->notify, &t, actor, now, error_r);
+			ticket_release(&t);
+			rc = r < 0 ? ACTION_ERROR : r == 0 ? ACTION_UNCHANGED : ACTION_DONE;
+			break;
+		case ROUTE_CMD_INTERNAL:
+			continue;
+		}
+		if (rc == ACTION_REFUSED) {
+			/* e.g. a severity the ticket already has: say so, carry on. */
+			buf_addf(note, "%s#%s refused", note->len > 0 ? " " : "", route_cmd_name(cmds[i].type));
+			free(*error_r);
+			*error_r = NULL;
+		} else if (rc != ACTION_ERROR) {
+			buf_addf(note, "%s#%s", note->len > 0 ? " " : "", route_cmd_name(cmds[i].type));
+		}
 	}
-	rc = store_event_add(in->st, t.number, now, "comment", m->from.address, 1,
-			     m->reply != NULL ? m->reply : m->body, NULL, NULL);
-	/* A customer reply brings a waiting, solved or (reopen_closed) closed ticket back to open. */
-	if (rc == 0 && (strcmp(t.status, "pending") == 0 || strcmp(t.status, "resolved") == 0 ||
-			strcmp(t.status, "closed") == 0)) {
-		char data[64];
+	return rc == ACTION_ERROR ? -1 : 0;
+}
 
-		snprintf(data, sizeof(data), "%s->open", t.status);
-		free(t.status);
-		t.status = xstrdup("open");
-		t.updated_at = now;
-		rc = store_ticket_update(in->st, &t);
-		if (rc == 0)
-			rc = store_event_add(in->st, t.number, now, "status", m->from.address, 1,
-					     NULL, data, NULL);
+static int
+apply_followup(struct ingest *in, const struct mime_msg *m, struct decision *d, time_t now,
+	       struct buf *note, struct buf *done, char **error_r)
+{
+	struct route_cmd cmds[ROUTE_MAX_CMDS];
+	struct action_report rep;
+	struct actions a;
+	struct ticket t;
+	char *text = NULL;
+	size_t n, i;
+	int rc, internal = 0;
+
+	n = route_commands(m->subject, m->reply != NULL ? m->reply : m->body, cmds,
+			   ROUTE_MAX_CMDS, &text);
+	for (i = 0; i < n; i++)
+		if (cmds[i].type == ROUTE_CMD_INTERNAL)
+			internal = 1;
+	actions_init(&a, &in->notify, in->sla, 1);
+	if (d->sender_is_agent) {
+		/* An agent's reply is a comment for the customer (or a note, #internal). */
+		memset(&rep, 0, sizeof(rep));
+		if (action_agent_reply(&a, d->ticket, m->from.address, text, internal, &rep,
+				       error_r) == ACTION_ERROR)
+			goto fail;
+		rc = 0;
+	} else {
+		rc = store_ticket_get(in->st, d->ticket, &t);
+		if (rc <= 0) {
+			*error_r = xstrdup(rc < 0 ? store_error(in->st) : "ticket vanished");
+			goto fail;
+		}
+		rc = store_event_add(in->st, t.number, now, "comment", m->from.address, 1, text,
+				     NULL, NULL);
+		/* A customer reply brings a waiting, solved or (reopen_closed) closed ticket back. */
+		if (rc == 0 && (strcmp(t.status, "pending") == 0 || strcmp(t.status, "resolved") == 0 ||
+				strcmp(t.status, "closed") == 0)) {
+			char data[64];
+
+			snprintf(data, sizeof(data), "%s->open", t.status);
+			free(t.status);
+			t.status = xstrdup("open");
+			t.updated_at = now;
+			rc = store_ticket_update(in->st, &t);
+			if (rc == 0)
+				rc = store_event_add(in->st, t.number, now, "status", m->from.address, 1,
+						     NULL, data, NULL);
+		}
+		ticket_release(&t);
+		if (rc < 0) {
+			*error_r = xstrdup(store_error(in->st));
+			goto fail;
+		}
 	}
-	if (rc == 0)
-		rc = add_cc_participants(in, m, t.number, now, note);
-	ticket_release(&t);
-	if (rc < 0) {
+	if (apply_commands(in, &a, d->ticket, cmds, n, m->from.address, now, done, error_r) < 0)
+		goto fail;
+	if (add_cc_participants(in, m, d->ticket, now, note) < 0) {
 		*error_r = xstrdup(store_error(in->st));
-		return -1;
+		goto fail;
 	}
+	free(text);
 	return 0;
+fail:
+	free(text);
+	return -1;
 }
 
 /* Mail about no ticket: a refusal or a too-large notice, never to robots. */
@@ -749,13 +830,13 @@ apply_robot(struct ingest *in, const struct mime_msg *m, const struct decision *
 
 static int
 apply_decision(struct ingest *in, const struct mime_msg *m, struct decision *d, time_t now,
-	       const char **why_r, struct buf *note, char **error_r)
+	       const char **why_r, struct buf *note, struct buf *done, char **error_r)
 {
 	if (strcmp(d->fate, "created") == 0 ||
 	    (strcmp(d->fate, "rejected_stranger") == 0 && d->requester != NULL))
 		return apply_created(in, m, d, now, why_r, note, error_r);
 	if (strcmp(d->fate, "followup") == 0)
-		return apply_followup(in, m, d, now, note, error_r);
+		return apply_followup(in, m, d, now, note, done, error_r);
 	if (strcmp(d->fate, "bounce") == 0 || strcmp(d->fate, "auto_reply") == 0)
 		return apply_robot(in, m, d, now, error_r);
 	if (strcmp(d->fate, "rejected_unregistered") == 0)
@@ -767,7 +848,8 @@ apply_decision(struct ingest *in, const struct mime_msg *m, struct decision *d, 
 
 static void
 fate_line(struct ingest *in, const struct mime_msg *m, const struct ingest_source *src,
-	  const struct decision *d, const char *why, const char *ignored, long ms, struct buf *out)
+	  const struct decision *d, const char *why, const char *ignored, const char *commands,
+	  long ms, struct buf *out)
 {
 	char name[64], num[32];
 
@@ -803,6 +885,10 @@ fate_line(struct ingest *in, const struct mime_msg *m, const struct ingest_sourc
 		log_format_kv(out, "noreply", why);
 	if (ignored != NULL && *ignored != '\0')
 		log_format_kv(out, "cc_ignored", ignored);
+	if (commands != NULL && *commands != '\0')
+		log_format_kv(out, "commands", commands);
+	if (d->sender_is_agent)
+		log_format_kv(out, "agent", "yes");
 	if (strcmp(d->fate, "created") != 0 && strcmp(d->fate, "followup") != 0)
 		log_format_kv(out, "why", d->reason);
 	snprintf(num, sizeof(num), "%ld", ms);
@@ -827,7 +913,7 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 	struct decision d;
 	struct store_message sm;
 	struct timeval start;
-	struct buf line = BUF_INIT, ignored = BUF_INIT;
+	struct buf line = BUF_INIT, ignored = BUF_INIT, done = BUF_INIT;
 	const char *why = NULL;
 	char *error = NULL;
 	time_t now = clock_now();
@@ -841,7 +927,7 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 	}
 	if (ingest_decide(in, m, src, &d, &error) < 0)
 		goto rollback;
-	if (apply_decision(in, m, &d, now, &why, &ignored, &error) < 0)
+	if (apply_decision(in, m, &d, now, &why, &ignored, &done, &error) < 0)
 		goto rollback_d;
 	memset(&sm, 0, sizeof(sm));
 	sm.ticket = d.ticket;
@@ -871,8 +957,9 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 		error = xstrdup(store_error(in->st));
 		goto rollback_d;
 	}
-	fate_line(in, m, src, &d, why, buf_str(&ignored), elapsed_ms(&start), &line);
+	fate_line(in, m, src, &d, why, buf_str(&ignored), buf_str(&done), elapsed_ms(&start), &line);
 	buf_release(&ignored);
+	buf_release(&done);
 	log_line(strcmp(d.fate, "unparseable") == 0 || strcmp(d.fate, "too_large") == 0 ?
 		 LOG_LEVEL_WARN : LOG_LEVEL_INFO, "ingest", "%s", buf_str(&line));
 	snprintf(res->fate, sizeof(res->fate), "%s", d.fate);
@@ -888,6 +975,7 @@ rollback_d:
 rollback:
 	store_rollback(in->st);
 	buf_release(&ignored);
+	buf_release(&done);
 tempfail:
 	{
 		struct logkv kv;

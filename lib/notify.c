@@ -146,7 +146,7 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 	struct compose c;
 	struct compose_addr to, reply_to;
 	char token[TOKEN_MAX], uuid_str[40], *subject = NULL, *body = NULL, *msgid = NULL;
-	char *reply_addr = NULL, *raw = NULL, **refs = NULL;
+	char *reply_addr = NULL, *raw = NULL, **refs = NULL, *reason = NULL;
 	const char *lang = m->lang != NULL ? m->lang : (t != NULL ? t->language : "en");
 	size_t n_refs = 0, raw_len = 0, i;
 	long long number = t != NULL ? t->number : m->ticket_number;
@@ -159,13 +159,24 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 		*why_r = "invalid address";
 		return NOTIFY_SKIPPED;
 	}
-	rc = store_undeliverable_get(n->st, m->rcpt, NULL);
+	rc = store_undeliverable_get(n->st, m->rcpt, &reason);
 	if (rc < 0) {
 		*error_r = xasprintf("unable to look up '%s': %s", m->rcpt, store_error(n->st));
 		return NOTIFY_ERROR;
 	}
 	if (rc == 1) {
+		/* The ticket's activity says why this person heard nothing. */
+		char *why = xasprintf("not sent to %s: undeliverable (%s)", m->rcpt, reason);
+
+		free(reason);
 		*why_r = "undeliverable";
+		rc = number != 0 ? store_event_add(n->st, number, clock_now(), "mail_skipped",
+						    "system", 0, why, m->tmpl, NULL) : 0;
+		free(why);
+		if (rc < 0) {
+			*error_r = xasprintf("unable to record a skipped mail: %s", store_error(n->st));
+			return NOTIFY_ERROR;
+		}
 		return NOTIFY_SKIPPED;
 	}
 
@@ -199,6 +210,11 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 		}
 	} else {
 		msgid = xasprintf("%s@%s", uuid_str, support_domain(conf));
+	}
+	/* The mail answered belongs in References even when not stored yet (ingest). */
+	if (m->in_reply_to != NULL && (n_refs == 0 || strcmp(refs[n_refs - 1], m->in_reply_to) != 0)) {
+		refs = xrealloc(refs, (n_refs + 1) * sizeof(*refs));
+		refs[n_refs++] = xstrdup(m->in_reply_to);
 	}
 	c.from.name = conf->support_name;
 	c.from.address = conf->support_address;

@@ -102,6 +102,33 @@ mark_failed(struct outbox *o, const struct outbox_row *r, const char *error, tim
 	return store_commit(o->st);
 }
 
+/* The server failed: hold the outbox back, longer each time in a row. */
+static void
+pause_sending(struct outbox *o, long code, const char *error, time_t now)
+{
+	struct logkv kv;
+	long d = OUTBOX_PAUSE_MIN;
+	int i;
+	char ts[32];
+
+	for (i = 0; i < o->pauses && d < OUTBOX_PAUSE_MAX; i++)
+		d *= 2;
+	if (d > OUTBOX_PAUSE_MAX)
+		d = OUTBOX_PAUSE_MAX;
+	o->pauses++;
+	o->paused_until = now + d;
+	clock_format(o->paused_until, ts, sizeof(ts));
+	logkv_init(&kv);
+	logkv_str(&kv, "event", "server_unavailable");
+	logkv_str(&kv, "url", o->conf->smtp_url);
+	if (code != 0)
+		logkv_int(&kv, "code", code);
+	logkv_str(&kv, "error", error);
+	logkv_int(&kv, "failures", o->pauses);
+	logkv_str(&kv, "paused_until", ts);
+	log_kv(LOG_LEVEL_WARN, "send", &kv);
+}
+
 static int
 send_row(struct outbox *o, const struct outbox_row *r)
 {
@@ -119,12 +146,15 @@ send_row(struct outbox *o, const struct outbox_row *r)
 	now = clock_now();
 	switch (res) {
 	case SMTP_SENT:
+		o->pauses = 0;
 		log_send(o->conf, r, "sent", code, NULL, ms, 0);
 		return store_outbox_sent(o->st, r->id, now);
 	case SMTP_PERMFAIL:
+		o->pauses = 0;
 		log_send(o->conf, r, "failed", code, error, ms, 0);
 		return mark_failed(o, r, error, now);
 	case SMTP_TEMPFAIL:
+	case SMTP_UNAVAILABLE:
 		break;
 	}
 	if (o->stop != NULL && *o->stop) {
@@ -132,6 +162,8 @@ send_row(struct outbox *o, const struct outbox_row *r)
 		log_send(o->conf, r, "interrupted", code, error, ms, 0);
 		return 0;
 	}
+	if (res == SMTP_UNAVAILABLE)
+		pause_sending(o, code, error, now);
 	next = now + outbox_backoff(r->attempts + 1);
 	if (next - r->created_at > o->conf->smtp_max_retry) {
 		char *why = xasprintf("gave up after %d attempts: %s", r->attempts + 1, error);
@@ -156,7 +188,7 @@ outbox_run(struct outbox *o, time_t *next_r)
 	*next_r = 0;
 	if (o->conf->smtp_url == NULL)
 		return 0;
-	for (;;) {
+	while (clock_now() >= o->paused_until) {
 		if (store_outbox_due(o->st, clock_now(), OUTBOX_BATCH, &rows, &n) < 0)
 			return -1;
 		for (i = 0; i < n && !(o->stop != NULL && *o->stop); i++) {
@@ -166,6 +198,8 @@ outbox_run(struct outbox *o, time_t *next_r)
 				return -1;
 			}
 			handled++;
+			if (clock_now() < o->paused_until)
+				break;
 		}
 		outbox_rows_free(&rows, n);
 		if (n < OUTBOX_BATCH || (o->stop != NULL && *o->stop))
@@ -173,5 +207,7 @@ outbox_run(struct outbox *o, time_t *next_r)
 	}
 	if (store_outbox_next_due(o->st, next_r) < 0)
 		return -1;
+	if (*next_r != 0 && *next_r < o->paused_until)
+		*next_r = o->paused_until;
 	return handled;
 }

@@ -21,20 +21,30 @@ struct smtp;
 #define OUTBOX_BATCH 100           /* rows read per round */
 #define OUTBOX_BACKOFF_MIN 30      /* seconds before the first retry */
 #define OUTBOX_BACKOFF_MAX 3600    /* cap between retries */
+#define OUTBOX_PAUSE_MIN 15        /* seconds the outbox waits after the server failed */
+#define OUTBOX_PAUSE_MAX 600       /* cap of that wait while it keeps failing */
 
 struct outbox {
 	const struct conf *conf;
 	struct store *st;
 	struct smtp *smtp;
 	volatile sig_atomic_t *stop;
+	/*
+	 * When the server itself fails (no connection, timeout, 421), the row
+	 * in hand is retried with its own backoff and the others wait until
+	 * paused_until, so a dead server costs one timeout, not one per row.
+	 */
+	time_t paused_until;
+	int pauses;                /* consecutive server failures */
 };
 
 int outbox_init(struct outbox *o, const struct conf *conf, struct store *st, volatile sig_atomic_t *stop);
 void outbox_release(struct outbox *o);
 
 /*
- * Send every row due now.  Returns the number of rows handled, -1 on a
- * store error.  *next_r gets the time the next queued row is due (0: none).
+ * Send every row due now (nothing while paused).  Returns the number of
+ * rows handled, -1 on a store error.  *next_r gets the time the next
+ * queued row is due, or the end of the pause when later (0: none).
  */
 int outbox_run(struct outbox *o, time_t *next_r);
 

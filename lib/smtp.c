@@ -3,16 +3,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
 #include "conf.h"
 #include "xmalloc.h"
 
+/* How far a transaction got: a refusal before MAIL is about the server. */
+enum smtp_phase {
+	PHASE_SESSION,      /* connect, greeting, EHLO, STARTTLS, AUTH */
+	PHASE_MAIL,         /* MAIL FROM sent */
+	PHASE_RCPT,         /* RCPT TO sent */
+	PHASE_DATA,         /* DATA sent */
+	PHASE_BODY,         /* message bytes sent */
+};
+
 struct smtp {
 	CURL *curl;
 	const struct conf *conf;
 	volatile sig_atomic_t *stop;
+	enum smtp_phase phase;
+	int fresh;          /* open a new connection for the next send */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -44,6 +56,38 @@ progress_cb(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ult
 	return s->stop != NULL && *s->stop ? 1 : 0;
 }
 
+/* Follows the commands curl sends (it needs CURLOPT_VERBOSE; nothing is printed). */
+static int
+debug_cb(CURL *c, curl_infotype type, char *data, size_t size, void *userdata)
+{
+	struct smtp *s = userdata;
+
+	if (type == CURLINFO_DATA_OUT && size > 0) {
+		s->phase = PHASE_BODY;
+	} else if (type == CURLINFO_HEADER_OUT && size >= 4) {
+		if (strncasecmp(data, "MAIL", 4) == 0)
+			s->phase = PHASE_MAIL;
+		else if (strncasecmp(data, "RCPT", 4) == 0)
+			s->phase = PHASE_RCPT;
+		else if (strncasecmp(data, "DATA", 4) == 0)
+			s->phase = PHASE_DATA;
+	}
+	return 0;
+}
+
+/*
+ * NOTES: the reply code decides, not rc (which does not tell 4xx from
+ * 5xx).  5xx is permanent only for the message's own commands; before
+ * MAIL a refusal is about the server or our configuration.
+ */
+static enum smtp_result
+classify(enum smtp_phase phase, long code)
+{
+	if (code == 421 || code < 400 || code >= 600 || phase == PHASE_SESSION)
+		return SMTP_UNAVAILABLE;
+	return code >= 500 ? SMTP_PERMFAIL : SMTP_TEMPFAIL;
+}
+
 struct smtp *
 smtp_new(const struct conf *conf, volatile sig_atomic_t *stop)
 {
@@ -71,6 +115,21 @@ smtp_free(struct smtp **sp)
 	*sp = NULL;
 }
 
+static CURLcode
+perform(struct smtp *s, struct upload *u, long *code_r)
+{
+	CURLcode rc;
+
+	u->off = 0;
+	s->errbuf[0] = '\0';
+	s->phase = PHASE_SESSION;
+	curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, s->fresh ? 1L : 0L);
+	rc = curl_easy_perform(s->curl);
+	*code_r = 0;
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, code_r);
+	return rc;
+}
+
 enum smtp_result
 smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *raw, size_t len,
 	  long *code_r, char *error, size_t errlen)
@@ -84,7 +143,6 @@ smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *r
 	long code = 0;
 
 	rcpts = curl_slist_append(rcpts, to);
-	s->errbuf[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_URL, conf->smtp_url);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
@@ -100,6 +158,9 @@ smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *r
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, debug_cb);
+	curl_easy_setopt(c, CURLOPT_DEBUGDATA, s);
 	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, conf->smtp_tls_verify ? 1L : 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, conf->smtp_tls_verify ? 2L : 0L);
@@ -109,19 +170,29 @@ smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *r
 		curl_easy_setopt(c, CURLOPT_USERNAME, conf->smtp_user);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, conf->smtp_password != NULL ? conf->smtp_password : "");
 	}
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	rc = perform(s, &u, &code);
+	if (rc != CURLE_OK && code == 0 && s->phase < PHASE_BODY && !s->fresh &&
+	    !(s->stop != NULL && *s->stop)) {
+		long connects = -1;
+
+		/* A kept connection the server had closed: one more try on a new one. */
+		curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+		if (connects == 0) {
+			s->fresh = 1;
+			rc = perform(s, &u, &code);
+		}
+	}
 	curl_slist_free_all(rcpts);
 	free(from);
 	free(to);
 	*code_r = code;
 	if (rc == CURLE_OK) {
+		s->fresh = 0;
 		error[0] = '\0';
 		return SMTP_SENT;
 	}
+	/* Whatever state the server is in now, do not build on it. */
+	s->fresh = 1;
 	snprintf(error, errlen, "%s", s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(rc));
-	/* Reply codes decide (NOTES: rc alone does not tell 4xx from 5xx). */
-	if (code >= 500 && code < 600)
-		return SMTP_PERMFAIL;
-	return SMTP_TEMPFAIL;
+	return classify(s->phase, code);
 }

@@ -17,8 +17,11 @@ struct smtp;
 
 enum smtp_result {
 	SMTP_SENT = 0,
-	SMTP_TEMPFAIL,      /* 4xx, timeout, network: try again later */
-	SMTP_PERMFAIL,      /* 5xx: give up */
+	SMTP_TEMPFAIL,      /* 4xx to MAIL, RCPT or DATA: try this message again later */
+	SMTP_PERMFAIL,      /* 5xx to MAIL, RCPT or DATA: give this message up */
+	SMTP_UNAVAILABLE,   /* the server, not the message: no connection, timeout, 421,
+			       or a refusal before MAIL (greeting, EHLO, AUTH): try again
+			       later, and hold the other messages back meanwhile */
 };
 
 /* *stop is polled during a transfer: when it becomes non-zero the send is aborted. */
@@ -28,7 +31,9 @@ void smtp_free(struct smtp **s);
 /*
  * Send raw (CRLF lines) from mail_from to rcpt.  *code_r gets the last
  * SMTP reply code (0 when there was none) and error (errlen bytes) a
- * one-line reason when not sent.
+ * one-line reason when not sent.  After a failure the next send opens a
+ * new connection; a reused connection that turns out dead before the
+ * message went out is replaced once at once.
  */
 enum smtp_result smtp_send(struct smtp *s, const char *mail_from, const char *rcpt,
 			   const char *raw, size_t len, long *code_r, char *error, size_t errlen);

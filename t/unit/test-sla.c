@@ -89,6 +89,7 @@ load_conf(void)
 		"hours = Mon-Fri 09:00-18:00\n"
 		"holidays = %s/APAC.txt\n"
 		"phone = +81 50 5050 9161\n"
+		"weekend_phone = +81 3 0000 0000\n"
 		"language = ja\n"
 		"escalation0 = analyst@apac.example\n"
 		"escalation1 = engineer@apac.example\n"
@@ -590,6 +591,62 @@ test_contacts_and_escalation(struct env *e)
 	test_end();
 }
 
+/* The raw autoresponse queued for ticket number, in English. */
+static char *
+autoresponse(struct env *e, long long number)
+{
+	struct ticket t = get(e, number);
+	struct notify_mail nm;
+	struct outbox_row *rows;
+	const char *why = NULL;
+	char *error = NULL, *raw = NULL;
+	size_t n, i;
+
+	memset(&nm, 0, sizeof(nm));
+	nm.tmpl = "autoresponse";
+	nm.rcpt = t.requester;
+	nm.lang = "en";
+	nm.auto_submitted = "auto-replied";
+	if (notify_queue(&e->n, &t, &nm, &why, &error) != NOTIFY_QUEUED) {
+		printf("# notify_queue: %s\n", error != NULL ? error : why);
+		free(error);
+	}
+	ticket_release(&t);
+	if (store_outbox_list(e->st, 0, 1000, &rows, &n) < 0)
+		return NULL;
+	for (i = 0; i < n && raw == NULL; i++)
+		if (rows[i].ticket == number && strcmp(rows[i].kind, "autoresponse") == 0)
+			raw = xstrndup(rows[i].raw, rows[i].raw_len);
+	outbox_rows_free(&rows, n);
+	return raw;
+}
+
+static void
+test_autoresponse(struct env *e)
+{
+	long long ent = add_org(e, "Big Corp", "Enterprise", "APAC");
+	/* Sun 29 Nov 10:00 JST, 24x7: due 11:00 JST the same day. */
+	long long sun = add_ticket(e, ent, "APAC", 1, utc(2026, 11, 29, 1, 0));
+	/* Fri 27 Nov 16:00 JST, in business hours. */
+	long long fri = add_ticket(e, ent, "APAC", 1, utc(2026, 11, 27, 7, 0));
+	char *raw;
+
+	test_begin("auto-response: {{due}} and the weekend phone for Enterprise sev1");
+	raw = autoresponse(e, sun);
+	test_assert(raw != NULL && strstr(raw, "Target time for our first response: "
+					  "Sun 29 Nov 2026 11:00 (Asia/Tokyo)") != NULL);
+	test_assert(raw != NULL && strstr(raw, "+81 3 0000 0000") != NULL);
+	free(raw);
+	raw = autoresponse(e, fri);
+	test_assert(raw != NULL && strstr(raw, "Fri 27 Nov 2026 17:00 (Asia/Tokyo)") != NULL);
+	test_assert(raw != NULL && strstr(raw, "+81 50 5050 9161") != NULL);
+	test_assert(raw != NULL && strstr(raw, "+81 3 0000 0000") == NULL);
+	free(raw);
+	test_end();
+	resolve(e, sun);
+	resolve(e, fri);
+}
+
 static void
 test_counts_and_log(struct env *e, const char *log_path)
 {
@@ -672,6 +729,7 @@ main(void)
 	test_first_response(&e);
 	test_recompute_and_closed(&e);
 	test_contacts_and_escalation(&e);
+	test_autoresponse(&e);
 	test_counts_and_log(&e, log_path);
 
 	store_close(&e.st);

@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""check-mail.py: check one outgoing ticketd mail against SPEC section 7.
+
+    check-mail.py FILE --kind autoresponse|notification --ticket N --to ADDR
+                  [--irt MSGID] [--ref MSGID] [--subject TEXT]
+                  [--phrase TEXT]... [--absent TEXT]...
+
+Checks the raw header block (CRLF, one field per line or folded, 7-bit,
+lines of at most 998 bytes, no Bcc) and each header of SPEC 7: From with
+the display name, To, Reply-To support+tN-MAC@example.com, Message-ID
+with the token, In-Reply-To/References (naming --irt and --ref when
+given), Auto-Submitted (auto-replied for autoresponse, else
+auto-generated), X-Auto-Response-Suppress: All, X-Loop, Date, MIME-Version,
+Content-Type text/plain; charset=UTF-8 and a Content-Transfer-Encoding;
+then the decoded subject and body (--phrase must appear, --absent must
+not).  Prints every problem; exit 1 when there is one.  Stdlib only.
+"""
+import argparse
+import email
+import email.header
+import email.policy
+import email.utils
+import re
+import sys
+
+SUPPORT = 'support@example.com'
+SUPPORT_NAME = 'Example Support'
+SINGLE = ('Date', 'From', 'To', 'Reply-To', 'Subject', 'Message-ID', 'In-Reply-To',
+          'References', 'Auto-Submitted', 'X-Auto-Response-Suppress', 'X-Loop',
+          'MIME-Version', 'Content-Type', 'Content-Transfer-Encoding')
+
+
+def decoded(value):
+    if value is None:
+        return None
+    return str(email.header.make_header(email.header.decode_header(value)))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('file')
+    p.add_argument('--kind', choices=('autoresponse', 'notification'), required=True)
+    p.add_argument('--ticket', type=int, required=True)
+    p.add_argument('--to', required=True)
+    p.add_argument('--irt')
+    p.add_argument('--ref')
+    p.add_argument('--subject')
+    p.add_argument('--phrase', action='append', default=[])
+    p.add_argument('--absent', action='append', default=[])
+    a = p.parse_args()
+
+    with open(a.file, 'rb') as f:
+        raw = f.read()
+    problems = []
+    head, sep, _ = raw.partition(b'\r\n\r\n')
+    if not sep:
+        problems.append('no empty CRLF line after the header')
+    names = []
+    for line in head.split(b'\r\n'):
+        if len(line) > 998:
+            problems.append('header line over 998 bytes')
+        if any(c > 127 or (c < 32 and c != 9) for c in line):
+            problems.append('raw 8-bit or control byte in header line %r' % line[:80])
+        if line[:1] in (b' ', b'\t'):
+            continue
+        m = re.match(rb'^([!-9;-~]+):', line)
+        if not m:
+            problems.append('not a header line: %r' % line[:80])
+            continue
+        names.append(m.group(1).decode('ascii').lower())
+    if b'\r' in raw.replace(b'\r\n', b'') or b'\n' in raw.replace(b'\r\n', b''):
+        problems.append('a bare CR or LF in the message')
+
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+
+    def one(name):
+        n = names.count(name.lower())
+        if n != 1:
+            problems.append('%s appears %d times' % (name, n))
+        v = msg[name]
+        return ' '.join(v.split()) if v is not None else ''
+
+    def expect(name, ok, value):
+        if not ok:
+            problems.append('%s: unexpected %r' % (name, value))
+
+    for name in SINGLE:
+        one(name)
+    if 'bcc' in names:
+        problems.append('a Bcc header')
+    n = a.ticket
+    tok = r't%d-[0-9a-f]{20}' % n
+    v = one('From')
+    expect('From', v == '%s <%s>' % (SUPPORT_NAME, SUPPORT), v)
+    v = one('To')
+    expect('To', v == a.to or v.endswith('<%s>' % a.to), v)
+    v = one('Reply-To')
+    expect('Reply-To', re.fullmatch(r'%s <support\+%s@example\.com>' % (SUPPORT_NAME, tok), v), v)
+    v = one('Message-ID')
+    expect('Message-ID', re.fullmatch(r'<[0-9a-f-]{36}\.%s@example\.com>' % tok, v), v)
+    irt = one('In-Reply-To')
+    expect('In-Reply-To', re.fullmatch(r'<[^<>\s]+>', irt), irt)
+    if a.irt:
+        expect('In-Reply-To', irt == '<%s>' % a.irt, irt)
+    refs = one('References').split()
+    expect('References', refs and all(re.fullmatch(r'<[^<>\s]+>', r) for r in refs), refs)
+    expect('References', irt in refs, refs)
+    if a.ref:
+        expect('References', '<%s>' % a.ref in refs, refs)
+    v = one('Auto-Submitted')
+    expect('Auto-Submitted',
+           v == ('auto-replied' if a.kind == 'autoresponse' else 'auto-generated'), v)
+    v = one('X-Auto-Response-Suppress')
+    expect('X-Auto-Response-Suppress', v == 'All', v)
+    v = one('X-Loop')
+    expect('X-Loop', v == SUPPORT, v)
+    v = one('Date')
+    try:
+        d = email.utils.parsedate_to_datetime(v)
+        expect('Date', d.tzinfo is not None, v)
+    except (TypeError, ValueError):
+        expect('Date', False, v)
+    v = one('MIME-Version')
+    expect('MIME-Version', v == '1.0', v)
+    v = one('Content-Type')
+    expect('Content-Type', msg.get_content_type() == 'text/plain' and
+           (msg.get_content_charset() or '').lower() == 'utf-8', v)
+    v = one('Content-Transfer-Encoding').lower()
+    expect('Content-Transfer-Encoding', v in ('7bit', '8bit', 'quoted-printable', 'base64'), v)
+
+    subject = decoded(msg['Subject']) or ''
+    if '\r' in subject or '\n' in subject:
+        problems.append('Subject decodes to a line break: %r' % subject)
+    want = '[SUP-%d] ' % n
+    expect('Subject', subject.startswith(want), subject)
+    if a.subject is not None:
+        expect('Subject', subject == want + a.subject, subject)
+    body = (msg.get_payload(decode=True) or b'').decode('utf-8', 'replace')
+    for ph in a.phrase:
+        if ph not in body:
+            problems.append('body lacks %r' % ph)
+    for ph in a.absent:
+        if ph in body:
+            problems.append('body has %r' % ph)
+    for problem in problems:
+        print('%s: %s' % (a.file, problem))
+    return 1 if problems else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

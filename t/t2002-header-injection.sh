@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Header injection: CR/LF smuggled in through a customer's subject or name
+# (RFC 2047-encoded, so they survive the transport), a comment's text, or
+# a command-line argument never produce a header line of their own in any
+# outgoing mail (SPEC section 7: "CR/LF never pass").
+. "$(dirname "$0")/test-lib.sh"
+. "$TICKETD_SRC/t/lib-servers.sh"
+
+"$PY" -c 'import aiosmtpd' 2>/dev/null || skip_all 'aiosmtpd missing'
+
+check () { "$PY" "$TICKETD_SRC/t/check-mail.py" "$@"; }
+ctl () { "$TICKETCTL" -c ticketd.conf "$@"; }
+send () { "$TICKETD" -c ticketd.conf --once 2>>send.log; }
+CRLF=$'\r\n'
+
+# b64word TEXT: TEXT as one RFC 2047 encoded word.
+b64word () {
+	printf '=?UTF-8?B?%s?=' "$(printf '%s' "$1" | base64 -w0)"
+}
+
+# no_injection: no mail in the sink has a Bcc or X-Evil field (the text
+# may survive inside a field, neutralised), and each went to exactly one
+# recipient who is not the victim.
+no_injection () {
+	local f
+	for f in $(sink_files); do
+		"$PY" - "$f" <<-'EOF' || return 1
+		import sys
+		raw = open(sys.argv[1], 'rb').read()
+		head = raw.partition(b'\r\n\r\n')[0]
+		names = [l.split(b':')[0].strip().lower() for l in head.split(b'\r\n')
+		         if l[:1] not in (b' ', b'\t')]
+		if b'bcc' in names or b'x-evil' in names:
+		    print('%s: injected header: %r' % (sys.argv[1], head))
+		    sys.exit(1)
+		EOF
+		[ "$(grep -c '^RCPT TO:' "${f%.eml}.env")" -eq 1 ] || return 1
+		! grep -qi victim "${f%.eml}.env" || return 1
+	done
+}
+
+test_expect_success 'setup' '
+	start_smtp_sink &&
+	write_config ticketd.conf &&
+	ctl org add Initech --plan SP3 --region AMER &&
+	ctl contact add eve@initech.example --org Initech --lang en &&
+	ctl contact add bob@initech.example --org Initech --lang fr &&
+	ctl agent add agent@example.com --name "Dana Agent"
+'
+
+test_expect_success 'an encoded CR LF in the subject and the From name adds no header' '
+	subj=$(b64word "Help${CRLF}Bcc: victim@example.com${CRLF}X-Evil: 1") &&
+	name=$(b64word "Eve${CRLF}Bcc: victim@example.com") &&
+	printf "%s\r\n" "From: $name <eve@initech.example>" "To: support@example.com" \
+		"Subject: $subj" "Message-ID: <inject-1@initech.example>" \
+		"Date: Thu, 26 Nov 2026 10:00:00 +0000" "MIME-Version: 1.0" \
+		"Content-Type: text/plain; charset=UTF-8" "" "Please help." >inject.eml &&
+	ctl deliver <inject.eml >out &&
+	test_grep "fate=created ticket=SUP-1" out &&
+	send &&
+	sink_wait 1 &&
+	f=$(sink_files | head -n 1) &&
+	check "$f" --kind autoresponse --ticket 1 --to eve@initech.example \
+		--irt inject-1@initech.example &&
+	"$PY" "$TICKETD_SRC/t/mail-tool.py" header "$f" Subject >subject &&
+	test_grep "Bcc: victim@example.com" subject &&
+	no_injection
+'
+
+test_expect_success 'a comment text with CR LF stays in the body' '
+	ctl comment SUP-1 --as agent@example.com \
+		-m "Line one${CRLF}Bcc: victim@example.com${CRLF}${CRLF}X-Evil: 2" >out &&
+	test_grep "1 notification queued" out &&
+	send &&
+	sink_wait 2 &&
+	f=$(sink_files | tail -n 1) &&
+	check "$f" --kind notification --ticket 1 --to eve@initech.example \
+		--phrase "Bcc: victim@example.com" &&
+	no_injection
+'
+
+test_expect_success 'CR LF in a command-line address or name is refused' '
+	test_expect_code 2 ctl share SUP-1 "bob@initech.example${CRLF}Bcc: victim@example.com" &&
+	test_expect_code 2 ctl assign SUP-1 "agent@example.com${CRLF}Bcc: victim@example.com" &&
+	test_expect_code 2 ctl contact add "x@initech.example${CRLF}Bcc: victim@example.com" --org Initech &&
+	test_expect_code 2 ctl contact add carol@initech.example --org Initech \
+		--name "Carol${CRLF}Bcc: victim@example.com" &&
+	test_expect_code 2 ctl agent add evil@example.com --name "Evil${CRLF}Bcc: victim@example.com" &&
+	test_expect_code 2 ctl org add "Evil${CRLF}Bcc: victim@example.com" --plan SP1 --region EMEA &&
+	printf "email,name,org,lang\r\ncarol@initech.example,\"Carol\r\nBcc: victim@example.com\",Initech,en\r\n" >c.csv &&
+	test_expect_code 1 ctl import contacts c.csv 2>err &&
+	test_grep "c.csv:2:" err &&
+	ctl contact list --org Initech >contacts &&
+	test_line_count = 2 contacts
+'
+
+test_expect_success 'the share notification and a status change carry no injection either' '
+	ctl share SUP-1 bob@initech.example --as agent@example.com &&
+	ctl status SUP-1 pending &&
+	send &&
+	sink_wait 5 &&
+	no_injection
+'
+
+test_done
