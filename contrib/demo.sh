@@ -58,14 +58,16 @@ say "starting Dovecot (IMAP) and an SMTP sink on 127.0.0.1"
 start_dovecot
 start_smtp_sink
 conf=$TEST_DIR/ticketd.conf
-write_config "$conf" <<'EOF'
-[general]
-accept_unregistered = yes
-EOF
+write_config "$conf" </dev/null
 echo "IMAP  127.0.0.1:$IMAP_PORT  user $IMAP_USER  (Dovecot, $DOVECOT_DIR)"
 echo "SMTP  127.0.0.1:$SMTP_PORT  (every message saved in $SINK_DIR)"
 echo "config $conf:"
 sed -e 's/^./    &/' "$conf"
+
+say "registering the customer's organisation (new addresses at its domain become contacts)"
+echo "    ticketctl org add 'Sample Trading' --plan SP2 --region APAC --domain example.co.jp --auto-register"
+"$TICKETCTL" -c "$conf" org add 'Sample Trading' --plan SP2 --region APAC \
+	--domain example.co.jp --auto-register
 
 sample=$root/contrib/demo/sample-ja.eml
 say "a customer writes to support@example.com ($(basename "$sample"))"

@@ -889,6 +889,8 @@ fate_line(struct ingest *in, const struct mime_msg *m, const struct ingest_sourc
 		log_format_kv(out, "commands", commands);
 	if (d->sender_is_agent)
 		log_format_kv(out, "agent", "yes");
+	if (d->auto_register)
+		log_format_kv(out, "registered", "auto");
 	if (strcmp(d->fate, "created") != 0 && strcmp(d->fate, "followup") != 0)
 		log_format_kv(out, "why", d->reason);
 	snprintf(num, sizeof(num), "%ld", ms);
