@@ -1239,6 +1239,38 @@ jmrp_complaint(const struct mime_msg *m)
 	return NULL;
 }
 
+/*
+ * A delay warning, not a failure: the DSN's actions are all "delayed" (or
+ * its status is 4.x.x), or, without a DSN part, the subject says so.  The
+ * router must not mark such a recipient undeliverable.
+ */
+static int
+bounce_is_delay(const struct mime_msg *m, const struct evidence *ev)
+{
+	const char *data, *p;
+	size_t len;
+	int delayed = 0, failed = 0;
+
+	if (ev->status != NULL && ev->status->data != NULL) {
+		data = ev->status->data;
+		len = scan_len(ev->status, 64 * 1024);
+		for (p = data; (p = ci_find(p, len - (size_t)(p - data), "action:")) != NULL; p += 7) {
+			const char *v = p + 7;
+
+			while (v < data + len && is_space((unsigned char)*v))
+				v++;
+			if (ci_prefix(v, "delayed"))
+				delayed = 1;
+			else if (ci_prefix(v, "failed"))
+				failed = 1;
+		}
+		if (delayed || failed)
+			return delayed && !failed;
+	}
+	return m->subject != NULL && (ci_find(m->subject, strlen(m->subject), "delayed") != NULL ||
+				      ci_find(m->subject, strlen(m->subject), "(delay)") != NULL);
+}
+
 void
 classify_message(struct mime_msg *m)
 {
@@ -1252,6 +1284,7 @@ classify_message(struct mime_msg *m)
 	xfree(&m->dsn_recipient);
 	m->kind = MIME_KIND_NORMAL;
 	m->automatic = 0;
+	m->dsn_delayed = 0;
 
 	check_headers(m, &ev);
 	check_structure(m, &ev);
@@ -1266,6 +1299,7 @@ classify_message(struct mime_msg *m)
 		reason = ev.dsn ? "dsn" : ev.ses != SES_NONE ? "amazon-ses" : "bounce";
 		m->dsn_recipient = bounce_recipient(m, &ev);
 		m->dsn_message_id = bounce_message_id(m, &ev);
+		m->dsn_delayed = bounce_is_delay(m, &ev);
 	} else if (ev.auto_reply || ev.mdn || subject_says_auto_reply(m->subject)) {
 		m->kind = MIME_KIND_AUTO_REPLY;
 		reason = ev.reason != NULL ? ev.reason : ev.mdn ? "mdn" : "auto-reply-subject";

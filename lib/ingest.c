@@ -810,7 +810,11 @@ apply_robot(struct ingest *in, const struct mime_msg *m, const struct decision *
 	int rc = 0;
 
 	if (strcmp(d->fate, "bounce") == 0) {
-		if (d->bounced != NULL && strcmp(d->rule, "dsn") == 0) {
+		if (d->bounced != NULL && strcmp(d->rule, "dsn") == 0 && m->dsn_delayed) {
+			/* A delay warning: the server is still trying; nothing is marked. */
+			body = xasprintf("mail to %s is delayed%s%s", d->bounced,
+					 m->subject != NULL ? ": " : "", m->subject != NULL ? m->subject : "");
+		} else if (d->bounced != NULL && strcmp(d->rule, "dsn") == 0) {
 			body = xasprintf("mail to %s bounced%s%s", d->bounced,
 					 m->subject != NULL ? ": " : "", m->subject != NULL ? m->subject : "");
 			rc = store_contact_set_undeliverable(in->st, d->bounced, body);

@@ -102,6 +102,7 @@ struct mime_msg {
 	char *automatic_reason;   /* e.g. "auto-submitted", "precedence", … */
 	char *dsn_message_id;     /* bounces: Message-ID of the mail that bounced */
 	char *dsn_recipient;      /* bounces: the failed recipient */
+	int dsn_delayed;          /* bounces: only a delay warning, not a failure */
 
 	const char *language;     /* "en" … "zh", or NULL when unsure (static) */
 

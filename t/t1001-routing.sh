@@ -222,6 +222,13 @@ test_expect_success 'a DSN for an auto-response bounces onto its ticket and mark
 	[ -n "$(db "SELECT reason FROM undeliverable WHERE address = '\''gone@acme.example'\''")" ]
 '
 
+test_expect_success 'a delay warning (Action: delayed) is a bounce but marks nobody' '
+	sed -e "s/Action: failed/Action: delayed/" -e "s/Status: 5.1.1/Status: 4.4.7/" \
+		-e "s/gone@acme.example/alice@acme.example/g" -e "s/dsn-1@/dsn-2@/" dsn.eml >delay.eml &&
+	deliver delay.eml bounce dsn &&
+	[ -z "$(db "SELECT reason FROM undeliverable WHERE address = '\''alice@acme.example'\''")" ]
+'
+
 test_expect_success 'later mail to an undeliverable address is not sent, and says why' '
 	n=$(sink_count) &&
 	ctl comment "$gt" --as agent@example.com -m "Are you still there?" &&
