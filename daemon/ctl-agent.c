@@ -72,6 +72,7 @@ agent_cmd_open(struct ctl *c, struct agent_cmd *x, const char *ticket, const cha
 	x->notify.conf = c->conf;
 	x->notify.st = c->st;
 	x->notify.key = &x->key;
+	x->notify.sla = x->sla;
 	actions_init(&x->actions, &x->notify, x->sla, 0);
 	return 0;
 }

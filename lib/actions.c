@@ -386,8 +386,6 @@ action_comment(struct actions *a, long long number, const char *author, const ch
 				goto out;
 			}
 	}
-	if (rep->detail[0] == '\0')
-		snprintf(rep->detail, sizeof(rep->detail), "%s", internal ? "internal note" : "public");
 	res = ACTION_DONE;
 	goto out;
 dberr:

@@ -733,10 +733,17 @@ apply_followup(struct ingest *in, const struct mime_msg *m, struct decision *d, 
 	if (d->sender_is_agent) {
 		/* An agent's reply is a comment for the customer (or a note, #internal). */
 		memset(&rep, 0, sizeof(rep));
-		if (action_agent_reply(&a, d->ticket, m->from.address, text, internal, &rep,
-				       error_r) == ACTION_ERROR)
+		switch (action_agent_reply(&a, d->ticket, m->from.address, text, internal, &rep,
+					   error_r)) {
+		case ACTION_ERROR:
 			goto fail;
-		rc = 0;
+		case ACTION_REFUSED:
+			/* e.g. nothing but commands: the commands below still apply. */
+			xfree(error_r);
+			break;
+		default:
+			break;
+		}
 	} else {
 		rc = store_ticket_get(in->st, d->ticket, &t);
 		if (rc <= 0) {

@@ -23,6 +23,32 @@ notify_ticket_name(const struct conf *conf, long long number, char *out, size_t 
 	snprintf(out, outlen, "%s-%lld", conf->ticket_prefix, number);
 }
 
+/*
+ * A fresh unique part for a Message-ID: libuuid's 16 random bytes in
+ * base64url (22 characters, all atext), short enough that the whole
+ * Message-ID header stays on one line under 78 characters.
+ */
+static void
+message_unique(char out[23])
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char u[18] = { 0 };
+	size_t i, o = 0;
+
+	uuid_generate(u);
+	for (i = 0; i < 18 && o < 22; i += 3) {
+		unsigned int v = ((unsigned int)u[i] << 16) | ((unsigned int)u[i + 1] << 8) | u[i + 2];
+
+		out[o++] = b64[(v >> 18) & 63];
+		out[o++] = b64[(v >> 12) & 63];
+		if (o < 22)
+			out[o++] = b64[(v >> 6) & 63];
+		if (o < 22)
+			out[o++] = b64[v & 63];
+	}
+	out[22] = '\0';
+}
+
 static const char *
 support_domain(const struct conf *conf)
 {
@@ -151,7 +177,6 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 	size_t n_refs = 0, raw_len = 0, i;
 	long long number = t != NULL ? t->number : m->ticket_number;
 	enum notify_result result = NOTIFY_ERROR;
-	uuid_t uu;
 	int rc;
 
 	*why_r = NULL;
@@ -192,8 +217,7 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 	if (tmpl_render(conf->templates, lang, m->tmpl, vs.v, vs.n, &subject, &body, error_r) < 0)
 		goto out;
 
-	uuid_generate(uu);
-	uuid_unparse_lower(uu, uuid_str);
+	message_unique(uuid_str);
 	memset(&c, 0, sizeof(c));
 	if (number != 0) {
 		token_make(n->key, number, token, sizeof(token));

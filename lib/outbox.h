@@ -4,9 +4,12 @@
  * Rows were committed with the event that caused them; here they are
  * submitted over SMTP.  250 → sent; 4xx, timeouts and network errors →
  * retried with exponential backoff and jitter until smtp max_retry has
- * passed since the row was queued; 5xx → failed, logged, and an event on
- * the ticket.  A row is marked sent only after the server accepted it, so
- * a crash between the two sends it again (at least once, rarely twice).
+ * passed since the row was queued; 5xx to the message's recipient or data
+ * → failed, logged, and an event on the ticket (smtp.h tells which
+ * failures are the server's: those pause the whole outbox instead).  A
+ * row is marked sent right after the server accepted it, in its own
+ * commit, so a crash between the two sends that one row again: at least
+ * once, and at most one duplicate per crash (one transaction in flight).
  */
 #ifndef TICKETD_OUTBOX_H
 #define TICKETD_OUTBOX_H

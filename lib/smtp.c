@@ -77,15 +77,23 @@ debug_cb(CURL *c, curl_infotype type, char *data, size_t size, void *userdata)
 
 /*
  * NOTES: the reply code decides, not rc (which does not tell 4xx from
- * 5xx).  5xx is permanent only for the message's own commands; before
- * MAIL a refusal is about the server or our configuration.
+ * 5xx).  5xx is permanent only for what is the message's own: its
+ * recipient, its data, or its size (552 to MAIL FROM ... SIZE=).  A
+ * refusal of the session (greeting, EHLO, AUTH) or of our sender, which
+ * is the same for every mail (530 authentication required, 550 sender
+ * rejected), is about the server or our configuration: no mail is given
+ * up for it before max_retry.
  */
 static enum smtp_result
 classify(enum smtp_phase phase, long code)
 {
 	if (code == 421 || code < 400 || code >= 600 || phase == PHASE_SESSION)
 		return SMTP_UNAVAILABLE;
-	return code >= 500 ? SMTP_PERMFAIL : SMTP_TEMPFAIL;
+	if (code < 500)
+		return SMTP_TEMPFAIL;
+	if (phase == PHASE_MAIL && code != 552)
+		return SMTP_UNAVAILABLE;
+	return SMTP_PERMFAIL;
 }
 
 struct smtp *

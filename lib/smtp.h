@@ -18,10 +18,11 @@ struct smtp;
 enum smtp_result {
 	SMTP_SENT = 0,
 	SMTP_TEMPFAIL,      /* 4xx to MAIL, RCPT or DATA: try this message again later */
-	SMTP_PERMFAIL,      /* 5xx to MAIL, RCPT or DATA: give this message up */
+	SMTP_PERMFAIL,      /* 5xx to RCPT or DATA, 552 to MAIL: give this message up */
 	SMTP_UNAVAILABLE,   /* the server, not the message: no connection, timeout, 421,
-			       or a refusal before MAIL (greeting, EHLO, AUTH): try again
-			       later, and hold the other messages back meanwhile */
+			       a refusal of the session (greeting, EHLO, AUTH) or of our
+			       sender (5xx to MAIL): try again later, and hold the other
+			       messages back meanwhile */
 };
 
 /* *stop is polled during a transfer: when it becomes non-zero the send is aborted. */

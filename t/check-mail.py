@@ -97,7 +97,7 @@ def main():
     v = one('Reply-To')
     expect('Reply-To', re.fullmatch(r'%s <support\+%s@example\.com>' % (SUPPORT_NAME, tok), v), v)
     v = one('Message-ID')
-    expect('Message-ID', re.fullmatch(r'<[0-9a-f-]{36}\.%s@example\.com>' % tok, v), v)
+    expect('Message-ID', re.fullmatch(r'<[A-Za-z0-9_-]{22}\.%s@example\.com>' % tok, v), v)
     irt = one('In-Reply-To')
     expect('In-Reply-To', re.fullmatch(r'<[^<>\s]+>', irt), irt)
     if a.irt:

@@ -2,12 +2,14 @@
 """fake-smtp.py: a scripted, misbehaving SMTP server for fault tests.
 
     fake-smtp.py --port N --dir DIR [--codes 451,421,250] [--rcpt-codes 550,250]
-                 [--greeting 554] [--hang | --hang-after-data | --close-after-connect]
+                 [--mail-codes 530,250] [--greeting 554]
+                 [--hang | --hang-after-data | --close-after-connect]
 
 --codes SEQ       replies to the end of DATA, one per transaction, in order;
                   250 for every transaction after the list ends. A 421 reply
                   closes the connection, as a real server does.
 --rcpt-codes SEQ  the same for RCPT TO commands, one per command.
+--mail-codes SEQ  the same for MAIL FROM commands, one per command.
 --greeting CODE   the greeting code (default 220); a 4xx/5xx greeting is
                   followed by closing the connection.
 --hang            accept connections and never say anything.
@@ -60,6 +62,7 @@ class Server:
         self.dir = args.dir
         self.data_codes = Script(args.codes)
         self.rcpt_codes = Script(args.rcpt_codes)
+        self.mail_codes = Script(args.mail_codes)
         self.lock = threading.Lock()
         self.conn_seq = 0
         self.msg_seq = 0
@@ -166,8 +169,12 @@ class Session:
                 self.reply(250, 'fake-smtp')
             elif verb == 'MAIL':
                 self.reset()
-                self.mail_from = strip_address(arg)
-                self.reply(250)
+                code = self.srv.mail_codes.next()
+                if 200 <= code < 300:
+                    self.mail_from = strip_address(arg)
+                self.reply(code)
+                if code == 421:
+                    return
             elif verb == 'RCPT':
                 if self.mail_from is None:
                     self.reply(503, '5.5.1 MAIL first')
@@ -235,6 +242,7 @@ def main():
     p.add_argument('--dir', required=True)
     p.add_argument('--codes', default='')
     p.add_argument('--rcpt-codes', default='')
+    p.add_argument('--mail-codes', default='')
     p.add_argument('--greeting', type=int, default=220)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument('--hang', action='store_true')

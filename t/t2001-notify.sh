@@ -221,6 +221,15 @@ test_expect_success 'an undeliverable participant is skipped with its reason' '
 	test_grep "reason=undeliverable" err
 '
 
+test_expect_success 'the running daemon sends a comment queued by ticketctl within seconds' '
+	start_ticketd ticketd.conf &&
+	wait_for "grep -q event=started \"\$TICKETD_LOG\"" 10 &&
+	before=$(sink_count) &&
+	ctl comment SUP-3 --as agent@example.com -m "Sent by the daemon." &&
+	sink_wait $((before + 1)) 6 &&
+	stop_ticketd
+'
+
 test_expect_success 'bad input: usage errors exit 2, failures 1' '
 	test_expect_code 2 ctl comment SUP-1 -m "no agent" &&
 	test_expect_code 2 ctl comment SUP-1 --as agent@example.com &&
