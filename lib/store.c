@@ -288,6 +288,47 @@ col_str(sqlite3_stmt *s, int i)
 	return v == NULL ? NULL : xstrdup((const char *)v);
 }
 
+/*
+ * Every row of s, each filled into an elem_size element by from_row, as
+ * one array: the list functions below all read their rows this way.  On
+ * an error the rows read so far are released and -1 returned.
+ */
+static int
+collect_rows(struct store *st, sqlite3_stmt *s, const char *what, size_t elem_size,
+	     void (*from_row)(sqlite3_stmt *, void *), void (*release)(void *),
+	     void **list_r, size_t *n_r)
+{
+	char *list = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	while ((rc = step(st, s, what)) == 1) {
+		list = xrealloc(list, (n + 1) * elem_size);
+		from_row(s, list + n * elem_size);
+		n++;
+	}
+	if (rc < 0) {
+		for (i = 0; i < n; i++)
+			release(list + i * elem_size);
+		free(list);
+		return -1;
+	}
+	*list_r = list;
+	*n_r = n;
+	return 0;
+}
+
+/* Release each element of a list made by collect_rows, then the list. */
+static void
+free_rows(void **list, size_t n, size_t elem_size, void (*release)(void *))
+{
+	size_t i;
+
+	for (i = 0; *list != NULL && i < n; i++)
+		release((char *)*list + i * elem_size);
+	xfree(list);
+}
+
 static int
 exec_sql(struct store *st, const char *sql)
 {
@@ -429,8 +470,10 @@ store_meta_set(struct store *st, const char *key, const char *value)
 	"first_response_at, due_at, sla_warned, sla_breached, previous"
 
 static void
-ticket_from_row(sqlite3_stmt *s, struct ticket *t)
+ticket_from_row(sqlite3_stmt *s, void *p)
 {
+	struct ticket *t = p;
+
 	memset(t, 0, sizeof(*t));
 	t->number = sqlite3_column_int64(s, 0);
 	t->subject = col_str(s, 1);
@@ -451,6 +494,12 @@ ticket_from_row(sqlite3_stmt *s, struct ticket *t)
 	t->sla_warned = sqlite3_column_int(s, 16);
 	t->sla_breached = sqlite3_column_int(s, 17);
 	t->previous = sqlite3_column_int64(s, 18);
+}
+
+static void
+ticket_release_v(void *p)
+{
+	ticket_release(p);
 }
 
 void
@@ -523,31 +572,23 @@ store_ticket_list(struct store *st, const char *status, const char *region,
 	sqlite3_stmt *s = query(st, "SELECT " TICKET_COLS " FROM tickets "
 				"WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR region = ?2 COLLATE NOCASE) "
 				"ORDER BY number DESC", "tt", status, region);
-	struct ticket *list = NULL;
-	size_t n = 0;
+	void *list;
 	int rc;
 
-	while ((rc = step(st, s, "list tickets")) == 1) {
-		list = xrealloc(list, (n + 1) * sizeof(*list));
-		ticket_from_row(s, &list[n++]);
-	}
-	if (rc < 0) {
-		ticket_list_free(&list, n);
-		return -1;
-	}
-	*list_r = list;
-	*n_r = n;
-	return 0;
+	rc = collect_rows(st, s, "list tickets", sizeof(struct ticket), ticket_from_row,
+			  ticket_release_v, &list, n_r);
+	if (rc == 0)
+		*list_r = list;
+	return rc;
 }
 
 void
 ticket_list_free(struct ticket **list, size_t n)
 {
-	size_t i;
+	void *v = *list;
 
-	for (i = 0; *list != NULL && i < n; i++)
-		ticket_release(&(*list)[i]);
-	xfree(list);
+	free_rows(&v, n, sizeof(struct ticket), ticket_release_v);
+	*list = NULL;
 }
 
 /* ---- messages ---- */
@@ -717,48 +758,54 @@ store_event_add(struct store *st, long long ticket, time_t at, const char *type,
 	return 0;
 }
 
+static void
+event_from_row(sqlite3_stmt *s, void *p)
+{
+	struct event *e = p;
+
+	e->id = sqlite3_column_int64(s, 0);
+	e->ticket = sqlite3_column_int64(s, 1);
+	e->at = (time_t)sqlite3_column_int64(s, 2);
+	e->type = col_str(s, 3);
+	e->actor = col_str(s, 4);
+	e->public = sqlite3_column_int(s, 5);
+	e->body = col_str(s, 6);
+	e->data = col_str(s, 7);
+}
+
+static void
+event_release_v(void *p)
+{
+	struct event *e = p;
+
+	free(e->type);
+	free(e->actor);
+	free(e->body);
+	free(e->data);
+}
+
 int
 store_event_list(struct store *st, long long ticket, struct event **list_r, size_t *n_r)
 {
 	sqlite3_stmt *s = query(st, "SELECT id, ticket, at, type, actor, public, body, data "
 				"FROM events WHERE ticket = ? ORDER BY id", "i", ticket);
-	struct event *list = NULL, *e;
-	size_t n = 0;
+	void *list;
 	int rc;
 
-	while ((rc = step(st, s, "list events")) == 1) {
-		list = xrealloc(list, (n + 1) * sizeof(*list));
-		e = &list[n++];
-		e->id = sqlite3_column_int64(s, 0);
-		e->ticket = sqlite3_column_int64(s, 1);
-		e->at = (time_t)sqlite3_column_int64(s, 2);
-		e->type = col_str(s, 3);
-		e->actor = col_str(s, 4);
-		e->public = sqlite3_column_int(s, 5);
-		e->body = col_str(s, 6);
-		e->data = col_str(s, 7);
-	}
-	if (rc < 0) {
-		event_list_free(&list, n);
-		return -1;
-	}
-	*list_r = list;
-	*n_r = n;
-	return 0;
+	rc = collect_rows(st, s, "list events", sizeof(struct event), event_from_row,
+			  event_release_v, &list, n_r);
+	if (rc == 0)
+		*list_r = list;
+	return rc;
 }
 
 void
 event_list_free(struct event **list, size_t n)
 {
-	size_t i;
+	void *v = *list;
 
-	for (i = 0; *list != NULL && i < n; i++) {
-		free((*list)[i].type);
-		free((*list)[i].actor);
-		free((*list)[i].body);
-		free((*list)[i].data);
-	}
-	xfree(list);
+	free_rows(&v, n, sizeof(struct event), event_release_v);
+	*list = NULL;
 }
 
 /* ---- participants ---- */
@@ -806,8 +853,9 @@ store_participant_has(struct store *st, long long ticket, const char *email)
 	"o.status, o.attempts, o.next_attempt_at, o.created_at, IFNULL(o.sent_at, 0), o.last_error"
 
 static void
-outbox_from_row(sqlite3_stmt *s, struct outbox_row *r)
+outbox_from_row(sqlite3_stmt *s, void *p)
 {
+	struct outbox_row *r = p;
 	const void *raw;
 
 	memset(r, 0, sizeof(*r));
@@ -828,6 +876,12 @@ outbox_from_row(sqlite3_stmt *s, struct outbox_row *r)
 	r->last_error = col_str(s, 12);
 }
 
+static void
+outbox_row_release_v(void *p)
+{
+	outbox_row_release(p);
+}
+
 void
 outbox_row_release(struct outbox_row *r)
 {
@@ -844,11 +898,10 @@ outbox_row_release(struct outbox_row *r)
 void
 outbox_rows_free(struct outbox_row **rows, size_t n)
 {
-	size_t i;
+	void *v = *rows;
 
-	for (i = 0; *rows != NULL && i < n; i++)
-		outbox_row_release(&(*rows)[i]);
-	xfree(rows);
+	free_rows(&v, n, sizeof(struct outbox_row), outbox_row_release_v);
+	*rows = NULL;
 }
 
 int
@@ -883,21 +936,14 @@ store_outbox_add(struct store *st, long long ticket, const char *kind,
 static int
 collect_outbox(struct store *st, sqlite3_stmt *s, struct outbox_row **rows_r, size_t *n_r)
 {
-	struct outbox_row *rows = NULL;
-	size_t n = 0;
+	void *list;
 	int rc;
 
-	while ((rc = step(st, s, "list outbox")) == 1) {
-		rows = xrealloc(rows, (n + 1) * sizeof(*rows));
-		outbox_from_row(s, &rows[n++]);
-	}
-	if (rc < 0) {
-		outbox_rows_free(&rows, n);
-		return -1;
-	}
-	*rows_r = rows;
-	*n_r = n;
-	return 0;
+	rc = collect_rows(st, s, "list outbox", sizeof(struct outbox_row), outbox_from_row,
+			  outbox_row_release_v, &list, n_r);
+	if (rc == 0)
+		*rows_r = list;
+	return rc;
 }
 
 int
@@ -1026,14 +1072,22 @@ org_load_domains(struct store *st, struct org *o)
 }
 
 static void
-org_from_row(sqlite3_stmt *s, struct org *o)
+org_from_row(sqlite3_stmt *s, void *p)
 {
+	struct org *o = p;
+
 	memset(o, 0, sizeof(*o));
 	o->id = sqlite3_column_int64(s, 0);
 	o->name = col_str(s, 1);
 	o->plan = col_str(s, 2);
 	o->region = col_str(s, 3);
 	o->auto_register = sqlite3_column_int(s, 4);
+}
+
+static void
+org_release_v(void *p)
+{
+	org_release(p);
 }
 
 void
@@ -1049,11 +1103,10 @@ org_release(struct org *o)
 void
 org_list_free(struct org **list, size_t n)
 {
-	size_t i;
+	void *v = *list;
 
-	for (i = 0; *list != NULL && i < n; i++)
-		org_release(&(*list)[i]);
-	xfree(list);
+	free_rows(&v, n, sizeof(struct org), org_release_v);
+	*list = NULL;
 }
 
 int
@@ -1119,23 +1172,20 @@ store_org_list(struct store *st, struct org **list_r, size_t *n_r)
 {
 	sqlite3_stmt *s = query(st, "SELECT id, name, plan, region, auto_register FROM orgs "
 				"ORDER BY name", "");
-	struct org *list = NULL;
-	size_t n = 0, i;
-	int rc;
+	struct org *list;
+	void *v;
+	size_t i;
 
-	while ((rc = step(st, s, "list organisations")) == 1) {
-		list = xrealloc(list, (n + 1) * sizeof(*list));
-		org_from_row(s, &list[n++]);
-	}
-	for (i = 0; rc == 0 && i < n; i++)
-		if (org_load_domains(st, &list[i]) < 0)
-			rc = -1;
-	if (rc < 0) {
-		org_list_free(&list, n);
+	if (collect_rows(st, s, "list organisations", sizeof(struct org), org_from_row,
+			 org_release_v, &v, n_r) < 0)
 		return -1;
-	}
+	list = v;
+	for (i = 0; i < *n_r; i++)
+		if (org_load_domains(st, &list[i]) < 0) {
+			org_list_free(&list, *n_r);
+			return -1;
+		}
 	*list_r = list;
-	*n_r = n;
 	return 0;
 }
 
@@ -1171,8 +1221,10 @@ store_org_count_contacts(struct store *st, long long org_id, long long *n_r)
 	"LEFT JOIN undeliverable u ON u.address = c.email "
 
 static void
-contact_from_row(sqlite3_stmt *s, struct contact *c)
+contact_from_row(sqlite3_stmt *s, void *p)
 {
+	struct contact *c = p;
+
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(s, 0);
 	c->email = col_str(s, 1);
@@ -1181,6 +1233,12 @@ contact_from_row(sqlite3_stmt *s, struct contact *c)
 	c->org_name = col_str(s, 4);
 	c->language = col_str(s, 5);
 	c->undeliverable = col_str(s, 6);
+}
+
+static void
+contact_release_v(void *p)
+{
+	contact_release(p);
 }
 
 void
@@ -1197,11 +1255,10 @@ contact_release(struct contact *c)
 void
 contact_list_free(struct contact **list, size_t n)
 {
-	size_t i;
+	void *v = *list;
 
-	for (i = 0; *list != NULL && i < n; i++)
-		contact_release(&(*list)[i]);
-	xfree(list);
+	free_rows(&v, n, sizeof(struct contact), contact_release_v);
+	*list = NULL;
 }
 
 int
@@ -1235,21 +1292,14 @@ store_contact_list(struct store *st, const char *org, struct contact **list_r, s
 {
 	sqlite3_stmt *s = query(st, "SELECT " CONTACT_COLS " " CONTACT_FROM
 				"WHERE ?1 IS NULL OR o.name = ?1 ORDER BY c.email", "t", org);
-	struct contact *list = NULL;
-	size_t n = 0;
+	void *list;
 	int rc;
 
-	while ((rc = step(st, s, "list contacts")) == 1) {
-		list = xrealloc(list, (n + 1) * sizeof(*list));
-		contact_from_row(s, &list[n++]);
-	}
-	if (rc < 0) {
-		contact_list_free(&list, n);
-		return -1;
-	}
-	*list_r = list;
-	*n_r = n;
-	return 0;
+	rc = collect_rows(st, s, "list contacts", sizeof(struct contact), contact_from_row,
+			  contact_release_v, &list, n_r);
+	if (rc == 0)
+		*list_r = list;
+	return rc;
 }
 
 int
@@ -1295,14 +1345,22 @@ store_undeliverable_clear(struct store *st, const char *address)
 /* ---- agents ---- */
 
 static void
-agent_from_row(sqlite3_stmt *s, struct agent *a)
+agent_from_row(sqlite3_stmt *s, void *p)
 {
+	struct agent *a = p;
+
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(s, 0);
 	a->email = col_str(s, 1);
 	a->name = col_str(s, 2);
 	a->level = sqlite3_column_int(s, 3);
 	a->region = col_str(s, 4);
+}
+
+static void
+agent_release_v(void *p)
+{
+	agent_release(p);
 }
 
 void
@@ -1317,11 +1375,10 @@ agent_release(struct agent *a)
 void
 agent_list_free(struct agent **list, size_t n)
 {
-	size_t i;
+	void *v = *list;
 
-	for (i = 0; *list != NULL && i < n; i++)
-		agent_release(&(*list)[i]);
-	xfree(list);
+	free_rows(&v, n, sizeof(struct agent), agent_release_v);
+	*list = NULL;
 }
 
 int
@@ -1355,21 +1412,14 @@ store_agent_list(struct store *st, struct agent **list_r, size_t *n_r)
 {
 	sqlite3_stmt *s = query(st, "SELECT id, email, name, level, region FROM agents "
 				"ORDER BY email", "");
-	struct agent *list = NULL;
-	size_t n = 0;
+	void *list;
 	int rc;
 
-	while ((rc = step(st, s, "list agents")) == 1) {
-		list = xrealloc(list, (n + 1) * sizeof(*list));
-		agent_from_row(s, &list[n++]);
-	}
-	if (rc < 0) {
-		agent_list_free(&list, n);
-		return -1;
-	}
-	*list_r = list;
-	*n_r = n;
-	return 0;
+	rc = collect_rows(st, s, "list agents", sizeof(struct agent), agent_from_row,
+			  agent_release_v, &list, n_r);
+	if (rc == 0)
+		*list_r = list;
+	return rc;
 }
 
 int
@@ -1415,21 +1465,14 @@ store_ticket_list_sla(struct store *st, const char *region, struct ticket **list
 				"AND first_response_at IS NULL "
 				"AND (?1 IS NULL OR region = ?1 COLLATE NOCASE) "
 				"ORDER BY due_at, number", "t", region);
-	struct ticket *list = NULL;
-	size_t n = 0;
+	void *list;
 	int rc;
 
-	while ((rc = step(st, s, "list sla tickets")) == 1) {
-		list = xrealloc(list, (n + 1) * sizeof(*list));
-		ticket_from_row(s, &list[n++]);
-	}
-	if (rc < 0) {
-		ticket_list_free(&list, n);
-		return -1;
-	}
-	*list_r = list;
-	*n_r = n;
-	return 0;
+	rc = collect_rows(st, s, "list sla tickets", sizeof(struct ticket), ticket_from_row,
+			  ticket_release_v, &list, n_r);
+	if (rc == 0)
+		*list_r = list;
+	return rc;
 }
 
 int
