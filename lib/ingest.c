@@ -429,6 +429,7 @@ ingest_decide(struct ingest *in, const struct mime_msg *m, const struct ingest_s
 	rc = find_thread(in, m, &ticket, &rule, &missing);
 	if (rc < 0)
 		goto dberr;
+	d->missing = missing;
 	if (m->kind == MIME_KIND_AUTO_REPLY) {
 		decide_set(d, "auto_reply", rc == 1 ? rule : "none", ticket,
 			   "an automatic reply (%s); stored without notifying anyone",
@@ -448,12 +449,14 @@ ingest_decide(struct ingest *in, const struct mime_msg *m, const struct ingest_s
 		if (strcmp(rule, "token") == 0)
 			rc = 1;
 		d->sender_is_agent = is_agent;
+		d->staff_thread = is_agent && notify_is_staff_id(in->conf, m->in_reply_to);
 		if (rc == 1 && (strcmp(t.status, "closed") != 0 || in->conf->reopen_closed || is_agent)) {
 			ticket_release(&t);
-			decide_set(d, "followup", rule, ticket, "%s names the ticket and the sender %s",
+			decide_set(d, "followup", rule, ticket, "%s names the ticket and the sender %s%s",
 				   strcmp(rule, "token") == 0 ? "a valid reply token" :
 				   strcmp(rule, "headers") == 0 ? "In-Reply-To/References" : "the subject",
-				   is_agent ? "is an agent" : "may write to it");
+				   is_agent ? "is an agent" : "may write to it",
+				   d->staff_thread ? "; it answers a staff mail, so it is an internal note" : "");
 			return 0;
 		}
 		if (rc == 1) {
@@ -729,6 +732,8 @@ apply_followup(struct ingest *in, const struct mime_msg *m, struct decision *d, 
 	for (i = 0; i < n; i++)
 		if (cmds[i].type == ROUTE_CMD_INTERNAL)
 			internal = 1;
+	if (d->staff_thread)
+		internal = 1;
 	actions_init(&a, &in->notify, in->sla, 1);
 	if (d->sender_is_agent) {
 		/* An agent's reply is a comment for the customer (or a note, #internal). */
@@ -885,6 +890,10 @@ fate_line(struct ingest *in, const struct mime_msg *m, const struct ingest_sourc
 		notify_ticket_name(in->conf, d->cited, name, sizeof(name));
 		log_format_kv(out, "cited", name);
 	}
+	if (d->missing != 0) {
+		notify_ticket_name(in->conf, d->missing, name, sizeof(name));
+		log_format_kv(out, "missing", name);
+	}
 	if (d->language != NULL)
 		log_format_kv(out, "lang", d->language);
 	if (strcmp(d->fate, "created") == 0) {
@@ -899,7 +908,7 @@ fate_line(struct ingest *in, const struct mime_msg *m, const struct ingest_sourc
 	if (commands != NULL && *commands != '\0')
 		log_format_kv(out, "commands", commands);
 	if (d->sender_is_agent)
-		log_format_kv(out, "agent", "yes");
+		log_format_kv(out, "agent", d->staff_thread ? "internal" : "yes");
 	if (d->auto_register)
 		log_format_kv(out, "registered", "auto");
 	if (strcmp(d->fate, "created") != 0 && strcmp(d->fate, "followup") != 0)

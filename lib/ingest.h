@@ -51,6 +51,8 @@ struct decision {
 	int autorespond;            /* an automatic answer goes out */
 	char *reason;               /* one sentence for people (caller frees) */
 	int sender_is_agent;        /* From is a registered agent */
+	int staff_thread;           /* answers a staff mail (SLA alert): agents write notes */
+	long long missing;          /* a ticket number the subject names that does not exist */
 	long long previous;         /* new ticket continuing this closed one */
 	char *bounced;              /* bounce: the address that failed */
 	/* fields for a new ticket */

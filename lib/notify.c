@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <uuid/uuid.h>
 
@@ -219,7 +220,14 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 
 	message_unique(uuid_str);
 	memset(&c, 0, sizeof(c));
-	if (number != 0) {
+	if (number != 0 && m->staff) {
+		/* Staff mail threads with the ticket but carries no token to reply with. */
+		msgid = xasprintf("%s.staff@%s", uuid_str, support_domain(conf));
+		if (store_ticket_message_ids(n->st, number, &refs, &n_refs) < 0) {
+			*error_r = xasprintf("unable to read the thread: %s", store_error(n->st));
+			goto out;
+		}
+	} else if (number != 0) {
 		token_make(n->key, number, token, sizeof(token));
 		msgid = xasprintf("%s.%s@%s", uuid_str, token, support_domain(conf));
 		if (conf->plus_addressing) {
@@ -277,6 +285,18 @@ out:
 	free(reply_addr);
 	free(raw);
 	return result;
+}
+
+int
+notify_is_staff_id(const struct conf *conf, const char *msgid)
+{
+	const char *dom = support_domain(conf), *at;
+	size_t len;
+
+	if (msgid == NULL || (at = strrchr(msgid, '@')) == NULL || strcasecmp(at + 1, dom) != 0)
+		return 0;
+	len = (size_t)(at - msgid);
+	return len > 6 && strncmp(at - 6, ".staff", 6) == 0;
 }
 
 int

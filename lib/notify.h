@@ -35,6 +35,8 @@ struct notify_mail {
 	size_t n_vars;
 	long long ticket_number;     /* 0 for mail about no ticket (refusals) */
 	const char *subject;         /* subject variable when there is no ticket */
+	int staff;                   /* to support staff (SLA alerts): no reply token, and an
+					agent's reply to it is an internal note (notify_is_staff_id) */
 };
 
 enum notify_result {
@@ -50,6 +52,9 @@ enum notify_result {
 enum notify_result notify_queue(struct notify *n, const struct ticket *t,
 				const struct notify_mail *m, const char **why_r,
 				char **error_r);
+
+/* 1 when msgid (without <>) names a staff mail of ours (see notify_mail.staff). */
+int notify_is_staff_id(const struct conf *conf, const char *msgid);
 
 /* "SUP-12" into out. */
 void notify_ticket_name(const struct conf *conf, long long number, char *out, size_t outlen);

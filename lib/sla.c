@@ -407,6 +407,7 @@ mail_contact(struct notify *n, const struct ticket *t, const char *tmpl, const c
 	nm.rcpt = contact;
 	nm.lang = r != NULL ? r->language : NULL;
 	nm.auto_submitted = "auto-generated";
+	nm.staff = 1;
 	return notify_queue(n, t, &nm, why_r, error_r);
 }
 

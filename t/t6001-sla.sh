@@ -127,6 +127,20 @@ test_expect_success 'past 100 %: one breach, level 0 -> 1, to the level-1 contac
 	[ "$(db "SELECT COUNT(*) FROM events WHERE ticket = 1 AND type = '\''sla_breach'\''")" -eq 1 ]
 '
 
+test_expect_success 'an agent answering the breach mail writes an internal note, never to the customer' '
+	b=$(last_mail_to $ENGINEER) &&
+	[ -z "$(mt rawheader "$b" Reply-To)" ] &&
+	! mt rawheader "$b" Message-ID | grep -q "\.t[0-9]*-" &&
+	ctl agent add $ENGINEER --name "Eng Ineer" --level 1 --region APAC &&
+	n=$(sink_count) &&
+	mt reply "$b" --from "$ENGINEER" --body "Who is on this? Not for the customer." >staff.eml &&
+	ctl deliver <staff.eml >staff.out &&
+	test_grep "fate=followup ticket=SUP-1 .*agent=internal" staff.out &&
+	[ "$(db "SELECT public FROM events WHERE ticket = 1 ORDER BY id DESC LIMIT 1")" -eq 0 ] &&
+	[ "$(db "SELECT first_response_at IS NULL FROM tickets WHERE number = 1")" -eq 1 ] &&
+	once 2026-11-30T03:10:00Z && [ "$(sink_count)" -eq "$n" ]
+'
+
 test_expect_success 'an agent comment before the deadline meets the target' '
 	mt new --from "$CUSTOMER" --subject "[Sev1] バッチが失敗します" \
 		--body "夜間バッチが失敗しました。" >sev1b.eml &&
