@@ -110,6 +110,7 @@ test_expect_success 'full-width 【ＳＵＰ－１】 from a Japanese client' '
 test_expect_success 'a ticket number that does not exist is ignored and said' '
 	mt new --from "alice@acme.example" --subject "Re: [SUP-999] old thing" --body "x" >missing.eml &&
 	deliver missing.eml created new &&
+	grep -q "missing=SUP-999" fate.line &&
 	grep -q "SUP-999" explain.json
 '
 

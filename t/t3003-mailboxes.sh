@@ -63,6 +63,20 @@ test_expect_success 'the daemon reconnects after the IMAP server restarts' '
 	stop_ticketd
 '
 
+test_expect_success 'after = delete removes the message once its fate is committed' '
+	write_config del.conf <<-\EOF &&
+	[general]
+	accept_unregistered = yes
+	EOF
+	sed -i "s/^after = seen/after = delete/" del.conf &&
+	mt new --from "f@one.example" --subject "delete me" --body "x" >f.eml &&
+	imap_append f.eml &&
+	before=$(imap_count) &&
+	"$TICKETD" -c del.conf --once 2>dlog &&
+	test_grep "from=f@one.example fate=created" dlog &&
+	[ "$(imap_count)" -eq $((before - 1)) ]
+'
+
 test_expect_success 'oversized mail: fate too_large, raw kept, moved to Quarantine, sender told' '
 	write_config small.conf <<-\EOF &&
 	[general]
