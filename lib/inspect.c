@@ -44,7 +44,7 @@ format_date(const struct mime_msg *m, char *out, size_t outlen)
 		snprintf(out, outlen, "%sZ", base);
 	else
 		snprintf(out, outlen, "%s%c%02d:%02d", base, m->date_tzoff < 0 ? '-' : '+',
-			 off / 60, off % 60);
+			 (off / 60) % 100, off % 60);
 }
 
 static void
@@ -61,7 +61,7 @@ void
 inspect_json(struct buf *out, const char *file, const struct mime_msg *m, const char *prefix)
 {
 	struct json j;
-	char date[40], number[48];
+	char date[64], number[48];
 	int sev = 0, pri = 0;
 	size_t i;
 
