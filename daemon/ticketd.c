@@ -1,11 +1,15 @@
 /*
  * ticketd: the email-to-ticket gateway daemon.
  *
- * Foreground only.  The main thread runs intake (IMAP, IDLE or polling)
- * and the signal flags; a sender thread drains the outbox over its own
- * store connection, so a slow SMTP server never stalls intake.  The store
- * is the only state they share; a pipe wakes the sender when intake has
- * queued mail.
+ * Foreground only.  Threads, each with its own store connection (the
+ * store is the only state they share):
+ *   - one per mailbox: IMAP intake, IDLE where the server has it, so a
+ *     hung or dead server delays nobody else;
+ *   - one sender: drains the outbox, so a slow SMTP server never stalls
+ *     intake; a pipe wakes it when intake has queued mail;
+ *   - the main thread: signals, reloads, and the SLA monitor.
+ * Signals are blocked in every thread but the main one; their handler
+ * only sets flags and writes to a pipe.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -31,7 +36,6 @@
 #include "store.h"
 #include "xmalloc.h"
 
-#define TICKETD_MAX_MAILBOXES 64
 /*
  * Seconds the sender sleeps with nothing due.  Intake wakes it at once;
  * mail queued by ticketctl (another process) waits at most this long.
@@ -77,6 +81,20 @@ make_pipe(int p[2])
 		return -1;
 	}
 	return 0;
+}
+
+/* Start a thread with every signal blocked: only the main thread takes them. */
+static int
+start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 struct sender {
@@ -130,7 +148,7 @@ sender_start(struct sender *s, const struct conf *conf)
 	s->stop = 0;
 	if (make_pipe(s->wake) < 0)
 		return -1;
-	if (pthread_create(&s->thread, NULL, sender_main, s) != 0) {
+	if (start_thread(&s->thread, sender_main, s) != 0) {
 		fprintf(stderr, "ticketd: unable to start the sender thread\n");
 		return -1;
 	}
@@ -161,14 +179,145 @@ sender_stop(struct sender *s)
 	s->running = 0;
 }
 
+#define WORKER_GRACE 5   /* seconds a mailbox thread gets to finish when stopped */
+
+/*
+ * One thread per mailbox.  Heap-allocated: a thread stuck in network I/O
+ * past WORKER_GRACE is left behind (it holds no message: nothing is
+ * committed or flagged while it waits), and its struct and configuration
+ * must outlive it.
+ */
+struct worker {
+	const struct conf *conf;
+	const struct conf_mailbox *mb;
+	struct sender *sender;
+	pthread_t thread;
+	int wake[2];
+	volatile sig_atomic_t stop;    /* finish the message in hand, then leave */
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct store *st = NULL;
+	struct ingest in;
+	struct intake it;
+	struct pollfd pfd[2];
+	char *error = NULL;
+	int n, tempfail, fd, ready, timeout;
+
+	if (app_open_store(w->conf, &st) < 0)
+		return NULL;
+	if (ingest_init(&in, w->conf, st, &error) < 0) {
+		log_error("imap", "mailbox=%s error=\"%s\"", w->mb->name, error);
+		free(error);
+		store_close(&st);
+		return NULL;
+	}
+	intake_init(&it, w->mb, &in, &w->stop);
+	while (!w->stop) {
+		n = intake_poll(&it, &tempfail);
+		if (n > 0)
+			sender_wake(w->sender);
+		if (w->stop)
+			break;
+		/* Disconnected: come back soon to see whether the backoff is over. */
+		timeout = n < 0 || tempfail ? 1 : w->conf->poll_interval;
+		pfd[0].fd = w->wake[0];
+		pfd[0].events = POLLIN;
+		fd = intake_idle_start(&it, &ready);
+		pfd[1].fd = fd;
+		pfd[1].events = POLLIN;
+		if (!ready && !w->stop)
+			poll(pfd, fd >= 0 ? 2 : 1, timeout * 1000);
+		if (pfd[0].revents & POLLIN)
+			drain_fd(w->wake[0]);
+		intake_idle_done(&it);
+	}
+	intake_release(&it);
+	ingest_release(&in);
+	store_close(&st);
+	return NULL;
+}
+
 struct daemon {
 	struct conf *conf;
 	struct store *st;
 	struct ingest in;
-	struct intake intakes[TICKETD_MAX_MAILBOXES];
+	struct intake intakes[CONF_MAX_MAILBOXES];   /* --once: all on the main thread */
 	size_t n_intakes;
+	struct worker *workers[CONF_MAX_MAILBOXES];  /* the loop: a thread each */
+	size_t n_workers;
+	int abandoned;                              /* workers left behind: keep conf */
 	struct sender sender;
 };
+
+static int
+workers_start(struct daemon *d)
+{
+	const struct conf_mailbox *mb;
+	struct worker *w;
+
+	d->n_workers = 0;
+	for (mb = d->conf->mailboxes; mb != NULL && d->n_workers < CONF_MAX_MAILBOXES; mb = mb->next) {
+		w = xcalloc(1, sizeof(*w));
+		w->conf = d->conf;
+		w->mb = mb;
+		w->sender = &d->sender;
+		if (make_pipe(w->wake) < 0) {
+			free(w);
+			return -1;
+		}
+		if (start_thread(&w->thread, worker_main, w) != 0) {
+			log_error("daemon", "mailbox=%s error=\"unable to start its thread\"", mb->name);
+			close(w->wake[0]);
+			close(w->wake[1]);
+			free(w);
+			return -1;
+		}
+		d->workers[d->n_workers++] = w;
+	}
+	return 0;
+}
+
+/*
+ * Stop every mailbox thread; each finishes the message in hand first.  A
+ * thread still blocked in network I/O after WORKER_GRACE seconds is left
+ * behind (logged); it stops by itself when its I/O times out.
+ */
+static void
+workers_join(struct daemon *d)
+{
+	struct timespec deadline;
+	struct worker *w;
+	char c = 0;
+	size_t i;
+
+	for (i = 0; i < d->n_workers; i++) {
+		d->workers[i]->stop = 1;
+		if (write(d->workers[i]->wake[1], &c, 1) < 0) {
+			/* already woken */
+		}
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += WORKER_GRACE;
+	for (i = 0; i < d->n_workers; i++) {
+		w = d->workers[i];
+		if (pthread_timedjoin_np(w->thread, NULL, &deadline) != 0) {
+			log_warn("daemon", "mailbox=%s event=thread_abandoned "
+				 "reason=\"blocked in network I/O for over %ds; nothing in hand\"",
+				 w->mb->name, WORKER_GRACE);
+			pthread_detach(w->thread);
+			d->abandoned = 1;
+			continue;
+		}
+		close(w->wake[0]);
+		close(w->wake[1]);
+		free(w);
+	}
+	d->n_workers = 0;
+}
 
 static void
 intakes_setup(struct daemon *d)
@@ -176,7 +325,7 @@ intakes_setup(struct daemon *d)
 	const struct conf_mailbox *mb;
 
 	d->n_intakes = 0;
-	for (mb = d->conf->mailboxes; mb != NULL && d->n_intakes < TICKETD_MAX_MAILBOXES; mb = mb->next)
+	for (mb = d->conf->mailboxes; mb != NULL && d->n_intakes < CONF_MAX_MAILBOXES; mb = mb->next)
 		intake_init(&d->intakes[d->n_intakes++], mb, &d->in, &got_term);
 }
 
@@ -208,34 +357,27 @@ intake_round(struct daemon *d, int *trouble_r)
 	return total;
 }
 
-/* Wait for new mail (IDLE on every mailbox that has it), a signal, or the poll interval. */
+/* Sleep until a signal arrives or seconds pass. */
 static void
-wait_for_mail(struct daemon *d)
+wait_for_signal(int seconds)
 {
-	struct pollfd pfd[TICKETD_MAX_MAILBOXES + 1];
-	size_t map[TICKETD_MAX_MAILBOXES + 1], n = 0, i;
-	int fd, ready = 0, any_ready = 0;
+	struct pollfd pfd;
 
-	pfd[n].fd = sig_pipe[0];
-	pfd[n].events = POLLIN;
-	n++;
-	for (i = 0; i < d->n_intakes; i++) {
-		fd = intake_idle_start(&d->intakes[i], &ready);
-		if (fd < 0)
-			continue;
-		if (ready)
-			any_ready = 1;
-		pfd[n].fd = fd;
-		pfd[n].events = POLLIN;
-		map[n] = i;
-		n++;
-	}
-	if (!any_ready && !got_term && !got_hup)
-		poll(pfd, (nfds_t)n, d->conf->poll_interval * 1000);
-	if (pfd[0].revents & POLLIN)
+	pfd.fd = sig_pipe[0];
+	pfd.events = POLLIN;
+	if (!got_term && !got_hup && !got_usr1 && poll(&pfd, 1, seconds * 1000) > 0)
 		drain_fd(sig_pipe[0]);
-	for (i = 1; i < n; i++)
-		intake_idle_done(&d->intakes[map[i]]);
+}
+
+static size_t
+conf_mailbox_count(const struct conf *conf)
+{
+	const struct conf_mailbox *mb;
+	size_t n = 0;
+
+	for (mb = conf->mailboxes; mb != NULL; mb = mb->next)
+		n++;
+	return n;
 }
 
 static int
@@ -252,11 +394,13 @@ reload(struct daemon *d, const char *path)
 		return -1;
 	}
 	buf_release(&errors);
+	workers_join(d);
 	sender_stop(&d->sender);
-	intakes_release(d);
 	ingest_release(&d->in);
 	store_close(&d->st);
-	conf_free(&d->conf);
+	/* A thread left behind still reads the old configuration: let it be. */
+	if (!d->abandoned)
+		conf_free(&d->conf);
 	d->conf = conf;
 	if (app_open_store(d->conf, &d->st) < 0 ||
 	    ingest_init(&d->in, d->conf, d->st, &error) < 0) {
@@ -264,10 +408,9 @@ reload(struct daemon *d, const char *path)
 		free(error);
 		return -2;
 	}
-	intakes_setup(d);
-	if (sender_start(&d->sender, d->conf) < 0)
+	if (sender_start(&d->sender, d->conf) < 0 || workers_start(d) < 0)
 		return -2;
-	log_info("config", "event=reloaded file=%s mailboxes=%zu", path, d->n_intakes);
+	log_info("config", "event=reloaded file=%s mailboxes=%zu", path, d->n_workers);
 	return 0;
 }
 
@@ -343,7 +486,7 @@ main(int argc, char **argv)
 	struct buf errors = BUF_INIT;
 	const char *path = NULL;
 	char *error = NULL;
-	int ch, check = 0, debug = 0, once = 0, rc = 0, trouble;
+	int ch, check = 0, debug = 0, once = 0, rc = 0;
 	time_t sla_last = 0, now;
 
 	while ((ch = getopt_long(argc, argv, "c:ndVh", longopts, NULL)) != -1) {
@@ -398,17 +541,16 @@ main(int argc, char **argv)
 		conf_free(&d.conf);
 		return 1;
 	}
-	intakes_setup(&d);
 	log_info("daemon", "event=started version=%s config=%s mailboxes=%zu mode=%s",
-		 TICKETD_VERSION, path, d.n_intakes, once ? "once" : "loop");
+		 TICKETD_VERSION, path, conf_mailbox_count(d.conf), once ? "once" : "loop");
 	if (once) {
+		intakes_setup(&d);
 		rc = run_once(&d);
-	} else if (sender_start(&d.sender, d.conf) < 0) {
+		intakes_release(&d);
+	} else if (sender_start(&d.sender, d.conf) < 0 || workers_start(&d) < 0) {
 		rc = 1;
 	} else {
 		while (!got_term) {
-			if (intake_round(&d, &trouble) > 0)
-				sender_wake(&d.sender);
 			now = clock_now();
 			if (!got_term && now - sla_last >= SLA_MONITOR_INTERVAL) {
 				sla_last = now;
@@ -430,16 +572,18 @@ main(int argc, char **argv)
 				}
 				continue;
 			}
-			wait_for_mail(&d);
+			wait_for_signal(SLA_MONITOR_INTERVAL);
 		}
-		sender_stop(&d.sender);
 	}
+	workers_join(&d);
+	sender_stop(&d.sender);
 	log_info("daemon", "event=stopped status=%d", rc);
-	intakes_release(&d);
 	ingest_release(&d.in);
 	store_close(&d.st);
-	conf_free(&d.conf);
-	curl_global_cleanup();
+	if (!d.abandoned) {
+		conf_free(&d.conf);
+		curl_global_cleanup();
+	}
 	log_close();
 	return rc;
 }

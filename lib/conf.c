@@ -448,9 +448,13 @@ start_section(struct parser *p, char *s)
 	if (strcmp(s, "mailbox") == 0) {
 		struct conf_mailbox *m, **tail;
 
-		for (m = c->mailboxes; m != NULL; m = m->next)
+		size_t count = 0;
+
+		for (m = c->mailboxes; m != NULL; m = m->next, count++)
 			if (strcmp(m->name, name) == 0)
 				perr(p, "mailbox '%s' is defined twice", name);
+		if (count == CONF_MAX_MAILBOXES)
+			perr(p, "more than %d mailboxes", CONF_MAX_MAILBOXES);
 		m = xcalloc(1, sizeof(*m));
 		m->name = xstrdup(name);
 		m->folder = xstrdup("INBOX");

@@ -13,7 +13,8 @@
 
 #include "xmalloc.h"
 
-#define CONF_LEVELS 5   /* escalation levels 0 Analyst … 4 VP */
+#define CONF_LEVELS 5          /* escalation levels 0 Analyst … 4 VP */
+#define CONF_MAX_MAILBOXES 64  /* one intake thread each */
 
 enum conf_after {
 	CONF_AFTER_SEEN,     /* set \Seen */

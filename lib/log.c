@@ -49,8 +49,9 @@ log_reopen(void)
 		return;
 	fd = open(logst.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd >= 0) {
-		close(logst.fd);
-		logst.fd = fd;
+		/* dup2 swaps the file under the same descriptor: other threads never see it closed. */
+		dup3(fd, logst.fd, O_CLOEXEC);
+		close(fd);
 	}
 	errno = saved;
 }
