@@ -292,7 +292,10 @@ key_smtp(struct parser *p, const char *k, const char *v)
 	} else if (strncmp(k, "password", 8) == 0 && (k[8] == '\0' || k[8] == '_')) {
 		set_secret(p, &c->smtp_password, k[8] == '_' ? k + 9 : "", v);
 	} else if (strcmp(k, "helo") == 0) {
-		set_str(&c->smtp_helo, v);
+		if (strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(v))
+			perr(p, "helo '%s' must be a host name", v);
+		else
+			set_str(&c->smtp_helo, v);
 	} else if (strcmp(k, "ca_file") == 0) {
 		free(c->smtp_ca_file);
 		c->smtp_ca_file = resolve_path(p, v);

@@ -25,6 +25,7 @@ struct smtp {
 	volatile sig_atomic_t *stop;
 	enum smtp_phase phase;
 	int fresh;          /* open a new connection for the next send */
+	char *url;          /* smtp url, with /HELO-NAME when helo is set */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -103,8 +104,15 @@ smtp_new(const struct conf *conf, volatile sig_atomic_t *stop)
 
 	s->conf = conf;
 	s->stop = stop;
+	/* libcurl takes the EHLO name from the URL's path: smtp://host:port/NAME. */
+	if (conf->smtp_url != NULL && conf->smtp_helo != NULL &&
+	    strchr(strstr(conf->smtp_url, "://") + 3, '/') == NULL)
+		s->url = xasprintf("%s/%s", conf->smtp_url, conf->smtp_helo);
+	else
+		s->url = xstrdup_or_null(conf->smtp_url);
 	s->curl = curl_easy_init();
 	if (s->curl == NULL) {
+		free(s->url);
 		free(s);
 		return NULL;
 	}
@@ -119,6 +127,7 @@ smtp_free(struct smtp **sp)
 	if (s == NULL)
 		return;
 	curl_easy_cleanup(s->curl);
+	free(s->url);
 	free(s);
 	*sp = NULL;
 }
@@ -151,7 +160,7 @@ smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *r
 	long code = 0;
 
 	rcpts = curl_slist_append(rcpts, to);
-	curl_easy_setopt(c, CURLOPT_URL, conf->smtp_url);
+	curl_easy_setopt(c, CURLOPT_URL, s->url);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);

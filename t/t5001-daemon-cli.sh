@@ -96,6 +96,19 @@ test_expect_success 'deliver prints the fate line and show/list find the ticket'
 	test_expect_code 2 "$TICKETCTL" -c ok.conf show banana 2>err
 '
 
+test_expect_success 'helo names us in EHLO' '
+	start_fake_smtp &&
+	SMTP_PORT=$FAKE_SMTP_PORT write_config helo.conf <<-\EOF &&
+	[general]
+	accept_unregistered = yes
+	[smtp]
+	helo = gw.example.com
+	EOF
+	"$TICKETCTL" -c helo.conf deliver <"$DATA/customer-en.eml" >/dev/null &&
+	"$TICKETD" -c helo.conf --once 2>/dev/null &&
+	test_grep "EHLO gw.example.com" "$FAKE_SMTP_DIR/log"
+'
+
 test_expect_success 'SIGHUP with a broken file keeps the old configuration; SIGUSR1 reopens the log' '
 	write_config hup.conf <<-EOF &&
 	[general]
