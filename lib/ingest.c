@@ -81,10 +81,11 @@ static int
 is_our_address(const struct conf *conf, const char *addr)
 {
 	const char *at = strrchr(conf->support_address, '@'), *aat;
-	size_t local = (size_t)(at - conf->support_address);
+	size_t local;
 
 	if (addr == NULL || at == NULL)
 		return 0;
+	local = (size_t)(at - conf->support_address);
 	aat = strrchr(addr, '@');
 	if (aat == NULL || strcasecmp(aat, at) != 0)
 		return 0;
