@@ -481,8 +481,7 @@ ingest_decide(struct ingest *in, const struct mime_msg *m, const struct ingest_s
 		decide_set(d, "rejected_stranger", rule, 0,
 			   "%s names %s but the sender may not write to it; %s", rule, name,
 			   registered ? "a new ticket of their own is opened" :
-			   "the sender is not registered either, so no ticket is opened");
-		d->autorespond = registered ? d->autorespond : 0;
+			   "the sender is not registered either: no ticket, a refusal notice");
 		if (!registered)
 			free(d->requester), d->requester = NULL;
 		return 0;
@@ -852,6 +851,8 @@ apply_decision(struct ingest *in, const struct mime_msg *m, struct decision *d, 
 	if (strcmp(d->fate, "created") == 0 ||
 	    (strcmp(d->fate, "rejected_stranger") == 0 && d->requester != NULL))
 		return apply_created(in, m, d, now, why_r, note, error_r);
+	if (strcmp(d->fate, "rejected_stranger") == 0)
+		return queue_notice(in, m, d, "refusal", now, why_r, error_r);
 	if (strcmp(d->fate, "followup") == 0)
 		return apply_followup(in, m, d, now, note, done, error_r);
 	if (strcmp(d->fate, "bounce") == 0 || strcmp(d->fate, "auto_reply") == 0)

@@ -265,8 +265,10 @@ We need this fixed today." >esc.eml &&
 	deliver esc.eml followup subject &&
 	[ "$(db "SELECT level FROM tickets WHERE number = 1")" -eq 1 ] &&
 	[ "$(events 1 escalated)" -eq 1 ] &&
-	mt new --from "mallory@beta.example" --subject "Re: [SUP-1]" --body "#escalate" >esc2.eml &&
+	mt new --from "mallory@nowhere.example" --subject "Re: [SUP-1]" --body "#escalate" >esc2.eml &&
 	deliver esc2.eml rejected_stranger subject &&
+	! grep -q " ticket=" fate.line &&
+	flush && grep -q "RCPT TO:<mallory@nowhere.example>" "$SINK_DIR"/*.env &&
 	[ "$(db "SELECT level FROM tickets WHERE number = 1")" -eq 1 ]
 '
 
