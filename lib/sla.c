@@ -397,12 +397,17 @@ escalation_contact(const struct conf_region *r, int level)
 /* Queue tmpl about t to an internal contact, in the region's language. */
 static enum notify_result
 mail_contact(struct notify *n, const struct ticket *t, const char *tmpl, const char *contact,
-	     const char **why_r, char **error_r)
+	     const char *actor, const char **why_r, char **error_r)
 {
 	const struct conf_region *r = conf_region(n->conf, t->region);
+	struct tmpl_var var = { "author", actor };
 	struct notify_mail nm;
 
 	memset(&nm, 0, sizeof(nm));
+	if (actor != NULL) {
+		nm.vars = &var;
+		nm.n_vars = 1;
+	}
 	nm.tmpl = tmpl;
 	nm.rcpt = contact;
 	nm.lang = r != NULL ? r->language : NULL;
@@ -491,7 +496,7 @@ raise_alert(const struct sla *sla, struct notify *n, long long number, time_t no
 	}
 	contact = escalation_contact(conf_region(n->conf, t.region), t.level);
 	if (contact != NULL &&
-	    mail_contact(n, &t, alert == ALERT_BREACH ? "sla_breach" : "sla_warning", contact,
+	    mail_contact(n, &t, alert == ALERT_BREACH ? "sla_breach" : "sla_warning", contact, NULL,
 			 &why, &error) == NOTIFY_ERROR)
 		goto fail;
 	if (store_commit(st) < 0)
@@ -569,7 +574,7 @@ sla_escalate(const struct sla *sla, struct notify *n, struct ticket *t, const ch
 		goto dberr;
 	contact = escalation_contact(conf_region(n->conf, t->region), t->level);
 	if (contact != NULL &&
-	    mail_contact(n, t, "escalation", contact, &contact_why, error_r) == NOTIFY_ERROR)
+	    mail_contact(n, t, "escalation_staff", contact, actor, &contact_why, error_r) == NOTIFY_ERROR)
 		goto fail;
 	/* The customer side: the requester and everyone the ticket is shared with. */
 	memset(&nm, 0, sizeof(nm));

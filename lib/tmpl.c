@@ -28,7 +28,7 @@ static const char *const known_vars[] = {
 
 static const char *const template_names[] = {
 	"autoresponse", "comment", "status", "escalation", "shared",
-	"refusal", "too_large", "sla_warning", "sla_breach",
+	"refusal", "too_large", "sla_warning", "sla_breach", "escalation_staff",
 };
 
 static const char *const languages[] = {

@@ -208,6 +208,9 @@ test_expect_success 'escalate: one level up, the new contact and the customer ar
 	test_grep "SUP-1 escalated to level 2 (Senior Support Engineer)" out &&
 	once 2026-12-01T06:00:10Z &&
 	[ "$(mails_to $SENIOR)" -eq 1 ] &&
+	mt header "$(last_mail_to $SENIOR)" Subject | grep -q "^\[SUP-1\] エスカレーション（シニアテクニカルサポートエンジニア）" &&
+	mt body "$(last_mail_to $SENIOR)" | grep -q "実施者: agent@example.com" &&
+	[ -z "$(mt rawheader "$(last_mail_to $SENIOR)" Reply-To)" ] &&
 	[ "$(mails_to $CUSTOMER)" -eq $((c + 1)) ] &&
 	mt body "$(last_mail_to $CUSTOMER)" >esc.txt &&
 	test_grep "シニアテクニカルサポートエンジニア" esc.txt &&

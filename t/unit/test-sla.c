@@ -562,7 +562,7 @@ test_contacts_and_escalation(struct env *e)
 	test_assert_inteq(t.level, 1);
 	ticket_release(&t);
 	test_assert_inteq(count_events(e, b, "escalated"), 1);
-	test_assert_inteq(count_mail(e, b, "escalation", "engineer@apac.example"), 1);
+	test_assert_inteq(count_mail(e, b, "escalation_staff", "engineer@apac.example"), 1);
 	test_assert_inteq(count_mail(e, b, "escalation", "taro@customer.example"), 1);
 	test_assert_inteq(count_mail(e, b, "escalation", "hanako@customer.example"), 1);
 	test_end();
@@ -578,7 +578,7 @@ test_contacts_and_escalation(struct env *e)
 	test_assert_inteq(t.level, 4);
 	ticket_release(&t);
 	test_assert_inteq(count_events(e, b, "escalated"), 4);
-	test_assert_inteq(count_mail(e, b, "escalation", "vp@apac.example"), 1);
+	test_assert_inteq(count_mail(e, b, "escalation_staff", "vp@apac.example"), 1);
 	test_end();
 
 	test_begin("breach at VP: stays at level 4");

@@ -327,7 +327,7 @@ test_check_real(void)
 
 	test_begin("tmpl_check: shipped templates, 7 languages x all names");
 	test_assert_inteq(n_langs, 7);
-	test_assert_inteq(n_names, 9);
+	test_assert_inteq(n_names, 10);
 	test_assert_inteq(n_known, 25);
 	n = tmpl_check(dir, langs, n_langs, names, n_names, known, n_known, &errors);
 	test_assert_inteq(n, 0);
