@@ -456,6 +456,13 @@ store_meta_get(struct store *st, const char *key, char **value_r)
 }
 
 int
+store_meta_add(struct store *st, const char *key, const char *value)
+{
+	return exec_stmt(st, query(st, "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+				   "tt", key, value), "meta");
+}
+
+int
 store_meta_set(struct store *st, const char *key, const char *value)
 {
 	return exec_stmt(st, query(st, "INSERT INTO meta (key, value) VALUES (?, ?) "

@@ -32,6 +32,8 @@ void store_rollback(struct store *st);
 /* Small key/value settings (e.g. the reply token key). */
 int store_meta_get(struct store *st, const char *key, char **value_r);
 int store_meta_set(struct store *st, const char *key, const char *value);
+/* Set key only when it has no value yet (the first writer wins). */
+int store_meta_add(struct store *st, const char *key, const char *value);
 
 /* ---- tickets ---- */
 

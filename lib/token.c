@@ -100,6 +100,7 @@ token_key_load(struct token_key *k, struct store *st, const char *key_file, char
 		return 0;
 	}
 	free(v);
+	v = NULL;
 	if (rc < 0) {
 		*error_r = xasprintf("unable to read the reply token key: %s", store_error(st));
 		return -1;
@@ -109,13 +110,19 @@ token_key_load(struct token_key *k, struct store *st, const char *key_file, char
 		return -1;
 	}
 	to_hex(k->key, sizeof(k->key), hex);
-	/* INSERT OR IGNORE semantics: a concurrent first start keeps one key. */
-	rc = store_meta_set(st, "reply_token_key", hex);
+	/* Two processes starting at once: the first key stored wins, both use it. */
+	rc = store_meta_add(st, "reply_token_key", hex);
 	explicit_bzero(hex, sizeof(hex));
-	if (rc < 0) {
+	if (rc < 0 || store_meta_get(st, "reply_token_key", &v) != 1 ||
+	    strlen(v) != 2 * TOKEN_KEY_LEN || from_hex(v, k->key, TOKEN_KEY_LEN) < 0) {
 		*error_r = xasprintf("unable to keep the reply token key: %s", store_error(st));
+		if (v != NULL)
+			explicit_bzero(v, strlen(v));
+		free(v);
 		return -1;
 	}
+	explicit_bzero(v, strlen(v));
+	free(v);
 	return 0;
 }
 
