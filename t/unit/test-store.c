@@ -1,0 +1,314 @@
+/*
+ * test-store: the store's schema, ticket numbers, dedup lookups, cursors and
+ * outbox states; the reply token; ticket numbers in subjects.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "route.h"
+#include "store.h"
+#include "test.h"
+#include "token.h"
+#include "xmalloc.h"
+
+static char dbpath[64];
+
+static struct store *
+open_store(void)
+{
+	struct store *st = NULL;
+	char *error = NULL;
+
+	if (store_open(dbpath, &st, &error) < 0) {
+		printf("# %s\n", error);
+		free(error);
+		exit(1);
+	}
+	return st;
+}
+
+static void
+raw_sql(const char *sql)
+{
+	sqlite3 *db;
+
+	sqlite3_open(dbpath, &db);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+static long long
+new_ticket(struct store *st)
+{
+	struct ticket t;
+
+	memset(&t, 0, sizeof(t));
+	t.subject = "s";
+	t.requester = "a@b.example";
+	t.region = "EMEA";
+	t.language = "en";
+	t.severity = 3;
+	t.priority = 3;
+	t.status = "new";
+	t.created_at = 1000;
+	if (store_ticket_create(st, &t) < 0)
+		return -1;
+	return t.number;
+}
+
+static void
+test_schema(void)
+{
+	struct store *st;
+	char *error = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int version = -1;
+
+	test_begin("a new store gets the current schema version; reopening keeps it");
+	st = open_store();
+	store_close(&st);
+	st = open_store();
+	store_close(&st);
+	sqlite3_open(dbpath, &db);
+	sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL);
+	test_assert(sqlite3_step(s) == SQLITE_ROW &&
+		    strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	test_assert_inteq(version, STORE_SCHEMA_VERSION);
+	test_end();
+
+	test_begin("a store from a newer ticketd is refused, not touched");
+	raw_sql("PRAGMA user_version = 99");
+	st = NULL;
+	test_assert(store_open(dbpath, &st, &error) < 0);
+	test_assert(error != NULL && strstr(error, "newer than this ticketd") != NULL);
+	free(error);
+	raw_sql("PRAGMA user_version = 1");
+	test_end();
+}
+
+static void
+test_ticket_numbers(void)
+{
+	struct store *st = open_store();
+	long long a, b, c, d;
+
+	test_begin("ticket numbers count up and are never reused");
+	a = new_ticket(st);
+	b = new_ticket(st);
+	c = new_ticket(st);
+	test_assert(a == 1 && b == 2 && c == 3);
+	store_close(&st);
+	/* Even if a row vanished (a restore, a manual fix), its number is not handed out again. */
+	raw_sql("PRAGMA foreign_keys = OFF; DELETE FROM tickets WHERE number = 3");
+	st = open_store();
+	d = new_ticket(st);
+	test_assert_inteq(d, 4);
+	store_close(&st);
+	test_end();
+}
+
+static void
+test_messages(void)
+{
+	struct store *st = open_store();
+	struct store_message m;
+	long long ticket = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.ticket = 1;
+	m.direction = "in";
+	m.message_id = "id-1@x";
+	m.sha256 = "aaaa";
+	m.mailbox = "support";
+	m.uidvalidity = 7;
+	m.uid = 42;
+	m.imap_pending = 1;
+	m.fate = "created";
+	m.at = 1000;
+	m.raw = "raw";
+	m.raw_len = 3;
+	test_begin("duplicates: same Message-ID and hash; a reused id with other content is not");
+	test_assert(store_message_add(st, &m, NULL) == 0);
+	test_assert(store_message_is_duplicate(st, "id-1@x", "aaaa", &ticket) == 1 && ticket == 1);
+	test_assert(store_message_is_duplicate(st, "id-1@x", "bbbb", NULL) == 0);
+	test_assert(store_message_is_duplicate(st, NULL, "aaaa", NULL) == 1);
+	test_assert(store_message_is_duplicate(st, NULL, "cccc", NULL) == 0);
+	test_end();
+
+	test_begin("threads by Message-ID; UIDs and pending server actions");
+	test_assert(store_message_ticket(st, "id-1@x", &ticket) == 1 && ticket == 1);
+	test_assert(store_message_ticket(st, "nope@x", &ticket) == 0);
+	test_assert(store_message_has_uid(st, "support", 7, 42) == 1);
+	test_assert(store_message_has_uid(st, "support", 8, 42) == 0);
+	{
+		unsigned int *uids = NULL;
+		size_t n = 0;
+
+		test_assert(store_imap_pending(st, "support", 7, &uids, &n) == 0 && n == 1 &&
+			    uids[0] == 42);
+		test_assert(store_imap_done(st, "support", 7, uids, n) == 0);
+		free(uids);
+		test_assert(store_imap_pending(st, "support", 7, &uids, &n) == 0 && n == 0);
+		free(uids);
+	}
+	test_end();
+
+	test_begin("mailbox cursors");
+	{
+		unsigned int v, last;
+
+		test_assert(store_cursor_get(st, "support", &v, &last) == 0 && v == 0 && last == 0);
+		test_assert(store_cursor_set(st, "support", 7, 42) == 0);
+		test_assert(store_cursor_get(st, "support", &v, &last) == 1 && v == 7 && last == 42);
+	}
+	test_end();
+	store_close(&st);
+}
+
+static void
+test_outbox(void)
+{
+	struct store *st = open_store();
+	struct outbox_row *rows = NULL, row;
+	size_t n = 0;
+	long long id = 0;
+	time_t next = 0;
+
+	test_begin("outbox: queued, due, retried later, failed, requeued, sent");
+	test_assert(store_outbox_add(st, 1, "comment", "support@x", "a@b.example", "m1@x",
+				     "raw\r\n", 5, 1000, &id) == 0);
+	test_assert(store_outbox_due(st, 999, 10, &rows, &n) == 0 && n == 0);
+	outbox_rows_free(&rows, n);
+	test_assert(store_outbox_due(st, 1000, 10, &rows, &n) == 0 && n == 1 &&
+		    strcmp(rows[0].rcpt, "a@b.example") == 0 && rows[0].raw_len == 5);
+	outbox_rows_free(&rows, n);
+	test_assert(store_outbox_retry_later(st, id, 1, 1100, "451 later") == 0);
+	test_assert(store_outbox_next_due(st, &next) == 0 && next == 1100);
+	test_assert(store_outbox_due(st, 1050, 10, &rows, &n) == 0 && n == 0);
+	outbox_rows_free(&rows, n);
+	test_assert(store_outbox_failed(st, id, 2, "550 no") == 0);
+	test_assert(store_outbox_list(st, 1, 10, &rows, &n) == 0 && n == 1 &&
+		    strcmp(rows[0].status, "failed") == 0);
+	outbox_rows_free(&rows, n);
+	test_assert(store_outbox_requeue(st, id, 1200) == 1);
+	test_assert(store_outbox_requeue(st, id, 1200) == 0);
+	test_assert(store_outbox_sent(st, id, 1201) == 0);
+	test_assert(store_outbox_get(st, id, &row) == 1 && strcmp(row.status, "sent") == 0 &&
+		    row.attempts == 3);
+	outbox_row_release(&row);
+	test_end();
+	store_close(&st);
+}
+
+static void
+test_token(void)
+{
+	struct store *st = open_store();
+	struct token_key k1, k2;
+	char tok[TOKEN_MAX], text[128], *error = NULL;
+
+	test_begin("reply token: made once, kept, found, and forgeries ignored");
+	test_assert(token_key_load(&k1, st, NULL, &error) == 0);
+	test_assert(token_key_load(&k2, st, NULL, &error) == 0);
+	test_assert(memcmp(k1.key, k2.key, sizeof(k1.key)) == 0);
+	token_make(&k1, 12, tok, sizeof(tok));
+	snprintf(text, sizeof(text), "support+%s@example.com", tok);
+	test_assert_inteq(token_find(&k1, text), 12);
+	snprintf(text, sizeof(text), "<AbC.%s@example.com>", tok);
+	test_assert_inteq(token_find(&k1, text), 12);
+	/* The same MAC with another number, a flipped digit, a truncated MAC. */
+	tok[1] = '3';
+	snprintf(text, sizeof(text), "support+%s@example.com", tok);
+	test_assert_inteq(token_find(&k1, text), 0);
+	token_make(&k1, 12, tok, sizeof(tok));
+	tok[strlen(tok) - 1] = tok[strlen(tok) - 1] == '0' ? '1' : '0';
+	snprintf(text, sizeof(text), "support+%s@example.com", tok);
+	test_assert_inteq(token_find(&k1, text), 0);
+	token_make(&k1, 12, tok, sizeof(tok));
+	tok[strlen(tok) - 2] = '\0';
+	snprintf(text, sizeof(text), "support+%s@example.com", tok);
+	test_assert_inteq(token_find(&k1, text), 0);
+	test_assert_inteq(token_find(&k1, NULL), 0);
+	test_end();
+	token_key_wipe(&k1);
+	token_key_wipe(&k2);
+	store_close(&st);
+}
+
+static void
+test_subjects(void)
+{
+	static const struct {
+		const char *subject;
+		long long first;
+		size_t n;
+	} cases[] = {
+		{ "[SUP-12] Printer on fire", 12, 1 },
+		{ "Re: AW: WG: [SUP-7] Hello", 7, 1 },
+		{ "RE: [sup-7]", 7, 1 },
+		{ "返信：【ＳＵＰ－１２３】レポート", 123, 1 },
+		{ "［SUP-123］", 123, 1 },
+		{ "about SUP-5 and [SUP-6]", 5, 2 },
+		{ "SUPPORT-5", 0, 0 },
+		{ "XSUP-5", 0, 0 },
+		{ "SUP-5a", 0, 0 },
+		{ "SUP-", 0, 0 },
+		{ "", 0, 0 },
+	};
+	long long nums[ROUTE_MAX_NUMBERS];
+	size_t i, n;
+	char *s;
+
+	test_begin("ticket numbers in subjects, full-width forms folded");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = route_subject_numbers(cases[i].subject, "SUP", nums, ROUTE_MAX_NUMBERS);
+		if (n != cases[i].n || (n > 0 && nums[0] != cases[i].first)) {
+			printf("#   '%s': %zu numbers, first %lld\n", cases[i].subject, n,
+			       n > 0 ? nums[0] : 0);
+			test_assert(0);
+		}
+	}
+	test_end();
+
+	test_begin("reply and forward prefixes are stripped in seven languages");
+	s = route_strip_prefixes("Re: AW: WG: Antw: SV: VS: RV: TR: Fwd: FW: 回复：答复: 転送: 返信: Hello");
+	test_assert_streq(s, "Hello");
+	free(s);
+	s = route_strip_prefixes("Re[2]: RE: hello");
+	test_assert_streq(s, "hello");
+	free(s);
+	test_end();
+}
+
+int
+main(void)
+{
+	snprintf(dbpath, sizeof(dbpath), "/tmp/test-store-%d.db", (int)getpid());
+	test_schema();
+	test_ticket_numbers();
+	test_messages();
+	test_outbox();
+	test_token();
+	test_subjects();
+	unlink(dbpath);
+	{
+		char wal[80];
+
+		snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+		unlink(wal);
+		snprintf(wal, sizeof(wal), "%s-shm", dbpath);
+		unlink(wal);
+	}
+	return test_done();
+}
