@@ -10,7 +10,19 @@
 #include "tls.h"
 #include "xmalloc.h"
 
+/*
+ * libetpan's stream drivers return 0 at end of file, and its literal
+ * parser treats 0 as "nothing yet" and reads again: a server that closes
+ * the connection in the middle of a FETCH makes it spin forever.  We wrap
+ * the connection's driver so that end of file is an error.
+ */
+struct eof_driver {
+	mailstream_low_driver drv;        /* first: low->driver points here */
+	mailstream_low_driver *orig;
+};
+
 struct imap {
+	struct eof_driver eof;
 	mailimap *session;
 	const struct conf_mailbox *mb;
 	unsigned int uidvalidity;
@@ -68,6 +80,26 @@ parse_url(const char *url, char **host_r, uint16_t *port_r, int *tls_r)
 	return 0;
 }
 
+static ssize_t
+read_eof_is_error(mailstream_low *low, void *buf, size_t len)
+{
+	struct eof_driver *d = (struct eof_driver *)low->driver;
+	ssize_t r = d->orig->mailstream_read(low, buf, len);
+
+	return r == 0 && len > 0 ? -1 : r;
+}
+
+static void
+wrap_driver(struct imap *imap)
+{
+	mailstream_low *low = mailstream_get_low(imap->session->imap_stream);
+
+	imap->eof.orig = low->driver;
+	imap->eof.drv = *low->driver;
+	imap->eof.drv.mailstream_read = read_eof_is_error;
+	low->driver = &imap->eof.drv;
+}
+
 static int
 verify_server(struct imap *imap, const char *host, const char *ca_file, char **error_r)
 {
@@ -119,6 +151,7 @@ imap_open(const struct conf_mailbox *mb, struct imap **imap_r, char **error_r)
 				     "no IMAP greeting");
 		goto fail;
 	}
+	wrap_driver(imap);
 	/* libetpan accepts any certificate: check the chain before we send a password. */
 	if (tls && mb->tls_verify && verify_server(imap, host, mb->ca_file, error_r) < 0)
 		goto fail;

@@ -180,6 +180,9 @@ intake_poll(struct intake *it, int *tempfail_r)
 	if (it->imap != NULL)
 		apply_actions(it, uidvalidity, batch, n_batch, NULL);
 out:
+	/* The connection died mid-round: what is left waits for the next one. */
+	if (it->imap == NULL)
+		*tempfail_r = 1;
 	free(list);
 	return done;
 dberr_list:

@@ -39,7 +39,8 @@ void intake_release(struct intake *it);
 /*
  * One round.  Returns the number of messages whose fate was committed,
  * -1 when the mailbox is unreachable (logged; retried after a backoff).
- * *tempfail_r is set when a message could not be committed (retry later).
+ * *tempfail_r is set when a message could not be fetched or committed, or
+ * the connection died during the round (retry later).
  */
 int intake_poll(struct intake *it, int *tempfail_r);
 
