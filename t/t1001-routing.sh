@@ -254,6 +254,22 @@ test_expect_success 'two autoresponders: robot mail gets no answer, a header-les
 	[ "$(grep -l "RCPT TO:<loopy@acme.example>" "$SINK_DIR"/*.env | wc -l)" -eq 10 ]
 '
 
+test_expect_success 'a reply to a closed ticket opens a new one that names the old' '
+	mt new --from "alice@acme.example" --subject "Old question" --body "q" >old.eml &&
+	deliver old.eml created new && old=$(last_ticket) &&
+	ctl status "$old" closed >/dev/null &&
+	flush && n=$(sink_count) &&
+	mt new --from "alice@acme.example" --subject "Re: [$old] Old question" --body "It is back." >back.eml &&
+	deliver back.eml created subject &&
+	new=$(last_ticket) && [ "$new" != "$old" ] &&
+	ctl show --json "$new" >new.json &&
+	test_grep "\"previous\":\"$old\"" new.json &&
+	ctl show "$old" >old.txt &&
+	test_grep "continued .*$new" old.txt &&
+	flush && sink_wait $((n + 1)) &&
+	mt body "$(sink_files | tail -n 1)" | grep -q "$old"
+'
+
 test_expect_success 'our own mail coming back is dropped as a loop' '
 	deliver ar1.eml loop loop
 '
