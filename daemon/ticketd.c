@@ -40,7 +40,7 @@
  * Seconds the sender sleeps with nothing due.  Intake wakes it at once;
  * mail queued by ticketctl (another process) waits at most this long.
  */
-#define SENDER_IDLE_MAX 2
+#define SENDER_IDLE_MAX 1          /* seconds before the sender looks at the outbox again */
 
 static volatile sig_atomic_t got_term, got_hup, got_usr1;
 static int sig_pipe[2] = { -1, -1 };
