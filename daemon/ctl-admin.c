@@ -46,15 +46,27 @@ store_fail(struct ctl *c)
 	return ctl_fail("%s", store_error(c->st));
 }
 
-/* "remove" subcommands: 1 removed, 0 not there. */
+/* "contact|agent remove EMAIL": remove is the store function (1 removed, 0 not there). */
 static int
-removed(int rc, struct ctl *c, const char *what, const char *name)
+remove_one(struct ctl *c, int argc, char **argv, const char *what,
+	   int (*remove)(struct store *, const char *))
 {
+	struct opts o;
+	int first, rc;
+
+	first = ctl_parse_opts(argc, argv, &o, "");
+	if (first < 0)
+		return EX_USAGE_;
+	if (first + 1 != argc)
+		return ctl_die_usage("usage: %s remove EMAIL", what);
+	if (ctl_open_store(c) < 0)
+		return 1;
+	rc = remove(c->st, argv[first]);
 	if (rc < 0)
 		return store_fail(c);
 	if (rc == 0)
-		return ctl_fail("no %s '%s'", what, name);
-	printf("removed %s %s\n", what, name);
+		return ctl_fail("no %s '%s'", what, argv[first]);
+	printf("removed %s %s\n", what, argv[first]);
 	return 0;
 }
 
@@ -248,17 +260,7 @@ contact_list(struct ctl *c, int argc, char **argv)
 static int
 contact_remove(struct ctl *c, int argc, char **argv)
 {
-	struct opts o;
-	int first;
-
-	first = ctl_parse_opts(argc, argv, &o, "");
-	if (first < 0)
-		return EX_USAGE_;
-	if (first + 1 != argc)
-		return ctl_die_usage("usage: contact remove EMAIL");
-	if (ctl_open_store(c) < 0)
-		return 1;
-	return removed(store_contact_remove(c->st, argv[first]), c, "contact", argv[first]);
+	return remove_one(c, argc, argv, "contact", store_contact_remove);
 }
 
 /* ---- agent ---- */
@@ -337,17 +339,7 @@ agent_list(struct ctl *c, int argc, char **argv)
 static int
 agent_remove(struct ctl *c, int argc, char **argv)
 {
-	struct opts o;
-	int first;
-
-	first = ctl_parse_opts(argc, argv, &o, "");
-	if (first < 0)
-		return EX_USAGE_;
-	if (first + 1 != argc)
-		return ctl_die_usage("usage: agent remove EMAIL");
-	if (ctl_open_store(c) < 0)
-		return 1;
-	return removed(store_agent_remove(c->st, argv[first]), c, "agent", argv[first]);
+	return remove_one(c, argc, argv, "agent", store_agent_remove);
 }
 
 /* ---- org|contact|agent add|list|remove ---- */
