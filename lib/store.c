@@ -1030,9 +1030,10 @@ store_outbox_failed(struct store *st, long long id, int attempts, const char *er
 int
 store_outbox_requeue(struct store *st, long long id, time_t now)
 {
-	if (exec_stmt(st, query(st, "UPDATE outbox SET status = 'queued', next_attempt_at = ? "
-				"WHERE id = ? AND status = 'failed'", "ii", (long long)now, id),
-		      "requeue") < 0)
+	/* A fresh retry window: created_at is where max_retry counts from. */
+	if (exec_stmt(st, query(st, "UPDATE outbox SET status = 'queued', next_attempt_at = ?1, "
+				"created_at = ?1 WHERE id = ?2 AND status = 'failed'", "ii",
+				(long long)now, id), "requeue") < 0)
 		return -1;
 	return sqlite3_changes(st->db) > 0 ? 1 : 0;
 }

@@ -177,7 +177,7 @@ int store_outbox_sent(struct store *st, long long id, time_t at);
 int store_outbox_retry_later(struct store *st, long long id, int attempts, time_t next_at,
 			     const char *error);
 int store_outbox_failed(struct store *st, long long id, int attempts, const char *error);
-/* Put a failed row back in the queue, due now. */
+/* Put a failed row back in the queue, due now, with a fresh retry window. */
 int store_outbox_requeue(struct store *st, long long id, time_t now);
 void outbox_row_release(struct outbox_row *r);
 void outbox_rows_free(struct outbox_row **rows, size_t n);
