@@ -470,16 +470,9 @@ outbox_retry(struct ctl *c, int argc, char **argv)
 static void
 outbox_row_json(struct json *j, const struct conf *conf, const struct outbox_row *r)
 {
-	char name[64];
-
 	json_obj_begin(j);
 	json_kint(j, "id", r->id);
-	if (r->ticket != 0) {
-		snprintf(name, sizeof(name), "%s-%lld", conf->ticket_prefix, r->ticket);
-		json_kstr(j, "ticket", name);
-	} else {
-		json_kstr(j, "ticket", NULL);
-	}
+	ctl_kticket(j, conf, "ticket", r->ticket);
 	json_kstr(j, "kind", r->kind);
 	json_kstr(j, "to", r->rcpt);
 	json_kstr(j, "message_id", r->message_id);

@@ -14,6 +14,7 @@
 #include "inspect.h"
 #include "json.h"
 #include "mime.h"
+#include "notify.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -162,22 +163,15 @@ cmd_explain(struct ctl *c, int argc, char **argv)
 	}
 	name[0] = '\0';
 	if (d.ticket != 0)
-		snprintf(name, sizeof(name), "%s-%lld", c->conf->ticket_prefix, d.ticket);
+		notify_ticket_name(c->conf, d.ticket, name, sizeof(name));
 	if (o.json) {
 		json_init(&j, &out);
 		json_obj_begin(&j);
 		json_kstr(&j, "file", argv[first]);
 		json_kstr(&j, "fate", d.fate);
 		json_kstr(&j, "rule", d.rule);
-		json_kstr(&j, "ticket", d.ticket != 0 ? name : NULL);
-		if (d.cited != 0) {
-			char cited[64];
-
-			snprintf(cited, sizeof(cited), "%s-%lld", c->conf->ticket_prefix, d.cited);
-			json_kstr(&j, "cited", cited);
-		} else {
-			json_kstr(&j, "cited", NULL);
-		}
+		ctl_kticket(&j, c->conf, "ticket", d.ticket);
+		ctl_kticket(&j, c->conf, "cited", d.cited);
 		json_key(&j, "autorespond");
 		json_bool(&j, d.autorespond);
 		json_kstr(&j, "reason", d.reason);

@@ -59,6 +59,8 @@ int ctl_read_all(FILE *f, char **data_r, size_t *len_r, size_t max);
 int ctl_read_file(const char *path, char **data_r, size_t *len_r);
 /* "SUP-12", "sup-12" or "12" → 12; 0 when not a ticket name. */
 long long ctl_parse_ticket(const struct conf *conf, const char *s);
+/* key: "SUP-12", or null when number is 0. */
+void ctl_kticket(struct json *j, const struct conf *conf, const char *key, long long number);
 /* The ticket's fields as JSON members (inside an open object). */
 void ctl_ticket_json(struct json *j, const struct conf *conf, const struct ticket *t);
 /* Write out to stdout. */

@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "log.h"
+#include "notify.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -244,12 +245,22 @@ ctl_parse_ticket(const struct conf *conf, const char *s)
 }
 
 void
-ctl_ticket_json(struct json *j, const struct conf *conf, const struct ticket *t)
+ctl_kticket(struct json *j, const struct conf *conf, const char *key, long long number)
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), "%s-%lld", conf->ticket_prefix, t->number);
-	json_kstr(j, "ticket", name);
+	if (number == 0) {
+		json_kstr(j, key, NULL);
+		return;
+	}
+	notify_ticket_name(conf, number, name, sizeof(name));
+	json_kstr(j, key, name);
+}
+
+void
+ctl_ticket_json(struct json *j, const struct conf *conf, const struct ticket *t)
+{
+	ctl_kticket(j, conf, "ticket", t->number);
 	json_kstr(j, "subject", t->subject);
 	json_key(j, "requester");
 	json_obj_begin(j);
@@ -267,12 +278,7 @@ ctl_ticket_json(struct json *j, const struct conf *conf, const struct ticket *t)
 	json_ktime(j, "updated_at", t->updated_at);
 	json_ktime(j, "first_response_at", t->first_response_at);
 	json_ktime(j, "due_at", t->due_at);
-	if (t->previous != 0) {
-		snprintf(name, sizeof(name), "%s-%lld", conf->ticket_prefix, t->previous);
-		json_kstr(j, "previous", name);
-	} else {
-		json_kstr(j, "previous", NULL);
-	}
+	ctl_kticket(j, conf, "previous", t->previous);
 }
 
 static const struct {
