@@ -19,20 +19,6 @@
 #define H 3600L
 #define M 60L
 
-/* A UTC instant. */
-static time_t
-utc(int y, int mo, int d, int h, int mi)
-{
-	struct tm tm = { 0 };
-
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	return timegm(&tm);
-}
-
 static struct bizhours *
 cal(const char *tz, const char *weekly)
 {

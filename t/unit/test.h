@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int test_n, test_failed, test_cur_failed;
 static const char *test_cur;
@@ -56,6 +57,20 @@ test_done(void)
 	printf("1..%d\n", test_n);
 	printf("# %d passed, %d failed\n", test_n - test_failed, test_failed);
 	return test_failed ? 1 : 0;
+}
+
+/* A UTC instant, for tests that reason in wall-clock dates. */
+static inline time_t
+utc(int y, int mo, int d, int h, int mi)
+{
+	struct tm tm = { 0 };
+
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	return timegm(&tm);
 }
 
 #endif
