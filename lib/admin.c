@@ -110,6 +110,19 @@ db_error(struct store *st, char **error_r)
 	return ADMIN_ERROR;
 }
 
+/* Commit when res is ADMIN_OK, else roll back; the result to return. */
+static enum admin_rc
+tx_finish(struct store *st, enum admin_rc res, char **error_r)
+{
+	if (res != ADMIN_OK) {
+		store_rollback(st);
+		return res;
+	}
+	if (store_commit(st) < 0)
+		return db_error(st, error_r);
+	return ADMIN_OK;
+}
+
 /* ---- organisations ---- */
 
 enum admin_rc
@@ -227,13 +240,7 @@ admin_org_remove(struct store *st, const char *name, char **error_r)
 		}
 		org_release(&o);
 	}
-	if (res != ADMIN_OK) {
-		store_rollback(st);
-		return res;
-	}
-	if (store_commit(st) < 0)
-		return db_error(st, error_r);
-	return ADMIN_OK;
+	return tx_finish(st, res, error_r);
 }
 
 /* ---- contacts ---- */
@@ -340,13 +347,7 @@ admin_contact_add(const struct conf *conf, struct store *st, const char *email,
 	res = contact_insert(conf, st, email, org, name, lang, error_r);
 	if (caller_tx)
 		return res;
-	if (res != ADMIN_OK) {
-		store_rollback(st);
-		return res;
-	}
-	if (store_commit(st) < 0)
-		return db_error(st, error_r);
-	return ADMIN_OK;
+	return tx_finish(st, res, error_r);
 }
 
 /* ---- agents ---- */
@@ -404,13 +405,7 @@ admin_agent_add(const struct conf *conf, struct store *st, const char *email, co
 		if (store_agent_add(st, &a, NULL) < 0)
 			res = db_error(st, error_r);
 	}
-	if (res != ADMIN_OK) {
-		store_rollback(st);
-		return res;
-	}
-	if (store_commit(st) < 0)
-		return db_error(st, error_r);
-	return ADMIN_OK;
+	return tx_finish(st, res, error_r);
 }
 
 /* ---- CSV import ---- */
