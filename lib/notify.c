@@ -223,10 +223,6 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 	if (number != 0 && m->staff) {
 		/* Staff mail threads with the ticket but carries no token to reply with. */
 		msgid = xasprintf("%s.staff@%s", uuid_str, support_domain(conf));
-		if (store_ticket_message_ids(n->st, number, &refs, &n_refs) < 0) {
-			*error_r = xasprintf("unable to read the thread: %s", store_error(n->st));
-			goto out;
-		}
 	} else if (number != 0) {
 		token_make(n->key, number, token, sizeof(token));
 		msgid = xasprintf("%s.%s@%s", uuid_str, token, support_domain(conf));
@@ -236,12 +232,14 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 			reply_to.address = reply_addr;
 			c.reply_to = &reply_to;
 		}
-		if (store_ticket_message_ids(n->st, number, &refs, &n_refs) < 0) {
-			*error_r = xasprintf("unable to read the thread: %s", store_error(n->st));
-			goto out;
-		}
 	} else {
 		msgid = xasprintf("%s@%s", uuid_str, support_domain(conf));
+	}
+	/* The thread, as References keeps it: the first id and the latest ones. */
+	if (number != 0 && store_ticket_message_ids(n->st, number, COMPOSE_MAX_REFERENCES,
+						    &refs, &n_refs) < 0) {
+		*error_r = xasprintf("unable to read the thread: %s", store_error(n->st));
+		goto out;
 	}
 	/* The mail answered belongs in References even when not stored yet (ingest). */
 	if (m->in_reply_to != NULL && (n_refs == 0 || strcmp(refs[n_refs - 1], m->in_reply_to) != 0)) {

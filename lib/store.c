@@ -729,11 +729,18 @@ collect_strings(struct store *st, sqlite3_stmt *s, const char *what, char ***v_r
 }
 
 int
-store_ticket_message_ids(struct store *st, long long ticket, char ***ids_r, size_t *n_r)
+store_ticket_message_ids(struct store *st, long long ticket, size_t max, char ***ids_r,
+			 size_t *n_r)
 {
-	return collect_strings(st, query(st, "SELECT message_id FROM messages WHERE ticket = ? "
-					 "AND message_id IS NOT NULL ORDER BY id", "i", ticket),
-			       "message ids", ids_r, n_r);
+	return collect_strings(st, query(st,
+		"SELECT message_id FROM ("
+		"  SELECT * FROM (SELECT id, message_id FROM messages WHERE ticket = ?1"
+		"    AND message_id IS NOT NULL ORDER BY id LIMIT 1)"
+		"  UNION"
+		"  SELECT * FROM (SELECT id, message_id FROM messages WHERE ticket = ?1"
+		"    AND message_id IS NOT NULL ORDER BY id DESC LIMIT ?2)"
+		") ORDER BY id", "ii", ticket, (long long)(max > 1 ? max - 1 : 1)),
+		"message ids", ids_r, n_r);
 }
 
 void

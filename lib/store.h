@@ -106,8 +106,13 @@ int store_imap_pending(struct store *st, const char *mailbox, unsigned int uidva
 /* Mark the server-side action done for these UIDs. */
 int store_imap_done(struct store *st, const char *mailbox, unsigned int uidvalidity,
 		    const unsigned int *uids, size_t n);
-/* Message-IDs of a ticket's messages, oldest first (for References). */
-int store_ticket_message_ids(struct store *st, long long ticket, char ***ids_r, size_t *n_r);
+/*
+ * Message-IDs of a ticket's messages for References: the first and the
+ * latest max - 1, oldest first.  Reads at most max rows however long the
+ * thread.
+ */
+int store_ticket_message_ids(struct store *st, long long ticket, size_t max, char ***ids_r,
+			     size_t *n_r);
 void strv_free(char ***v, size_t n);
 
 /* ---- events ---- */

@@ -164,6 +164,28 @@ test_messages(void)
 	}
 	test_end();
 
+	test_begin("References: the first id and the latest ones, however long the thread");
+	{
+		char **ids = NULL, id[32];
+		size_t n = 0, i;
+
+		m.ticket = 2;
+		m.uid = 0;
+		for (i = 0; i < 15; i++) {
+			snprintf(id, sizeof(id), "t2-%zu@x", i);
+			m.message_id = id;
+			m.sha256 = id;
+			test_assert(store_message_add(st, &m, NULL) == 0);
+		}
+		test_assert(store_ticket_message_ids(st, 2, 10, &ids, &n) == 0 && n == 10);
+		test_assert(n == 10 && strcmp(ids[0], "t2-0@x") == 0 && strcmp(ids[1], "t2-6@x") == 0 &&
+			    strcmp(ids[9], "t2-14@x") == 0);
+		strv_free(&ids, n);
+		test_assert(store_ticket_message_ids(st, 1, 10, &ids, &n) == 0 && n == 1);
+		strv_free(&ids, n);
+	}
+	test_end();
+
 	test_begin("mailbox cursors");
 	{
 		unsigned int v, last;
