@@ -122,7 +122,8 @@ test_expect_success 'SIGTERM: the daemon exits 0' '
 '
 
 test_expect_success 'the flag never appears before the commit (watched live)' '
-	TICKETD_LOG=$TEST_DIR/ticketd4.log start_ticketd ticketd.conf &&
+	# Not "start_ticketd && watcher &": that would put the daemon in the background subshell too.
+	TICKETD_LOG=$TEST_DIR/ticketd4.log start_ticketd ticketd.conf || return 1
 	"$PY" "$TICKETD_SRC/t/watch-flags.py" --port $IMAP_PORT --db "$TEST_DIR/ticketd.db" \
 		--count 5 --timeout 30 >watch.out 2>&1 &
 	watcher=$! &&
@@ -133,7 +134,8 @@ test_expect_success 'the flag never appears before the commit (watched live)' '
 	done &&
 	wait $watcher &&
 	test_grep "checked 5" watch.out &&
-	stop_ticketd
+	stop_ticketd &&
+	test_grep "event=stopped status=0" "$TEST_DIR/ticketd4.log"
 '
 
 test_done
