@@ -224,6 +224,7 @@ worker_main(void *arg)
 			break;
 		/* Disconnected: come back soon to see whether the backoff is over. */
 		timeout = n < 0 || tempfail ? 1 : w->conf->poll_interval;
+		memset(pfd, 0, sizeof(pfd));
 		pfd[0].fd = w->wake[0];
 		pfd[0].events = POLLIN;
 		fd = intake_idle_start(&it, &ready);
