@@ -8,7 +8,7 @@ set -eu
 
 PACKAGES="libetpan-dev libcurl4-gnutls-dev libsqlite3-dev uuid-dev
 libgnutls28-dev libuchardet-dev libxml2-dev pkg-config cmake gcc make
-dovecot-imapd python3-aiosmtpd sqlite3 openssl tzdata ca-certificates"
+dovecot-imapd python3-aiosmtpd sqlite3 openssl tzdata ca-certificates faketime"
 
 missing=
 for pkg in $PACKAGES; do

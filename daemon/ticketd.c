@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,8 @@
  */
 #define SENDER_IDLE_MAX 1          /* seconds before the sender looks at the outbox again */
 
-static volatile sig_atomic_t got_term, got_hup, got_usr1;
+/* C11 atomics: set by the signal handler, read by every thread. */
+static atomic_int got_term, got_hup, got_usr1;
 static int sig_pipe[2] = { -1, -1 };
 
 /* Flags only; the loop does the work. */
@@ -102,7 +104,7 @@ struct sender {
 	pthread_t thread;
 	int running;
 	int wake[2];
-	volatile sig_atomic_t stop;
+	atomic_int stop;
 };
 
 static void *
@@ -193,13 +195,13 @@ struct worker {
 	struct sender *sender;
 	pthread_t thread;
 	int wake[2];
-	volatile sig_atomic_t stop;    /* finish the message in hand, then leave */
+	atomic_int stop;       /* finish the message in hand, then leave */
+	atomic_int done;       /* set by the thread as it returns */
 };
 
-static void *
-worker_main(void *arg)
+static void
+worker_run(struct worker *w)
 {
-	struct worker *w = arg;
 	struct store *st = NULL;
 	struct ingest in;
 	struct intake it;
@@ -208,12 +210,12 @@ worker_main(void *arg)
 	int n, tempfail, fd, ready, timeout;
 
 	if (app_open_store(w->conf, &st) < 0)
-		return NULL;
+		return;
 	if (ingest_init(&in, w->conf, st, &error) < 0) {
 		log_error("imap", "mailbox=%s error=\"%s\"", w->mb->name, error);
 		free(error);
 		store_close(&st);
-		return NULL;
+		return;
 	}
 	intake_init(&it, w->mb, &in, &w->stop);
 	while (!w->stop) {
@@ -239,6 +241,15 @@ worker_main(void *arg)
 	intake_release(&it);
 	ingest_release(&in);
 	store_close(&st);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	worker_run(w);
+	atomic_store(&w->done, 1);
 	return NULL;
 }
 
@@ -287,25 +298,41 @@ workers_start(struct daemon *d)
  * thread still blocked in network I/O after WORKER_GRACE seconds is left
  * behind (logged); it stops by itself when its I/O times out.
  */
+static int
+workers_all_done(const struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_workers; i++)
+		if (!atomic_load(&d->workers[i]->done))
+			return 0;
+	return 1;
+}
+
 static void
 workers_join(struct daemon *d)
 {
-	struct timespec deadline;
 	struct worker *w;
 	char c = 0;
 	size_t i;
+	int waited;
 
 	for (i = 0; i < d->n_workers; i++) {
-		d->workers[i]->stop = 1;
+		atomic_store(&d->workers[i]->stop, 1);
 		if (write(d->workers[i]->wake[1], &c, 1) < 0) {
 			/* already woken */
 		}
 	}
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += WORKER_GRACE;
+	/*
+	 * Relative sleeps, not an absolute deadline: a wall clock that jumps
+	 * (or libfaketime, which fakes clock_gettime but not the futex a
+	 * timed join waits on) must not stretch the grace period.
+	 */
+	for (waited = 0; waited < WORKER_GRACE * 1000 && !workers_all_done(d); waited += 50)
+		poll(NULL, 0, 50);
 	for (i = 0; i < d->n_workers; i++) {
 		w = d->workers[i];
-		if (pthread_timedjoin_np(w->thread, NULL, &deadline) != 0) {
+		if (!atomic_load(&w->done)) {
 			log_warn("daemon", "mailbox=%s event=thread_abandoned "
 				 "reason=\"blocked in network I/O for over %ds; nothing in hand\"",
 				 w->mb->name, WORKER_GRACE);
@@ -313,6 +340,7 @@ workers_join(struct daemon *d)
 			d->abandoned = 1;
 			continue;
 		}
+		pthread_join(w->thread, NULL);
 		close(w->wake[0]);
 		close(w->wake[1]);
 		free(w);

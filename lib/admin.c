@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clock.h"
 #include "compose.h"
 #include "conf.h"
 #include "csv.h"
@@ -198,6 +199,7 @@ admin_org_add(const struct conf *conf, struct store *st, const struct org *o, ch
 			domains[i][j] = (char)tolower((unsigned char)domains[i][j]);
 	}
 	copy.domains = domains;
+	copy.created_at = clock_now();
 	rc = store_org_add(st, &copy, NULL);
 	strv_free(&domains, o->n_domains);
 	if (rc < 0) {
@@ -321,6 +323,7 @@ contact_insert(const struct conf *conf, struct store *st, const char *email,
 		c.name = (char *)name;
 		c.org_id = o.id;
 		c.language = (char *)lang;
+		c.created_at = clock_now();
 		if (store_contact_add(st, &c, NULL) < 0)
 			res = db_error(st, error_r);
 	}
@@ -402,6 +405,7 @@ admin_agent_add(const struct conf *conf, struct store *st, const char *email, co
 		a.name = (char *)name;
 		a.level = level;
 		a.region = r != NULL ? r->name : NULL;
+		a.created_at = clock_now();
 		if (store_agent_add(st, &a, NULL) < 0)
 			res = db_error(st, error_r);
 	}

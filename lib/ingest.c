@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 
 #include "actions.h"
 #include "clock.h"
@@ -598,6 +597,7 @@ register_requester(struct ingest *in, const struct mime_msg *m, const struct dec
 	c.name = (char *)m->from.name;
 	c.org_id = d->org_id;
 	c.language = d->language;
+	c.created_at = clock_now();
 	return store_contact_add(in->st, &c, NULL);
 }
 
@@ -829,7 +829,7 @@ apply_robot(struct ingest *in, const struct mime_msg *m, const struct decision *
 		} else if (d->bounced != NULL && strcmp(d->rule, "dsn") == 0) {
 			body = xasprintf("mail to %s bounced%s%s", d->bounced,
 					 m->subject != NULL ? ": " : "", m->subject != NULL ? m->subject : "");
-			rc = store_contact_set_undeliverable(in->st, d->bounced, body);
+			rc = store_contact_set_undeliverable(in->st, d->bounced, body, now);
 		}
 		if (rc == 0 && d->ticket != 0)
 			rc = store_event_add(in->st, d->ticket, now, "bounce", m->from.address, 0,
@@ -919,14 +919,6 @@ fate_line(struct ingest *in, const struct mime_msg *m, const struct ingest_sourc
 	log_format_kv(out, "ms", num);
 }
 
-static long
-elapsed_ms(const struct timeval *start)
-{
-	struct timeval now;
-
-	gettimeofday(&now, NULL);
-	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_usec - start->tv_usec) / 1000;
-}
 
 enum ingest_status
 ingest_message(struct ingest *in, const char *raw, size_t len, const struct ingest_source *src,
@@ -936,13 +928,12 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 	struct mime_msg *m;
 	struct decision d;
 	struct store_message sm;
-	struct timeval start;
+	long long start = clock_mono_ms();
 	struct buf line = BUF_INIT, ignored = BUF_INIT, done = BUF_INIT;
 	const char *why = NULL;
 	char *error = NULL;
 	time_t now = clock_now();
 
-	gettimeofday(&start, NULL);
 	memset(res, 0, sizeof(*res));
 	m = mime_parse(raw, len, &limits);
 	if (store_begin(in->st) < 0) {
@@ -981,7 +972,7 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 		error = xstrdup(store_error(in->st));
 		goto rollback_d;
 	}
-	fate_line(in, m, src, &d, why, buf_str(&ignored), buf_str(&done), elapsed_ms(&start), &line);
+	fate_line(in, m, src, &d, why, buf_str(&ignored), buf_str(&done), (long)(clock_mono_ms() - start), &line);
 	buf_release(&ignored);
 	buf_release(&done);
 	log_line(strcmp(d.fate, "unparseable") == 0 || strcmp(d.fate, "too_large") == 0 ?

@@ -13,7 +13,7 @@
 
 void
 intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
-	    volatile sig_atomic_t *stop)
+	    const atomic_int *stop)
 {
 	memset(it, 0, sizeof(*it));
 	it->mb = mb;
@@ -38,7 +38,7 @@ connection_failed(struct intake *it, const char *error)
 		delay *= 2;
 	if (delay > INTAKE_BACKOFF_MAX)
 		delay = INTAKE_BACKOFF_MAX;
-	it->retry_at = time(NULL) + delay;
+	it->retry_at = clock_now() + delay;
 	log_warn("imap", "mailbox=%s event=disconnected error=\"%s\" retry_in=%lds",
 		 it->mb->name, error, delay);
 	imap_close(&it->imap);
@@ -52,7 +52,7 @@ connect_mailbox(struct intake *it)
 
 	if (it->imap != NULL)
 		return 0;
-	if (time(NULL) < it->retry_at)
+	if (clock_now() < it->retry_at)
 		return -1;
 	if (imap_open(it->mb, &it->imap, &error) < 0) {
 		connection_failed(it, error);

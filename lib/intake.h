@@ -12,7 +12,7 @@
 #ifndef TICKETD_INTAKE_H
 #define TICKETD_INTAKE_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <time.h>
 
 struct conf_mailbox;
@@ -29,11 +29,11 @@ struct intake {
 	time_t retry_at;
 	int failures;
 	int idling;
-	volatile sig_atomic_t *stop;
+	const atomic_int *stop;
 };
 
 void intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
-		 volatile sig_atomic_t *stop);
+		 const atomic_int *stop);
 void intake_release(struct intake *it);
 
 /*

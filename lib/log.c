@@ -6,9 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "clock.h"
 
 /* The one log destination of this process (see log.h). */
 static struct {
@@ -80,7 +81,8 @@ log_enabled(enum log_level level)
 static void
 log_write(enum log_level level, const char *subsys, const char *text, size_t len)
 {
-	struct timeval tv;
+	long long ms = clock_now_ms();
+	time_t sec = (time_t)(ms / 1000);
 	struct tm tm;
 	char ts[32];
 	struct buf line = BUF_INIT;
@@ -88,10 +90,9 @@ log_write(enum log_level level, const char *subsys, const char *text, size_t len
 	size_t off = 0;
 	ssize_t n;
 
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
+	gmtime_r(&sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	buf_addf(&line, "%s.%03ldZ %s %s ", ts, (long)(tv.tv_usec / 1000),
+	buf_addf(&line, "%s.%03dZ %s %s ", ts, (int)(ms % 1000),
 		 level_names[level], subsys);
 	buf_add(&line, text, len);
 	buf_addc(&line, '\n');

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include <gnutls/crypto.h>
 
@@ -15,7 +14,7 @@
 #include "xmalloc.h"
 
 int
-outbox_init(struct outbox *o, const struct conf *conf, struct store *st, volatile sig_atomic_t *stop)
+outbox_init(struct outbox *o, const struct conf *conf, struct store *st, const atomic_int *stop)
 {
 	memset(o, 0, sizeof(*o));
 	o->conf = conf;
@@ -132,17 +131,15 @@ pause_sending(struct outbox *o, long code, const char *error, time_t now)
 static int
 send_row(struct outbox *o, const struct outbox_row *r)
 {
-	struct timeval t0, t1;
+	long long t0 = clock_mono_ms();
 	enum smtp_result res;
 	char error[256];
 	long code = 0, ms;
 	time_t now, next;
 
-	gettimeofday(&t0, NULL);
 	res = smtp_send(o->smtp, r->mail_from, r->rcpt, r->raw, r->raw_len, &code, error,
 			sizeof(error));
-	gettimeofday(&t1, NULL);
-	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_usec - t0.tv_usec) / 1000;
+	ms = (long)(clock_mono_ms() - t0);
 	now = clock_now();
 	switch (res) {
 	case SMTP_SENT:

@@ -14,7 +14,7 @@
 #ifndef TICKETD_OUTBOX_H
 #define TICKETD_OUTBOX_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <time.h>
 
 struct conf;
@@ -31,7 +31,7 @@ struct outbox {
 	const struct conf *conf;
 	struct store *st;
 	struct smtp *smtp;
-	volatile sig_atomic_t *stop;
+	const atomic_int *stop;
 	/*
 	 * When the server itself fails (no connection, timeout, 421), the row
 	 * in hand is retried with its own backoff and the others wait until
@@ -41,7 +41,7 @@ struct outbox {
 	int pauses;                /* consecutive server failures */
 };
 
-int outbox_init(struct outbox *o, const struct conf *conf, struct store *st, volatile sig_atomic_t *stop);
+int outbox_init(struct outbox *o, const struct conf *conf, struct store *st, const atomic_int *stop);
 void outbox_release(struct outbox *o);
 
 /*

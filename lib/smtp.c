@@ -22,7 +22,7 @@ enum smtp_phase {
 struct smtp {
 	CURL *curl;
 	const struct conf *conf;
-	volatile sig_atomic_t *stop;
+	const atomic_int *stop;
 	enum smtp_phase phase;
 	int fresh;          /* open a new connection for the next send */
 	char *url;          /* smtp url, with /HELO-NAME when helo is set */
@@ -98,7 +98,7 @@ classify(enum smtp_phase phase, long code)
 }
 
 struct smtp *
-smtp_new(const struct conf *conf, volatile sig_atomic_t *stop)
+smtp_new(const struct conf *conf, const atomic_int *stop)
 {
 	struct smtp *s = xcalloc(1, sizeof(*s));
 

@@ -9,7 +9,7 @@
 #ifndef TICKETD_SMTP_H
 #define TICKETD_SMTP_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 struct conf;
@@ -26,7 +26,7 @@ enum smtp_result {
 };
 
 /* *stop is polled during a transfer: when it becomes non-zero the send is aborted. */
-struct smtp *smtp_new(const struct conf *conf, volatile sig_atomic_t *stop);
+struct smtp *smtp_new(const struct conf *conf, const atomic_int *stop);
 void smtp_free(struct smtp **s);
 
 /*

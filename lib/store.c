@@ -1131,8 +1131,8 @@ store_org_add(struct store *st, const struct org *o, long long *id_r)
 	size_t i;
 
 	if (exec_stmt(st, query(st, "INSERT INTO orgs (name, plan, region, auto_register, created_at) "
-				"VALUES (?, ?, ?, ?, strftime('%s', 'now'))", "ttti", o->name, o->plan,
-				o->region, (long long)o->auto_register), "add organisation") < 0)
+				"VALUES (?, ?, ?, ?, ?)", "tttii", o->name, o->plan,
+				o->region, (long long)o->auto_register, (long long)o->created_at), "add organisation") < 0)
 		return -1;
 	id = sqlite3_last_insert_rowid(st->db);
 	for (i = 0; i < o->n_domains; i++)
@@ -1280,8 +1280,8 @@ int
 store_contact_add(struct store *st, const struct contact *c, long long *id_r)
 {
 	if (exec_stmt(st, query(st, "INSERT INTO contacts (email, name, org_id, language, created_at) "
-				"VALUES (?, ?, NULLIF(?, 0), ?, strftime('%s', 'now'))", "ttit",
-				c->email, c->name, c->org_id, c->language), "add contact") < 0)
+				"VALUES (?, ?, NULLIF(?, 0), ?, ?)", "ttiti",
+				c->email, c->name, c->org_id, c->language, (long long)c->created_at), "add contact") < 0)
 		return -1;
 	if (id_r != NULL)
 		*id_r = sqlite3_last_insert_rowid(st->db);
@@ -1327,11 +1327,13 @@ store_contact_remove(struct store *st, const char *email)
 }
 
 int
-store_contact_set_undeliverable(struct store *st, const char *email, const char *reason)
+store_contact_set_undeliverable(struct store *st, const char *email, const char *reason,
+				time_t at)
 {
 	return exec_stmt(st, query(st, "INSERT INTO undeliverable (address, reason, at) "
-				   "VALUES (?, ?, strftime('%s', 'now')) ON CONFLICT (address) DO UPDATE "
-				   "SET reason = excluded.reason, at = excluded.at", "tt", email, reason),
+				   "VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE "
+				   "SET reason = excluded.reason, at = excluded.at", "tti", email, reason,
+				   (long long)at),
 			 "mark undeliverable");
 }
 
@@ -1400,8 +1402,8 @@ int
 store_agent_add(struct store *st, const struct agent *a, long long *id_r)
 {
 	if (exec_stmt(st, query(st, "INSERT INTO agents (email, name, level, region, created_at) "
-				"VALUES (?, ?, ?, ?, strftime('%s', 'now'))", "ttit", a->email,
-				a->name, (long long)a->level, a->region), "add agent") < 0)
+				"VALUES (?, ?, ?, ?, ?)", "ttiti", a->email,
+				a->name, (long long)a->level, a->region, (long long)a->created_at), "add agent") < 0)
 		return -1;
 	if (id_r != NULL)
 		*id_r = sqlite3_last_insert_rowid(st->db);

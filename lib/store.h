@@ -204,6 +204,7 @@ struct org {
 	int auto_register;
 	char **domains;
 	size_t n_domains;
+	time_t created_at;     /* set by the caller (clock_now()) on add */
 };
 
 struct contact {
@@ -214,6 +215,7 @@ struct contact {
 	char *org_name;
 	char *language;
 	char *undeliverable;   /* why mail to it bounced, or NULL */
+	time_t created_at;     /* set by the caller on add */
 };
 
 struct agent {
@@ -222,6 +224,7 @@ struct agent {
 	char *name;
 	int level;
 	char *region;
+	time_t created_at;     /* set by the caller on add */
 };
 
 int store_org_add(struct store *st, const struct org *o, long long *id_r);
@@ -239,7 +242,8 @@ int store_contact_get(struct store *st, const char *email, struct contact *c_r);
 int store_contact_list(struct store *st, const char *org, struct contact **list_r, size_t *n_r);
 int store_contact_remove(struct store *st, const char *email);
 /* Mark any address (contact or not) undeliverable after a bounce. */
-int store_contact_set_undeliverable(struct store *st, const char *email, const char *reason);
+int store_contact_set_undeliverable(struct store *st, const char *email, const char *reason,
+				    time_t at);
 /* 1 with the reason (caller frees; reason_r may be NULL) when address bounced. */
 int store_undeliverable_get(struct store *st, const char *address, char **reason_r);
 int store_undeliverable_clear(struct store *st, const char *address);

@@ -49,6 +49,22 @@ exec {test__stdout}>&1 {test__stderr}>&2
 unset TICKETD_CONFIG
 export LC_ALL=C.UTF-8 TZ=UTC
 
+# The clock every ticketd and ticketctl believes (git's test_tick): a fixed
+# instant, so that no test depends on today's date. The programs start
+# their clock there and run on at real speed (lib/clock.h). A test that
+# wants another instant sets TICKETD_NOW for one command, or calls
+# test_tick to move every later command's clock on.
+TEST_T0=1795687200		# 2026-11-26T10:00:00Z, a Thursday
+TICKETD_NOW=$TEST_T0
+export TICKETD_NOW TEST_T0
+
+# test_tick [SECONDS]: every later command starts its clock SECONDS (default
+# 60) later than the one before.
+test_tick () {
+	TICKETD_NOW=$((TICKETD_NOW + ${1:-60}))
+	export TICKETD_NOW
+}
+
 test_count=0
 test_passed=0
 test_failed=0

@@ -341,7 +341,7 @@ test_status(struct env *e, long long tn)
 	test_end();
 
 	test_begin("an undeliverable participant is skipped, the action still done");
-	store_contact_set_undeliverable(e->st, "bob@acme.example", "550 5.1.1 no such user");
+	store_contact_set_undeliverable(e->st, "bob@acme.example", "550 5.1.1 no such user", 0);
 	mark = last_row(e);
 	test_assert_inteq(action_status(&e->a, tn, "resolved", NULL, &rep, &error), ACTION_DONE);
 	test_assert_inteq(rep.queued, 2);
