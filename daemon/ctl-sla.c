@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actions.h"
 #include "clock.h"
 #include "conf.h"
 #include "ctl.h"
@@ -226,7 +227,9 @@ cmd_escalate(struct ctl *c, int argc, char **argv)
 {
 	struct opts o;
 	struct ingest in;
-	struct ticket t;
+	struct actions a;
+	struct action_report rep;
+	enum action_rc res;
 	char *error = NULL;
 	long long number;
 	int first, rc;
@@ -246,48 +249,29 @@ cmd_escalate(struct ctl *c, int argc, char **argv)
 		free(error);
 		return 1;
 	}
-	if (store_begin(c->st) < 0) {
-		fprintf(stderr, "ticketctl: %s\n", store_error(c->st));
-		ingest_release(&in);
-		return EX_TEMPFAIL_;
+	actions_init(&a, &in.notify, in.sla, 0);
+	res = action_escalate(&a, number, o.as != NULL ? o.as : "ticketctl", &rep, &error);
+	switch (res) {
+	case ACTION_DONE:
+		printf("%s-%lld escalated to level %d (%s)\n", c->conf->ticket_prefix, number,
+		       rep.level, tmpl_label("en", "level", rep.level));
+		rc = 0;
+		break;
+	case ACTION_UNCHANGED:
+		rc = ctl_fail("%s-%lld is already at the top level, %d (%s)", c->conf->ticket_prefix,
+			      number, rep.level, tmpl_label("en", "level", rep.level));
+		break;
+	case ACTION_REFUSED:
+		rc = ctl_fail("%s", error);
+		break;
+	case ACTION_ERROR:
+	default:
+		rc = ctl_fail("unable to escalate %s-%lld: %s", c->conf->ticket_prefix, number, error);
+		if (store_error_is_temporary(c->st))
+			rc = EX_TEMPFAIL_;
+		break;
 	}
-	rc = store_ticket_get(c->st, number, &t);
-	if (rc <= 0) {
-		if (rc < 0)
-			fprintf(stderr, "ticketctl: %s\n", store_error(c->st));
-		else
-			fprintf(stderr, "ticketctl: no ticket %s\n", argv[first]);
-		store_rollback(c->st);
-		ingest_release(&in);
-		return 1;
-	}
-	if (strcmp(t.status, "closed") == 0) {
-		rc = ctl_fail("%s-%lld is closed", c->conf->ticket_prefix, number);
-		store_rollback(c->st);
-	} else {
-		rc = sla_escalate(in.sla, &in.notify, &t, o.as != NULL ? o.as : "ticketctl",
-				  clock_now(), &error);
-		if (rc == 1 && store_commit(c->st) < 0) {
-			error = xstrdup(store_error(c->st));
-			rc = -1;
-		}
-		if (rc < 0) {
-			store_rollback(c->st);
-			rc = ctl_fail("unable to escalate %s-%lld: %s", c->conf->ticket_prefix, number,
-				      error);
-			free(error);
-		} else if (rc == 0) {
-			store_rollback(c->st);
-			rc = ctl_fail("%s-%lld is already at the top level, %d (%s)",
-				      c->conf->ticket_prefix, number, t.level,
-				      tmpl_label("en", "level", t.level));
-		} else {
-			printf("%s-%lld escalated to level %d (%s)\n", c->conf->ticket_prefix, number,
-			       t.level, tmpl_label("en", "level", t.level));
-			rc = 0;
-		}
-	}
-	ticket_release(&t);
+	free(error);
 	ingest_release(&in);
 	return rc;
 }

@@ -29,6 +29,7 @@
 #include "app.h"
 #include "clock.h"
 #include "conf.h"
+#include "escalate.h"
 #include "ingest.h"
 #include "intake.h"
 #include "log.h"
@@ -487,7 +488,7 @@ run_once(struct daemon *d)
 	int trouble;
 
 	intake_round(d, &trouble);
-	if (sla_monitor_run(d->in.sla, &d->in.notify, clock_now()) < 0)
+	if (escalate_monitor_run(d->in.sla, &d->in.notify, clock_now()) < 0)
 		trouble = 1;
 	if (outbox_init(&ob, d->conf, d->st, &got_term) < 0) {
 		log_error("send", "error=\"unable to start libcurl\"");
@@ -581,9 +582,9 @@ main(int argc, char **argv)
 	} else {
 		while (!got_term) {
 			now = clock_now();
-			if (!got_term && now - sla_last >= SLA_MONITOR_INTERVAL) {
+			if (!got_term && now - sla_last >= ESCALATE_MONITOR_INTERVAL) {
 				sla_last = now;
-				if (sla_monitor_run(d.in.sla, &d.in.notify, now) > 0)
+				if (escalate_monitor_run(d.in.sla, &d.in.notify, now) > 0)
 					sender_wake(&d.sender);
 			}
 			if (got_term)
@@ -601,7 +602,7 @@ main(int argc, char **argv)
 				}
 				continue;
 			}
-			wait_for_signal(SLA_MONITOR_INTERVAL);
+			wait_for_signal(ESCALATE_MONITOR_INTERVAL);
 		}
 	}
 	workers_join(&d);

@@ -51,7 +51,7 @@ export LC_ALL=C.UTF-8 TZ=UTC
 
 # The clock every ticketd and ticketctl believes (git's test_tick): a fixed
 # instant, so that no test depends on today's date. The programs start
-# their clock there and run on at real speed (lib/clock.h). A test that
+# their clock there and run on at real speed (lib/util/clock.h). A test that
 # wants another instant sets TICKETD_NOW for one command, or calls
 # test_tick to move every later command's clock on.
 TEST_T0=1795687200		# 2026-11-26T10:00:00Z, a Thursday

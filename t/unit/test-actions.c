@@ -1,4 +1,4 @@
-/* Unit tests for lib/actions.c: events, outbox rows and who is told. */
+/* Unit tests for lib/desk/actions.c: events, outbox rows and who is told. */
 #include "test.h"
 
 #include <stdio.h>

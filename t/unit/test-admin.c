@@ -1,4 +1,4 @@
-/* Unit tests for lib/csv.c and lib/admin.c: the CSV reader, the input
+/* Unit tests for lib/util/csv.c and lib/desk/admin.c: the CSV reader, the input
  * checks, the plan's contact limit and the all-or-nothing import. */
 #include "test.h"
 

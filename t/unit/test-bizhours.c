@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/bizhours.c.
+ * Unit tests for lib/sla/bizhours.c.
  *
  * Expected instants are written in UTC and were worked out by hand from the
  * local times in the comments, then checked with e.g.

@@ -1,4 +1,4 @@
-/* Unit tests for lib/compose.c: headers, encodings, header injection, and
+/* Unit tests for lib/mail/compose.c: headers, encodings, header injection, and
  * every shipped template composed into a message. */
 #include "test.h"
 #include "compose.h"

@@ -1,4 +1,4 @@
-/* Unit tests for lib/html.c: HTML to readable text. */
+/* Unit tests for lib/mail/html.c: HTML to readable text. */
 #include "html.h"
 #include "test.h"
 #include "xmalloc.h"

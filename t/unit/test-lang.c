@@ -1,4 +1,4 @@
-/* Unit tests for lib/lang.c: language detection. */
+/* Unit tests for lib/mail/lang.c: language detection. */
 #include "lang.h"
 #include "test.h"
 #include "xmalloc.h"

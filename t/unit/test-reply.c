@@ -1,4 +1,4 @@
-/* Unit tests for lib/reply.c: the new text of a reply. */
+/* Unit tests for lib/mail/reply.c: the new text of a reply. */
 #include "html.h"
 #include "reply.h"
 #include "test.h"

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/sla.c: due times across plans and regions, their
+ * Unit tests for lib/sla/sla.c: due times across plans and regions, their
  * localised display, and the monitor and escalation against a temporary
  * store with `now` passed in.
  *
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "escalate.h"
 #include "log.h"
 #include "notify.h"
 #include "store.h"
@@ -353,7 +354,7 @@ test_monitor(struct env *e)
 	t = get(e, a);
 	test_assert_inteq(t.due_at, utc(2026, 11, 30, 2, 0));
 	ticket_release(&t);
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 1, 11)), 0);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 1, 11)), 0);
 	test_assert_inteq(count_mail(e, a, NULL, NULL), 0);
 	test_end();
 
@@ -370,9 +371,9 @@ test_monitor(struct env *e)
 	test_end();
 
 	test_begin("monitor: one warning at 80 %, to the level-0 contact, once");
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 1, 13)), 1);
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 1, 14)), 0);
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 1, 50)), 0);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 1, 13)), 1);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 1, 14)), 0);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 1, 50)), 0);
 	t = get(e, a);
 	test_assert_inteq(t.sla_warned, 1);
 	test_assert_inteq(t.sla_breached, 0);
@@ -384,9 +385,9 @@ test_monitor(struct env *e)
 	test_end();
 
 	test_begin("monitor: one breach at 100 %, level 0 -> 1, to the level-1 contact, once");
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 2, 0)), 1);
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 2, 1)), 0);
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2026, 12, 30, 2, 1)), 0);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 2, 0)), 1);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 2, 1)), 0);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 12, 30, 2, 1)), 0);
 	t = get(e, a);
 	test_assert_inteq(t.sla_breached, 1);
 	test_assert_inteq(t.level, 1);
@@ -411,8 +412,8 @@ test_catch_up(struct env *e)
 
 	test_begin("catch-up after downtime: past due gives only the breach");
 	/* Both are long past due; b's warning point passed too: no late warning. */
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2026, 12, 10, 0, 0)), 2);
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2026, 12, 10, 0, 1)), 0);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 12, 10, 0, 0)), 2);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 12, 10, 0, 1)), 0);
 	t = get(e, b);
 	test_assert_inteq(t.sla_warned, 1);
 	test_assert_inteq(t.sla_breached, 1);
@@ -427,7 +428,7 @@ test_catch_up(struct env *e)
 	test_begin("catch-up: between the two points gives the (late) warning");
 	/* Tue 8 Dec 09:00 JST: due 13:00, warning 12:12 JST (03:12Z). */
 	b = add_ticket(e, e->sp2_org, "APAC", 1, utc(2026, 12, 8, 0, 0));
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2026, 12, 8, 3, 59)), 1);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 12, 8, 3, 59)), 1);
 	test_assert_inteq(count_mail(e, b, "sla_warning", NULL), 1);
 	test_assert_inteq(count_mail(e, b, "sla_breach", NULL), 0);
 	test_end();
@@ -456,7 +457,7 @@ test_first_response(struct env *e)
 	test_assert_inteq(s.state, SLA_MET);
 	test_assert_inteq(s.remaining, 3 * H);
 	ticket_release(&t);
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2026, 12, 20, 0, 0)), 1);  /* b only */
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 12, 20, 0, 0)), 1);  /* b only */
 	test_assert_inteq(count_mail(e, a, NULL, NULL), 0);
 	test_end();
 
@@ -515,7 +516,7 @@ test_recompute_and_closed(struct env *e)
 	test_assert_inteq(sla_ticket_status(e->sla, e->st, &t, utc(2026, 12, 28, 0, 0), &s), 0);
 	test_assert_inteq(s.state, SLA_STOPPED);
 	ticket_release(&t);
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2026, 12, 21, 1, 0)), 0);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 12, 21, 1, 0)), 0);
 	test_assert_inteq(count_mail(e, c, NULL, NULL), 0);
 	test_end();
 	resolve(e, a);
@@ -534,15 +535,15 @@ test_contacts_and_escalation(struct env *e)
 	int i;
 
 	test_begin("contacts: a missing level falls to the next one configured above");
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2027, 1, 4, 13, 0)), 1);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2027, 1, 4, 13, 0)), 1);
 	test_assert_inteq(count_mail(e, a, "sla_warning", "lead@emea.example"), 1);
 	test_end();
 
 	test_begin("escalate: one level up, event, the new level's contact and the customer");
 	t = get(e, b);
 	test_assert_inteq(store_participant_add(e->st, b, "hanako@customer.example", 0), 0);
-	test_assert_inteq(sla_escalate(e->sla, &e->n, &t, "taro@customer.example",
-				       utc(2027, 1, 5, 1, 0), &error), 1);
+	test_assert_inteq(escalate_ticket(e->sla, &e->n, &t, "taro@customer.example",
+				          utc(2027, 1, 5, 1, 0), &error), 1);
 	test_assert_inteq(t.level, 1);
 	ticket_release(&t);
 	t = get(e, b);
@@ -557,11 +558,11 @@ test_contacts_and_escalation(struct env *e)
 	test_begin("escalate: up to VP and no further");
 	t = get(e, b);
 	for (i = 0; i < 3; i++)
-		test_assert_inteq(sla_escalate(e->sla, &e->n, &t, "agent@example.com",
-					       utc(2027, 1, 5, 1, 0), &error), 1);
+		test_assert_inteq(escalate_ticket(e->sla, &e->n, &t, "agent@example.com",
+					          utc(2027, 1, 5, 1, 0), &error), 1);
 	test_assert_inteq(t.level, 4);
-	test_assert_inteq(sla_escalate(e->sla, &e->n, &t, "agent@example.com",
-				       utc(2027, 1, 5, 1, 0), &error), 0);
+	test_assert_inteq(escalate_ticket(e->sla, &e->n, &t, "agent@example.com",
+				          utc(2027, 1, 5, 1, 0), &error), 0);
 	test_assert_inteq(t.level, 4);
 	ticket_release(&t);
 	test_assert_inteq(count_events(e, b, "escalated"), 4);
@@ -569,7 +570,7 @@ test_contacts_and_escalation(struct env *e)
 	test_end();
 
 	test_begin("breach at VP: stays at level 4");
-	test_assert_inteq(sla_monitor_run(e->sla, &e->n, utc(2027, 1, 20, 0, 0)), 2);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2027, 1, 20, 0, 0)), 2);
 	t = get(e, b);
 	test_assert_inteq(t.level, 4);
 	test_assert_inteq(t.sla_breached, 1);

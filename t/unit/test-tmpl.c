@@ -1,4 +1,4 @@
-/* Unit tests for lib/tmpl.c: the template engine, the shipped templates
+/* Unit tests for lib/desk/tmpl.c: the template engine, the shipped templates
  * and the label functions. */
 #include "test.h"
 #include "tmpl.h"

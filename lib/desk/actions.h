@@ -1,6 +1,6 @@
 /*
  * actions: what support does to a ticket (SPEC section 6): comment,
- * status, share/unshare, severity, priority, assign.
+ * status, share/unshare, severity, priority, assign, escalate.
  *
  * Each action writes its event, the ticket change and every notification
  * it causes in ONE store transaction, so a mail is queued exactly when its
@@ -48,6 +48,7 @@ struct action_report {
 	int queued;             /* notifications put in the outbox */
 	int skipped;            /* recipients skipped (undeliverable, invalid address): logged */
 	char detail[96];        /* what changed, for people: "open -> pending" */
+	int level;              /* escalate: the ticket's escalation level afterwards */
 };
 
 void actions_init(struct actions *a, struct notify *n, const struct sla *sla, int caller_tx);
@@ -90,5 +91,14 @@ enum action_rc action_priority(struct actions *a, long long ticket, int value,
 /* agent: a registered agent's address. */
 enum action_rc action_assign(struct actions *a, long long ticket, const char *agent,
 			     const char *actor, struct action_report *rep, char **error_r);
+
+/*
+ * One escalation level up (escalate_ticket: event, the region's contact
+ * and the customer are mailed).  A closed ticket is refused;
+ * ACTION_UNCHANGED when it is already at the top level.  a->sla must be
+ * set.  rep->level gets the ticket's level afterwards.
+ */
+enum action_rc action_escalate(struct actions *a, long long ticket, const char *actor,
+			       struct action_report *rep, char **error_r);
 
 #endif

@@ -8,6 +8,7 @@
 #include "actions.h"
 #include "clock.h"
 #include "conf.h"
+#include "escalate.h"
 #include "lang.h"
 #include "log.h"
 #include "mime.h"
@@ -696,7 +697,7 @@ apply_commands(struct ingest *in, struct actions *a, long long number,
 				*error_r = xstrdup(r < 0 ? store_error(in->st) : "ticket vanished");
 				return -1;
 			}
-			r = sla_escalate(in->sla, &in->notify, &t, actor, now, error_r);
+			r = escalate_ticket(in->sla, &in->notify, &t, actor, now, error_r);
 			ticket_release(&t);
 			rc = r < 0 ? ACTION_ERROR : r == 0 ? ACTION_UNCHANGED : ACTION_DONE;
 			break;

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "compose.h"
 #include "conf.h"
+#include "escalate.h"
 #include "log.h"
 #include "notify.h"
 #include "sla.h"
@@ -720,6 +721,38 @@ action_assign(struct actions *a, long long number, const char *agent, const char
 	res = tx_end(a, res, error_r);
 	if (res == ACTION_DONE)
 		log_action(a, "assigned", number, actor, rep);
+	ticket_release(&t);
+	return res;
+}
+
+/* ---- escalate ---- */
+
+enum action_rc
+action_escalate(struct actions *a, long long number, const char *actor,
+		struct action_report *rep, char **error_r)
+{
+	struct ticket t;
+	char name[64];
+	enum action_rc res;
+	int rc;
+
+	report_init(rep);
+	if (tx_begin(a, error_r) < 0)
+		return ACTION_ERROR;
+	res = load_ticket(a, number, &t, error_r);
+	if (res != ACTION_DONE)
+		return tx_end(a, res, error_r);
+	rep->level = t.level;
+	if (strcmp(t.status, "closed") == 0) {
+		notify_ticket_name(a->notify->conf, t.number, name, sizeof(name));
+		*error_r = xasprintf("%s is closed", name);
+		res = ACTION_REFUSED;
+	} else {
+		rc = escalate_ticket(a->sla, a->notify, &t, actor, clock_now(), error_r);
+		res = rc < 0 ? ACTION_ERROR : rc == 0 ? ACTION_UNCHANGED : ACTION_DONE;
+		rep->level = t.level;
+	}
+	res = tx_end(a, res, error_r);
 	ticket_release(&t);
 	return res;
 }

@@ -9,16 +9,9 @@
  * its severity changes; the first public comment by an agent stops the
  * clock.
  *
- * The monitor raises, for each ticket still waiting for its first
- * response, one warning at sla_warning_percent of the budget and one
- * breach at 100 %, each in its own transaction together with its event,
- * the flag on the ticket and the mail to the region's escalation contact.
- * A breach raises the escalation level by one (at most 4, VP).
- *
- * Catching up after downtime: a ticket whose due time passed while
- * nothing watched gets only its breach (the warning is marked done
- * without a mail: "will be missed soon" is no use once it is missed).
- * A ticket between the two points gets its (late) warning.
+ * A clock only: it computes and shows due times and where a ticket
+ * stands, and mails nobody.  The alerts it implies (warning, breach) and
+ * escalation are raised by lib/desk/escalate.
  *
  * The clock is injectable for tests: every function takes `now`;
  * programs pass clock_now() (env TICKETD_NOW, see clock.h).
@@ -32,11 +25,9 @@
 struct bizhours;
 struct conf;
 struct conf_plan;
-struct notify;
 struct store;
 struct ticket;
 
-#define SLA_MONITOR_INTERVAL 30   /* seconds between monitor passes in the daemon */
 #define SLA_MAX_LEVEL 4           /* escalation 0 Analyst … 4 VP */
 
 struct sla;
@@ -131,28 +122,5 @@ const char *sla_state_name(enum sla_state state);
 /* Where t stands at now.  -1 on a store error. */
 int sla_ticket_status(const struct sla *sla, struct store *st, const struct ticket *t,
 		      time_t now, struct sla_status *status_r);
-
-/*
- * One pass over the open tickets (new, open, pending) whose clock runs:
- * raise the warnings and breaches due at now.  Uses n->st; each alert is
- * its own transaction (event, ticket flags and level, outbox mail) and
- * one log line after its commit:
- *   sla ticket=SUP-4 event=breach level=1 contact=… due=…
- * Returns the number of alerts raised, -1 when the store failed (the
- * rest waits for the next pass: nothing is lost or doubled).
- */
-int sla_monitor_run(const struct sla *sla, struct notify *n, time_t now);
-
-/*
- * Escalation (`ticketctl escalate`, a customer's #escalate/[Escalate]):
- * raise t->level by one, write t and an "escalated" event by actor, mail
- * the region's contact for the new level and the customer (requester and
- * participants, template escalation).  Runs in the caller's transaction
- * (uses n->st; the caller commits).  1 when escalated, 0 when t is
- * already at SLA_MAX_LEVEL (nothing changed), -1 with *error_r (caller
- * frees).  Logs "sla ticket=… event=escalate level=… actor=… contact=…".
- */
-int sla_escalate(const struct sla *sla, struct notify *n, struct ticket *t, const char *actor,
-		 time_t now, char **error_r);
 
 #endif
