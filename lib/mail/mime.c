@@ -5,11 +5,8 @@
  * splitter that never recurses deeper than MIME_MAX_DEPTH, stops at
  * MIME_MAX_PARTS, reads each header once and survives the torture cases
  * (missing or clashing boundaries, LF or CRLF, no header at all); it
- * matches mime4j on its whole test corpus.  libetpan's mailimf parses the
- * Date field (a loose reading takes over when it refuses one); addresses
- * and Message-IDs have tolerant parsers here because mailimf gives up on
- * the rest of a list at the first bad address ("a@b,, c@d" loses c@d,
- * "Name <>" becomes "Name<") and drops comment names.
+ * matches mime4j on its whole test corpus.  Addresses, Message-IDs and
+ * dates are read by imf, transfer encodings decoded by cte.
  *
  * Bodies are decoded lazily: a node keeps its raw span until its bytes are
  * needed (parts inside an attached message are never decoded).  Charsets,
@@ -27,27 +24,22 @@
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
-#include <libetpan/mailimf.h>
 
 #include "charset.h"
+#include "cte.h"
 #include "classify.h"
 #include "html.h"
+#include "imf.h"
 #include "lang.h"
 #include "reply.h"
 #include "rfc2047.h"
+#include "str.h"
 #include "xmalloc.h"
 
 #define MIME_MAX_WARNINGS   64     /* warnings kept per message */
 #define MIME_MAX_PARAMS     64     /* parameters kept per Content-Type */
 #define MIME_WARN_QUOTE     64     /* bytes of hostile text quoted in a warning */
 #define SHA256_LEN          32
-
-enum cte {
-	CTE_IDENTITY = 0,
-	CTE_BASE64,
-	CTE_QP,
-	CTE_UUENCODE,
-};
 
 /* One-time warnings. */
 enum {
@@ -88,86 +80,6 @@ struct parser {
 	int keep_fields;
 };
 
-/* ------------------------------------------------------------------ */
-/* small helpers                                                        */
-
-static int
-is_wsp(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static int
-is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static int
-is_blank(const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if (!is_space((unsigned char)p[i]))
-			return 0;
-	}
-	return 1;
-}
-
-static int
-span_eq_ci(const char *p, size_t len, const char *s)
-{
-	size_t n = strlen(s);
-
-	return len == n && strncasecmp(p, s, n) == 0;
-}
-
-static int
-has_prefix_ci(const char *s, const char *prefix)
-{
-	return strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static void
-lower_inplace(char *s)
-{
-	for (; *s != '\0'; s++)
-		*s = (char)tolower((unsigned char)*s);
-}
-
-static void
-trim_span(const char **p, size_t *len)
-{
-	while (*len > 0 && is_space((unsigned char)**p)) {
-		(*p)++;
-		(*len)--;
-	}
-	while (*len > 0 && is_space((unsigned char)(*p)[*len - 1]))
-		(*len)--;
-}
-
-/*
- * Room for element n of an array that holds n elements of size bytes:
- * the capacity is the next power of two, so appending one by one stays
- * linear without storing a capacity.
- */
-static void *
-array_grow(void *v, size_t n, size_t size)
-{
-	if (n != 0 && (n & (n - 1)) != 0)
-		return v;
-	return xrealloc(v, (n != 0 ? 2 * n : 1) * size);
-}
-
-/* buf_grow that keeps the buffer a C string even when nothing follows. */
-static void
-buf_reserve(struct buf *b, size_t extra)
-{
-	buf_grow(b, extra);
-	b->data[b->len] = '\0';
-}
-
 /* Copy of p[0..len) with folding line breaks removed and ends trimmed. */
 static char *
 unfold(const char *p, size_t len)
@@ -175,8 +87,8 @@ unfold(const char *p, size_t len)
 	struct buf b = BUF_INIT;
 	size_t i;
 
-	trim_span(&p, &len);
-	buf_reserve(&b, len + 1);
+	str_trim_span(&p, &len);
+	buf_grow(&b, len + 1);
 	for (i = 0; i < len; i++) {
 		if (p[i] != '\r' && p[i] != '\n')
 			buf_addc(&b, p[i]);
@@ -272,7 +184,7 @@ field_name(const char *line, size_t len, size_t *value_r)
 	       line[i] != ':')
 		i++;
 	name_len = i;
-	while (i < len && is_wsp((unsigned char)line[i]))
+	while (i < len && str_is_wsp((unsigned char)line[i]))
 		i++;
 	if (name_len == 0 || i >= len || line[i] != ':')
 		return 0;
@@ -338,7 +250,7 @@ header_parse(struct parser *ps, const char *p, size_t len, int top, struct field
 			have_cur = 0;
 			continue;
 		}
-		if (is_wsp((unsigned char)p[start])) {
+		if (str_is_wsp((unsigned char)p[start])) {
 			if (start == first) {
 				fv->body = first;
 				return;
@@ -372,7 +284,7 @@ fieldv_get(const struct fieldv *fv, const char *name)
 	size_t i;
 
 	for (i = 0; i < fv->n; i++) {
-		if (span_eq_ci(fv->v[i].name, fv->v[i].name_len, name))
+		if (str_span_eq_ci(fv->v[i].name, fv->v[i].name_len, name))
 			return &fv->v[i];
 	}
 	return NULL;
@@ -380,36 +292,6 @@ fieldv_get(const struct fieldv *fv, const char *name)
 
 /* ------------------------------------------------------------------ */
 /* Content-Type / Content-Disposition parameters                       */
-
-static size_t
-skip_comment(const char *p, size_t len, size_t i)
-{
-	int level = 0;
-
-	for (; i < len; i++) {
-		if (p[i] == '\\' && i + 1 < len)
-			i++;
-		else if (p[i] == '(')
-			level++;
-		else if (p[i] == ')' && --level == 0)
-			return i + 1;
-	}
-	return len;
-}
-
-static size_t
-skip_cfws(const char *p, size_t len, size_t i)
-{
-	while (i < len) {
-		if (is_space((unsigned char)p[i]))
-			i++;
-		else if (p[i] == '(')
-			i = skip_comment(p, len, i);
-		else
-			break;
-	}
-	return i;
-}
 
 static void
 params_release(struct paramv *pr)
@@ -423,19 +305,6 @@ params_release(struct paramv *pr)
 	pr->n = 0;
 }
 
-/* A quoted string starting at p[i] == '"'; the content in b. */
-static size_t
-read_quoted(const char *p, size_t len, size_t i, struct buf *b)
-{
-	for (i++; i < len && p[i] != '"'; i++) {
-		if (p[i] == '\\' && i + 1 < len)
-			i++;
-		if (p[i] != '\r' && p[i] != '\n')
-			buf_addc(b, p[i]);
-	}
-	return i < len ? i + 1 : len;
-}
-
 /* The parameter list after the first ';' of a structured value. */
 static void
 params_parse(const char *p, size_t len, size_t i, struct paramv *pr)
@@ -447,18 +316,18 @@ params_parse(const char *p, size_t len, size_t i, struct paramv *pr)
 
 		while (i < len && p[i] != ';')
 			i++;
-		i = skip_cfws(p, len, i + 1);
+		i = imf_skip_cfws(p, len, i + 1);
 		start = i;
 		while (i < len && p[i] != '=' && p[i] != ';')
 			i++;
 		name = p + start;
 		name_len = i - start;
-		trim_span(&name, &name_len);
+		str_trim_span(&name, &name_len);
 		if (i >= len || p[i] != '=' || name_len == 0)
 			continue;
-		i = skip_cfws(p, len, i + 1);
+		i = imf_skip_cfws(p, len, i + 1);
 		if (i < len && p[i] == '"') {
-			i = read_quoted(p, len, i, &value);
+			i = imf_read_quoted(p, len, i, &value);
 		} else {
 			const char *v;
 			size_t v_len;
@@ -468,14 +337,14 @@ params_parse(const char *p, size_t len, size_t i, struct paramv *pr)
 				i++;
 			v = p + start;
 			v_len = i - start;
-			trim_span(&v, &v_len);
+			str_trim_span(&v, &v_len);
 			for (start = 0; start < v_len; start++) {
 				if (v[start] != '\r' && v[start] != '\n')
 					buf_addc(&value, v[start]);
 			}
 		}
 		pr->v[pr->n].name = xstrndup(name, name_len);
-		lower_inplace(pr->v[pr->n].name);
+		str_lower(pr->v[pr->n].name);
 		pr->v[pr->n].value = buf_detach(&value, NULL);
 		pr->n++;
 	}
@@ -488,10 +357,10 @@ params_parse(const char *p, size_t len, size_t i, struct paramv *pr)
 static char *
 structured_parse(const char *p, size_t len, int want_slash, struct paramv *pr)
 {
-	size_t i = skip_cfws(p, len, 0), start = i;
+	size_t i = imf_skip_cfws(p, len, 0), start = i;
 	char *type = NULL;
 
-	while (i < len && p[i] != ';' && p[i] != '(' && !is_space((unsigned char)p[i]))
+	while (i < len && p[i] != ';' && p[i] != '(' && !str_is_space((unsigned char)p[i]))
 		i++;
 	if (i > start) {
 		const char *slash = memchr(p + start, '/', i - start);
@@ -499,7 +368,7 @@ structured_parse(const char *p, size_t len, int want_slash, struct paramv *pr)
 		if (!want_slash || (slash != NULL && slash > p + start &&
 				    slash < p + i - 1)) {
 			type = xstrndup(p + start, i - start);
-			lower_inplace(type);
+			str_lower(type);
 		}
 	}
 	params_parse(p, len, i, pr);
@@ -586,246 +455,6 @@ param_decode(const struct paramv *pr, const char *base)
 	return rfc2047_decode(v, strlen(v));
 }
 
-static int
-cte_parse(const char *p, size_t len)
-{
-	char word[32];
-	size_t i, n = 0;
-
-	for (i = 0; i < len && n + 1 < sizeof(word); i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c == ';')
-			break;
-		if (isalnum(c))
-			word[n++] = (char)tolower(c);
-	}
-	word[n] = '\0';
-	if (strcmp(word, "base64") == 0)
-		return CTE_BASE64;
-	if (strcmp(word, "quotedprintable") == 0)
-		return CTE_QP;
-	if (strcmp(word, "xuuencode") == 0 || strcmp(word, "uuencode") == 0 ||
-	    strcmp(word, "xuue") == 0)
-		return CTE_UUENCODE;
-	return CTE_IDENTITY;
-}
-
-/* ------------------------------------------------------------------ */
-/* transfer decoding                                                    */
-
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Base64, ignoring what is not in the alphabet; '=' ends a quantum. */
-static void
-base64_decode(const char *p, size_t len, struct buf *out)
-{
-	uint32_t acc = 0;
-	int n = 0;
-	size_t i;
-
-	buf_reserve(out, len / 4 * 3 + 3);
-	for (i = 0; i < len; i++) {
-		int v = b64_value((unsigned char)p[i]);
-
-		if (p[i] == '=') {
-			if (n >= 2)
-				buf_addc(out, (char)(acc >> (n == 2 ? 4 : 10)));
-			if (n == 3)
-				buf_addc(out, (char)(acc >> 2));
-			acc = 0;
-			n = 0;
-			continue;
-		}
-		if (v < 0)
-			continue;
-		acc = (acc << 6) | (uint32_t)v;
-		if (++n == 4) {
-			char three[3] = { (char)(acc >> 16), (char)(acc >> 8), (char)acc };
-
-			buf_add(out, three, 3);
-			acc = 0;
-			n = 0;
-		}
-	}
-	/* an unpadded last quantum is a truncated body: dropped, as mime4j does */
-}
-
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Quoted-printable text p[0..len) without line ends: escapes decoded. */
-static void
-qp_decode_line(const char *p, size_t len, struct buf *out)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		const char *eq = memchr(p + i, '=', len - i);
-		size_t j;
-
-		if (eq == NULL) {
-			buf_add(out, p + i, len - i);
-			break;
-		}
-		buf_add(out, p + i, (size_t)(eq - p) - i);
-		i = (size_t)(eq - p) + 1;
-		if (i + 1 < len && hex_value((unsigned char)p[i]) >= 0 &&
-		    hex_value((unsigned char)p[i + 1]) >= 0) {
-			buf_addc(out, (char)(hex_value((unsigned char)p[i]) * 16 +
-					     hex_value((unsigned char)p[i + 1])));
-			i += 2;
-			continue;
-		}
-		/* soft line break: '=' and optional blanks end the line */
-		j = i;
-		while (j < len && is_wsp((unsigned char)p[j]))
-			j++;
-		if (j >= len)
-			return;
-		buf_addc(out, '=');
-	}
-}
-
-/*
- * Quoted-printable, line by line: a hard line break becomes CRLF (the
- * canonical form), trailing blanks added in transport are dropped, a line
- * ending in '=' joins the next, a broken escape is kept as written.
- */
-static void
-qp_decode(const char *p, size_t len, struct buf *out)
-{
-	size_t i = 0;
-
-	buf_reserve(out, len);
-	while (i < len) {
-		const char *nl = memchr(p + i, '\n', len - i);
-		size_t end = nl ? (size_t)(nl - p) : len, e = end;
-
-		if (e > i && p[e - 1] == '\r')
-			e--;
-		while (e > i && is_wsp((unsigned char)p[e - 1]))
-			e--;
-		if (e > i && p[e - 1] == '=') {
-			qp_decode_line(p + i, e - i - 1, out);
-		} else {
-			qp_decode_line(p + i, e - i, out);
-			if (nl != NULL)
-				buf_add(out, "\r\n", 2);
-		}
-		i = nl ? end + 1 : len;
-	}
-}
-
-/* Decode uuencoded lines p[0..len) until "end" or a zero-length line. */
-static void
-uu_decode_lines(const char *p, size_t len, struct buf *out)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		const char *nl = memchr(p + i, '\n', len - i);
-		size_t end = nl ? (size_t)(nl - p) : len, next = nl ? end + 1 : len;
-		size_t n, k, pos;
-
-		if (end > i && p[end - 1] == '\r')
-			end--;
-		if (end - i >= 3 && memcmp(p + i, "end", 3) == 0)
-			break;
-		if (end == i) {
-			i = next;
-			continue;
-		}
-		n = (size_t)(((unsigned char)p[i] - 32) & 63);
-		if (n == 0)
-			break;
-		pos = i + 1;
-		for (k = 0; k < n; k += 3) {
-			unsigned char c[4] = { 0, 0, 0, 0 };
-			size_t j;
-
-			for (j = 0; j < 4; j++) {
-				if (pos + j < end)
-					c[j] = (unsigned char)((p[pos + j] - 32) & 63);
-			}
-			pos += 4;
-			buf_addc(out, (char)(c[0] << 2 | c[1] >> 4));
-			if (k + 1 < n)
-				buf_addc(out, (char)(c[1] << 4 | c[2] >> 2));
-			if (k + 2 < n)
-				buf_addc(out, (char)(c[2] << 6 | c[3]));
-		}
-		i = next;
-	}
-}
-
-/* "begin NNN name" at p[0..len)?  The name in name_r, name_len_r. */
-static int
-uu_begin_line(const char *p, size_t len, const char **name_r, size_t *name_len_r)
-{
-	size_t i = 6, digits = 0;
-
-	if (len < 8 || memcmp(p, "begin ", 6) != 0)
-		return 0;
-	while (i < len && p[i] >= '0' && p[i] <= '7') {
-		i++;
-		digits++;
-	}
-	if (digits < 3 || digits > 4 || i >= len || p[i] != ' ')
-		return 0;
-	*name_r = p + i + 1;
-	*name_len_r = len - i - 1;
-	trim_span(name_r, name_len_r);
-	return *name_len_r > 0;
-}
-
-/* CTE x-uuencode: skip to the begin line when there is one. */
-static void
-uu_decode(const char *p, size_t len, struct buf *out)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		const char *nl = memchr(p + i, '\n', len - i);
-		size_t end = nl ? (size_t)(nl - p) : len, name_len;
-		const char *name;
-
-		if (end > i && p[end - 1] == '\r')
-			end--;
-		if (uu_begin_line(p + i, end - i, &name, &name_len)) {
-			i = nl ? (size_t)(nl - p) + 1 : len;
-			uu_decode_lines(p + i, len - i, out);
-			return;
-		}
-		i = nl ? (size_t)(nl - p) + 1 : len;
-	}
-	uu_decode_lines(p, len, out);
-}
-
-/* ------------------------------------------------------------------ */
 /* the tree                                                             */
 
 static void node_release(struct mime_node *n);
@@ -838,20 +467,7 @@ node_decode(struct mime_node *n)
 
 	if (n->data != NULL || n->raw_body == NULL)
 		return;
-	switch (n->cte) {
-	case CTE_BASE64:
-		base64_decode(n->raw_body, n->raw_len, &b);
-		break;
-	case CTE_QP:
-		qp_decode(n->raw_body, n->raw_len, &b);
-		break;
-	case CTE_UUENCODE:
-		uu_decode(n->raw_body, n->raw_len, &b);
-		break;
-	default:
-		buf_add(&b, n->raw_body, n->raw_len);
-		break;
-	}
+	cte_decode((enum cte)n->cte, n->raw_body, n->raw_len, &b);
 	n->data = buf_detach(&b, &n->size);
 }
 
@@ -864,7 +480,7 @@ is_type(const struct mime_node *n, const char *type)
 static int
 is_toptype(const struct mime_node *n, const char *top)
 {
-	return n->content_type != NULL && has_prefix_ci(n->content_type, top);
+	return n->content_type != NULL && str_has_prefix_ci(n->content_type, top);
 }
 
 static void entity_parse(struct parser *ps, struct mime_node *n, const char *p,
@@ -902,7 +518,7 @@ boundary_line(const char *p, size_t len, size_t i, size_t blen, size_t *next_r)
 		j += 2;
 	}
 	/* anything after a blank is ignored (RFC 2046 5.1.1) */
-	if (j < len && !is_space((unsigned char)p[j]))
+	if (j < len && !str_is_space((unsigned char)p[j]))
 		return 0;
 	nl = memchr(p + j, '\n', len - j);
 	*next_r = nl != NULL ? (size_t)(nl - p) + 1 : len;
@@ -1068,13 +684,13 @@ entity_fields(struct mime_node *n, const struct fieldv *fv, const char *default_
 		const char *s = f->value;
 		size_t s_len = f->value_len;
 
-		trim_span(&s, &s_len);
+		str_trim_span(&s, &s_len);
 		n->subject = rfc2047_decode(s, s_len);
 	}
 	v = param_get(ct, "charset");
 	if (v != NULL) {
 		n->charset = xstrdup(v);
-		lower_inplace(n->charset);
+		str_lower(n->charset);
 	}
 	v = param_get(ct, "format");
 	n->flowed = v != NULL && strcasecmp(v, "flowed") == 0;
@@ -1107,7 +723,7 @@ message_parse(struct parser *ps, struct mime_node *n, int depth)
 static void
 entity_content(struct parser *ps, struct mime_node *n, const struct paramv *ct, int depth)
 {
-	int multipart = has_prefix_ci(n->content_type, "multipart/");
+	int multipart = str_has_prefix_ci(n->content_type, "multipart/");
 	const char *bnd = param_get(ct, "boundary");
 
 	if (!multipart && !is_type(n, "message/rfc822") && !is_type(n, "message/global"))
@@ -1178,564 +794,6 @@ node_release(struct mime_node *n)
 }
 
 /* ------------------------------------------------------------------ */
-/* addresses, identifiers, dates                                        */
-
-struct addr_state {
-	struct buf phrase;
-	struct buf angle;
-	struct buf comment;
-	int have_angle;
-};
-
-static void
-addr_list_push(struct mime_addr **list, size_t *n, char *name, char *address)
-{
-	*list = array_grow(*list, *n, sizeof(**list));
-	(*list)[*n].name = name;
-	(*list)[*n].address = address;
-	(*n)++;
-}
-
-/* Collapse blanks and trim; NULL when empty.  Frees nothing. */
-static char *
-squeeze(const char *s, size_t len)
-{
-	struct buf b = BUF_INIT;
-	size_t i;
-	int blank = 0;
-
-	for (i = 0; i < len; i++) {
-		if (is_space((unsigned char)s[i])) {
-			blank = b.len > 0;
-			continue;
-		}
-		if (blank)
-			buf_addc(&b, ' ');
-		blank = 0;
-		buf_addc(&b, s[i]);
-	}
-	if (b.len == 0) {
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_detach(&b, NULL);
-}
-
-static char *
-decode_name(char *raw)
-{
-	char *out;
-
-	if (raw == NULL)
-		return NULL;
-	out = rfc2047_decode(raw, strlen(raw));
-	free(raw);
-	if (out != NULL && *out == '\0') {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-/* s[0..len) without comments and blanks (CFWS inside an addr-spec or id). */
-static char *
-strip_cfws(const char *s, size_t len)
-{
-	struct buf b = BUF_INIT;
-	size_t i = 0;
-
-	while (i < len) {
-		if (s[i] == '(') {
-			i = skip_comment(s, len, i);
-		} else if (s[i] == '"') {
-			size_t start = i++;
-
-			while (i < len && s[i] != '"')
-				i += s[i] == '\\' && i + 1 < len ? 2 : 1;
-			i = i < len ? i + 1 : len;
-			buf_add(&b, s + start, i - start);
-		} else {
-			if (!is_space((unsigned char)s[i]))
-				buf_addc(&b, s[i]);
-			i++;
-		}
-	}
-	if (b.len == 0) {
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_detach(&b, NULL);
-}
-
-/* The addr-spec inside <...>: without a source route, comments, blanks. */
-static char *
-angle_address(const char *s, size_t len)
-{
-	const char *colon;
-
-	trim_span(&s, &len);
-	if (len > 0 && s[0] == '@') {
-		colon = memchr(s, ':', len);
-		if (colon != NULL) {
-			len -= (size_t)(colon + 1 - s);
-			s = colon + 1;
-		}
-	}
-	return strip_cfws(s, len);
-}
-
-static int
-joins_address(char c)
-{
-	return c == '.' || c == '@';
-}
-
-/*
- * An address written without angle brackets, in a squeezed phrase: the
- * words around the first '@', joined where a '.' or '@' touches a blank
- * ("jdoe@test . example"), are the address; the words before it the name.
- * Takes phrase.
- */
-static void
-bare_address(char *phrase, char **name_r, char **address_r)
-{
-	char *at = strchr(phrase, '@'), *start, *end;
-
-	if (at == NULL) {
-		*address_r = phrase;    /* "localrecipient": keep what is there */
-		return;
-	}
-	start = at;
-	while (start > phrase) {
-		if (start[-1] == ' ' && !joins_address(start[0]) &&
-		    !(start - 1 > phrase && joins_address(start[-2])))
-			break;
-		start--;
-	}
-	end = at;
-	while (*end != '\0') {
-		if (*end == ' ' && !joins_address(end[-1]) && !joins_address(end[1]))
-			break;
-		end++;
-	}
-	*address_r = strip_cfws(start, (size_t)(end - start));
-	while (start > phrase && start[-1] == ' ')
-		start--;
-	if (start > phrase)
-		*name_r = xstrndup(phrase, (size_t)(start - phrase));
-	free(phrase);
-}
-
-static void
-addr_finish(struct addr_state *st, struct mime_addr **list, size_t *n)
-{
-	char *name = NULL, *address = NULL;
-	char *phrase = squeeze(st->phrase.data ? st->phrase.data : "", st->phrase.len);
-
-	if (st->have_angle) {
-		address = angle_address(st->angle.data ? st->angle.data : "", st->angle.len);
-		name = phrase;
-	} else if (phrase != NULL) {
-		bare_address(phrase, &name, &address);
-	}
-	if (name == NULL && address != NULL && st->comment.len > 0)
-		name = squeeze(st->comment.data, st->comment.len);
-	if (address != NULL || name != NULL)
-		addr_list_push(list, n, decode_name(name), address);
-	buf_reset(&st->phrase);
-	buf_reset(&st->angle);
-	buf_reset(&st->comment);
-	st->have_angle = 0;
-}
-
-/*
- * A tolerant address-list parser: quoted strings, comments (a comment is
- * the name when there is no other), <angle> addresses, groups flattened,
- * and whatever is left of a broken address kept as written.
- */
-static void
-addr_list_parse(const char *p, size_t len, struct mime_addr **list, size_t *n)
-{
-	struct addr_state st = { BUF_INIT, BUF_INIT, BUF_INIT, 0 };
-	size_t i = 0;
-
-	while (i < len) {
-		char c = p[i];
-
-		if (c == '"') {
-			i = read_quoted(p, len, i, &st.phrase);
-		} else if (c == '(') {
-			size_t end = skip_comment(p, len, i);
-
-			if (st.comment.len == 0 && end > i + 1)
-				buf_add(&st.comment, p + i + 1, end - i - 1 - (p[end - 1] == ')'));
-			i = end;
-			buf_addc(&st.phrase, ' ');
-		} else if (c == '<') {
-			const char *gt = memchr(p + i, '>', len - i);
-			size_t end = gt ? (size_t)(gt - p) : len;
-
-			buf_reset(&st.angle);
-			buf_add(&st.angle, p + i + 1, end - i - 1);
-			st.have_angle = 1;
-			i = gt ? end + 1 : len;
-		} else if (c == ',' || c == ';') {
-			addr_finish(&st, list, n);
-			i++;
-		} else if (c == ':' && !st.have_angle && strchr(buf_str(&st.phrase), '@') == NULL) {
-			buf_reset(&st.phrase);     /* a group name */
-			buf_reset(&st.comment);
-			i++;
-		} else {
-			buf_addc(&st.phrase, is_space((unsigned char)c) ? ' ' : c);
-			i++;
-		}
-	}
-	addr_finish(&st, list, n);
-	buf_release(&st.phrase);
-	buf_release(&st.angle);
-	buf_release(&st.comment);
-}
-
-
-static void
-addr_release(struct mime_addr *a)
-{
-	free(a->name);
-	free(a->address);
-	a->name = NULL;
-	a->address = NULL;
-}
-
-/*
- * Parse an address field, appending to list.  Some mailers put a whole
- * mailbox into one encoded word ("=?utf-8?b?...?=" for "Name <a@b>"):
- * when an address comes out as an encoded word, the field is decoded
- * first and parsed again.
- */
-static void
-addr_parse(const char *p, size_t len, struct mime_addr **list, size_t *n)
-{
-	struct mime_addr *tmp = NULL;
-	size_t n_tmp = 0, i;
-	int encoded = 0;
-	char *decoded;
-
-	addr_list_parse(p, len, &tmp, &n_tmp);
-	for (i = 0; i < n_tmp; i++) {
-		if (tmp[i].address != NULL && strncmp(tmp[i].address, "=?", 2) == 0)
-			encoded = 1;
-	}
-	if (encoded) {
-		for (i = 0; i < n_tmp; i++)
-			addr_release(&tmp[i]);
-		n_tmp = 0;
-		decoded = rfc2047_decode(p, len);
-		addr_list_parse(decoded, strlen(decoded), &tmp, &n_tmp);
-		free(decoded);
-	}
-	for (i = 0; i < n_tmp; i++)
-		addr_list_push(list, n, tmp[i].name, tmp[i].address);
-	free(tmp);
-}
-
-static void
-addr_first(const char *p, size_t len, struct mime_addr *out)
-{
-	struct mime_addr *list = NULL;
-	size_t n = 0, i;
-
-	addr_parse(p, len, &list, &n);
-	for (i = 0; i < n; i++) {
-		if (out->address == NULL && out->name == NULL && list[i].address != NULL)
-			*out = list[i];
-		else
-			addr_release(&list[i]);
-	}
-	free(list);
-}
-
-static void
-ids_push(char ***ids, size_t *n, const char *p, size_t len)
-{
-	char *id = strip_cfws(p, len);
-
-	if (id == NULL)
-		return;
-	*ids = array_grow(*ids, *n, sizeof(**ids));
-	(*ids)[(*n)++] = id;
-}
-
-/*
- * Message-IDs in a field: each <...>; without any, the words holding an
- * '@' (or, when want_any, the first word).  Comments and quotes skipped.
- */
-static void
-ids_parse(const char *p, size_t len, char ***ids, size_t *n, int want_any)
-{
-	size_t i = 0, before = *n;
-
-	while (i < len) {
-		if (p[i] == '(') {
-			i = skip_comment(p, len, i);
-		} else if (p[i] == '<') {
-			const char *gt = memchr(p + i, '>', len - i);
-			size_t end = gt ? (size_t)(gt - p) : len;
-
-			ids_push(ids, n, p + i + 1, end - i - 1);
-			i = gt ? end + 1 : len;
-		} else {
-			i++;
-		}
-	}
-	if (*n > before)
-		return;
-	i = 0;
-	while (i < len) {
-		size_t start;
-
-		while (i < len && (is_space((unsigned char)p[i]) || p[i] == ','))
-			i++;
-		start = i;
-		while (i < len && !is_space((unsigned char)p[i]) && p[i] != ',')
-			i++;
-		if (i > start && (memchr(p + start, '@', i - start) != NULL || want_any)) {
-			ids_push(ids, n, p + start, i - start);
-			if (want_any)
-				return;
-		}
-	}
-}
-
-static char *
-id_first(const char *p, size_t len, int want_any)
-{
-	char **ids = NULL, *first = NULL;
-	size_t n = 0, i;
-
-	ids_parse(p, len, &ids, &n, want_any);
-	for (i = 0; i < n; i++) {
-		if (i == 0)
-			first = ids[i];
-		else
-			free(ids[i]);
-	}
-	free(ids);
-	return first;
-}
-
-/* Copy of p[0..len) with each comment turned into a blank. */
-static char *
-uncomment(const char *p, size_t len)
-{
-	struct buf b = BUF_INIT;
-	size_t i = 0;
-
-	buf_reserve(&b, len);
-	while (i < len) {
-		if (p[i] == '(') {
-			i = skip_comment(p, len, i);
-			buf_addc(&b, ' ');
-		} else {
-			buf_addc(&b, p[i++]);
-		}
-	}
-	return buf_detach(&b, NULL);
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static long long
-days_from_civil(long long y, unsigned m, unsigned d)
-{
-	long long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
-}
-
-struct date_fields {
-	int year, month, day, hour, min, sec;
-	int zone;                 /* as written: -0500 is -500 */
-};
-
-static const char *const month_names[] = {
-	"jan", "feb", "mar", "apr", "may", "jun",
-	"jul", "aug", "sep", "oct", "nov", "dec",
-};
-
-/* Zone names of RFC 5322 4.3 (military zones are read as UTC). */
-static int
-zone_name(const char *w, size_t len, int *zone_r)
-{
-	static const struct {
-		const char *name;
-		int zone;
-	} zones[] = {
-		{ "ut", 0 }, { "utc", 0 }, { "gmt", 0 }, { "z", 0 },
-		{ "edt", -400 }, { "est", -500 }, { "cdt", -500 }, { "cst", -600 },
-		{ "mdt", -600 }, { "mst", -700 }, { "pdt", -700 }, { "pst", -800 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
-		if (span_eq_ci(w, len, zones[i].name)) {
-			*zone_r = zones[i].zone;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int
-parse_uint(const char *w, size_t len, int *v_r)
-{
-	size_t i;
-	int v = 0;
-
-	if (len == 0 || len > 4)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (w[i] < '0' || w[i] > '9')
-			return 0;
-		v = v * 10 + (w[i] - '0');
-	}
-	*v_r = v;
-	return 1;
-}
-
-/* "hh:mm[:ss]", blanks around the colons already removed. */
-static int
-parse_time(const char *w, size_t len, struct date_fields *d)
-{
-	const char *c1 = memchr(w, ':', len), *c2;
-
-	if (c1 == NULL || !parse_uint(w, (size_t)(c1 - w), &d->hour))
-		return 0;
-	c2 = memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - w));
-	d->sec = 0;
-	if (c2 == NULL)
-		return parse_uint(c1 + 1, len - (size_t)(c1 + 1 - w), &d->min);
-	return parse_uint(c1 + 1, (size_t)(c2 - c1 - 1), &d->min) &&
-		parse_uint(c2 + 1, len - (size_t)(c2 + 1 - w), &d->sec);
-}
-
-/*
- * A date that libetpan refuses: words in any order that day, month name,
- * year, time and zone can be told apart in ("Fri, 21 Nov 1997 09 : 55 :
- * 06 -0600", "21-Nov-97 9:55", a missing zone read as UTC).
- */
-static int
-date_parse_loose(const char *clean, struct date_fields *d)
-{
-	struct buf b = BUF_INIT;
-	const char *s;
-	size_t i, n;
-	int have_time = 0, v;
-
-	/* blanks around ':' go, commas and dashes between words become blanks */
-	for (s = clean; *s != '\0'; s++) {
-		if (*s == ':') {
-			while (b.len > 0 && b.data[b.len - 1] == ' ')
-				b.len--;
-			buf_addc(&b, ':');
-			while (s[1] == ' ' || s[1] == '\t' || s[1] == '\r' || s[1] == '\n')
-				s++;
-		} else if (*s == ',' || is_space((unsigned char)*s) ||
-			   (*s == '-' && s > clean && isalpha((unsigned char)s[-1]))) {
-			buf_addc(&b, ' ');
-		} else {
-			buf_addc(&b, *s);
-		}
-	}
-	memset(d, 0, sizeof(*d));
-	d->day = d->month = d->year = -1;
-	s = buf_str(&b);
-	for (i = 0; s[i] != '\0'; i += n) {
-		const char *w = s + i;
-		size_t k;
-
-		n = strcspn(w, " ");
-		if (n == 0) {
-			n = 1;
-			continue;
-		}
-		if (memchr(w, ':', n) != NULL) {
-			have_time = parse_time(w, n, d);
-		} else if ((w[0] == '+' || w[0] == '-') && n == 5 && parse_uint(w + 1, 4, &v)) {
-			d->zone = w[0] == '-' ? -v : v;
-		} else if (parse_uint(w, n, &v)) {
-			if (d->day < 0 && n <= 2)
-				d->day = v;
-			else if (d->year < 0)
-				d->year = v;
-		} else if (n >= 3) {
-			for (k = 0; k < 12; k++) {
-				if (strncasecmp(w, month_names[k], 3) == 0 && d->month < 0)
-					d->month = (int)k + 1;
-			}
-			zone_name(w, n, &d->zone);
-		}
-		if (w[n] == '\0')
-			break;
-	}
-	buf_release(&b);
-	return d->day > 0 && d->month > 0 && d->year >= 0 && have_time ? 0 : -1;
-}
-
-static int
-date_parse_etpan(const char *clean, struct date_fields *d)
-{
-	struct mailimf_date_time *dt = NULL;
-	size_t idx = 0;
-
-	if (mailimf_date_time_parse(clean, strlen(clean), &idx, &dt) != MAILIMF_NO_ERROR)
-		return -1;
-	d->year = dt->dt_year;
-	d->month = dt->dt_month;
-	d->day = dt->dt_day;
-	d->hour = dt->dt_hour;
-	d->min = dt->dt_min;
-	d->sec = dt->dt_sec;
-	d->zone = dt->dt_zone;
-	mailimf_date_time_free(dt);
-	return 0;
-}
-
-/* Parse a Date field: libetpan first, then the loose reading; ranges checked. */
-static int
-date_parse(const char *p, size_t len, time_t *date_r, int *tzoff_r)
-{
-	struct date_fields d;
-	char *clean = uncomment(p, len);
-	int r, zabs;
-
-	r = date_parse_etpan(clean, &d);
-	if (r != 0)
-		r = date_parse_loose(clean, &d);
-	free(clean);
-	if (r != 0)
-		return -1;
-	if (d.year < 50)
-		d.year += 2000;
-	else if (d.year < 1000)
-		d.year += 1900;
-	zabs = d.zone < 0 ? -d.zone : d.zone;
-	if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31 ||
-	    d.hour < 0 || d.hour > 23 || d.min < 0 || d.min > 59 ||
-	    d.sec < 0 || d.sec > 60 || d.year > 9999 || zabs > 1400 || zabs % 100 > 59)
-		return -1;
-	*tzoff_r = (d.zone < 0 ? -1 : 1) * (zabs / 100 * 60 + zabs % 100);
-	*date_r = (time_t)(days_from_civil(d.year, (unsigned)d.month, (unsigned)d.day) * 86400LL +
-			   d.hour * 3600LL + d.min * 60LL + d.sec - *tzoff_r * 60LL);
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* the top-level header                                                 */
 
 static void
@@ -1757,15 +815,15 @@ delivered_push(struct mime_msg *m, const char *p, size_t len)
 	struct mime_addr *list = NULL;
 	size_t n = 0, i;
 
-	addr_parse(p, len, &list, &n);
+	imf_addr_list(p, len, &list, &n);
 	for (i = 0; i < n; i++) {
 		if (list[i].address != NULL) {
-			m->delivered_to = array_grow(m->delivered_to, m->n_delivered_to,
+			m->delivered_to = xarray_grow(m->delivered_to, m->n_delivered_to,
 						     sizeof(char *));
 			m->delivered_to[m->n_delivered_to++] = list[i].address;
 			list[i].address = NULL;
 		}
-		addr_release(&list[i]);
+		imf_addr_release(&list[i]);
 	}
 	free(list);
 }
@@ -1775,14 +833,14 @@ msg_return_path(struct mime_msg *m, const char *p, size_t len)
 {
 	const char *lt, *gt;
 
-	trim_span(&p, &len);
+	str_trim_span(&p, &len);
 	lt = memchr(p, '<', len);
 	if (lt != NULL) {
 		gt = memchr(lt, '>', len - (size_t)(lt - p));
 		len = gt ? (size_t)(gt - lt - 1) : len - (size_t)(lt - p) - 1;
 		p = lt + 1;
 	}
-	m->return_path = angle_address(p, len);
+	m->return_path = imf_angle_address(p, len);
 	if (m->return_path == NULL)
 		m->return_path = xstrdup("");
 }
@@ -1793,14 +851,14 @@ msg_date(struct mime_msg *m, const char *p, size_t len)
 	time_t t;
 	int tzoff;
 
-	if (date_parse(p, len, &t, &tzoff) == 0) {
+	if (imf_date(p, len, &t, &tzoff) == 0) {
 		m->has_date = 1;
 		m->date = t;
 		m->date_tzoff = tzoff;
 	} else {
 		char *q;
 
-		trim_span(&p, &len);
+		str_trim_span(&p, &len);
 		q = warn_quote(p, len);
 		mime_warn(m, "invalid date '%s'", q);
 		free(q);
@@ -1814,37 +872,37 @@ msg_field(struct mime_msg *m, const struct field *f)
 	const char *v = f->value, *name = f->name;
 	size_t len = f->value_len, nl = f->name_len;
 
-	if (span_eq_ci(name, nl, "message-id")) {
+	if (str_span_eq_ci(name, nl, "message-id")) {
 		if (m->message_id == NULL)
-			m->message_id = id_first(v, len, 1);
-	} else if (span_eq_ci(name, nl, "in-reply-to")) {
+			m->message_id = imf_id_first(v, len, 1);
+	} else if (str_span_eq_ci(name, nl, "in-reply-to")) {
 		if (m->in_reply_to == NULL)
-			m->in_reply_to = id_first(v, len, 0);
-	} else if (span_eq_ci(name, nl, "references")) {
-		ids_parse(v, len, &m->references, &m->n_references, 0);
-	} else if (span_eq_ci(name, nl, "from")) {
+			m->in_reply_to = imf_id_first(v, len, 0);
+	} else if (str_span_eq_ci(name, nl, "references")) {
+		imf_ids(v, len, &m->references, &m->n_references, 0);
+	} else if (str_span_eq_ci(name, nl, "from")) {
 		if (m->from.address == NULL)
-			addr_first(v, len, &m->from);
-	} else if (span_eq_ci(name, nl, "sender")) {
+			imf_addr_first(v, len, &m->from);
+	} else if (str_span_eq_ci(name, nl, "sender")) {
 		if (m->sender.address == NULL)
-			addr_first(v, len, &m->sender);
-	} else if (span_eq_ci(name, nl, "to")) {
-		addr_parse(v, len, &m->to, &m->n_to);
-	} else if (span_eq_ci(name, nl, "cc")) {
-		addr_parse(v, len, &m->cc, &m->n_cc);
-	} else if (span_eq_ci(name, nl, "reply-to")) {
-		addr_parse(v, len, &m->reply_to, &m->n_reply_to);
-	} else if (span_eq_ci(name, nl, "delivered-to") || span_eq_ci(name, nl, "x-original-to")) {
+			imf_addr_first(v, len, &m->sender);
+	} else if (str_span_eq_ci(name, nl, "to")) {
+		imf_addr_list(v, len, &m->to, &m->n_to);
+	} else if (str_span_eq_ci(name, nl, "cc")) {
+		imf_addr_list(v, len, &m->cc, &m->n_cc);
+	} else if (str_span_eq_ci(name, nl, "reply-to")) {
+		imf_addr_list(v, len, &m->reply_to, &m->n_reply_to);
+	} else if (str_span_eq_ci(name, nl, "delivered-to") || str_span_eq_ci(name, nl, "x-original-to")) {
 		delivered_push(m, v, len);
-	} else if (span_eq_ci(name, nl, "return-path")) {
+	} else if (str_span_eq_ci(name, nl, "return-path")) {
 		if (m->return_path == NULL)
 			msg_return_path(m, v, len);
-	} else if (span_eq_ci(name, nl, "date")) {
+	} else if (str_span_eq_ci(name, nl, "date")) {
 		if (!m->has_date)
 			msg_date(m, v, len);
-	} else if (span_eq_ci(name, nl, "subject")) {
+	} else if (str_span_eq_ci(name, nl, "subject")) {
 		if (m->subject == NULL) {
-			trim_span(&v, &len);
+			str_trim_span(&v, &len);
 			m->subject = rfc2047_decode(v, len);
 		}
 	}
@@ -1877,7 +935,7 @@ add_lf_text(struct buf *out, const char *s, size_t len)
 {
 	size_t i = 0;
 
-	buf_reserve(out, len);
+	buf_grow(out, len);
 	while (i < len) {
 		const char *cr = memchr(s + i, '\r', len - i);
 		size_t end = cr ? (size_t)(cr - s) : len;
@@ -1899,8 +957,8 @@ uu_attach(struct body_ctx *bc, const char *name, size_t name_len,
 	struct buf data = BUF_INIT;
 	struct mime_attachment *a;
 
-	uu_decode_lines(p, len, &data);
-	bc->uu = array_grow(bc->uu, bc->n_uu, sizeof(*bc->uu));
+	cte_uu_decode_lines(p, len, &data);
+	bc->uu = xarray_grow(bc->uu, bc->n_uu, sizeof(*bc->uu));
 	a = &bc->uu[bc->n_uu++];
 	a->filename = rfc2047_decode(name, name_len);
 	a->content_type = xstrdup("application/octet-stream");
@@ -1918,7 +976,7 @@ uu_find_end(const char *s, size_t len, size_t i, size_t *end_line_r)
 		const char *nl = memchr(s + i, '\n', len - i);
 		size_t e = nl ? (size_t)(nl - s) : len;
 
-		if (e - i >= 3 && memcmp(s + i, "end", 3) == 0 && is_blank(s + i + 3, e - i - 3)) {
+		if (e - i >= 3 && memcmp(s + i, "end", 3) == 0 && str_is_blank(s + i + 3, e - i - 3)) {
 			*end_line_r = i;
 			return nl ? e + 1 : len;
 		}
@@ -1944,7 +1002,7 @@ uu_strip(struct body_ctx *bc, const char *s, size_t len, struct buf *out)
 		size_t name_len, end_line, after;
 		const char *name;
 
-		if (!no_end && s[i] == 'b' && uu_begin_line(s + i, end - i, &name, &name_len)) {
+		if (!no_end && s[i] == 'b' && cte_uu_begin_line(s + i, end - i, &name, &name_len)) {
 			after = uu_find_end(s, len, next, &end_line);
 			if (after != 0) {
 				uu_attach(bc, name, name_len, s + next, end_line - next);
@@ -2061,7 +1119,7 @@ body_alternative(struct body_ctx *bc, struct mime_node *n, int level)
 		if (!node_has_plain(&n->children[i], level + 1))
 			continue;
 		body_collect(bc, &n->children[i], level + 1);
-		if (!is_blank(buf_str(&bc->text) + before, bc->text.len - before))
+		if (!str_is_blank(buf_str(&bc->text) + before, bc->text.len - before))
 			return 1;
 		buf_reset_to(&bc->text, before);   /* an empty plain part */
 		break;
@@ -2069,7 +1127,7 @@ body_alternative(struct body_ctx *bc, struct mime_node *n, int level)
 	/* no plain text: the last alternative that gives any text */
 	for (i = n->n_children; i > 0; i--) {
 		body_collect(bc, &n->children[i - 1], level + 1);
-		if (!is_blank(buf_str(&bc->text) + before, bc->text.len - before))
+		if (!str_is_blank(buf_str(&bc->text) + before, bc->text.len - before))
 			return 1;
 		buf_reset_to(&bc->text, before);
 	}
@@ -2123,7 +1181,7 @@ attachment_add(struct mime_msg *m, const struct mime_part *p, const char *fallba
 {
 	struct mime_attachment *a;
 
-	m->attachments = array_grow(m->attachments, m->n_attachments, sizeof(*a));
+	m->attachments = xarray_grow(m->attachments, m->n_attachments, sizeof(*a));
 	a = &m->attachments[m->n_attachments++];
 	a->filename = p->filename ? xstrdup(p->filename) : xstrdup_or_null(fallback_name);
 	a->content_type = xstrdup(p->content_type);
@@ -2216,7 +1274,7 @@ attachments_append(struct mime_msg *m, struct mime_attachment *list, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		m->attachments = array_grow(m->attachments, m->n_attachments,
+		m->attachments = xarray_grow(m->attachments, m->n_attachments,
 					    sizeof(*m->attachments));
 		m->attachments[m->n_attachments++] = list[i];
 	}
@@ -2272,7 +1330,7 @@ addrs_free(struct mime_addr **list, size_t *n)
 	size_t i;
 
 	for (i = 0; i < *n; i++)
-		addr_release(&(*list)[i]);
+		imf_addr_release(&(*list)[i]);
 	free(*list);
 	*list = NULL;
 	*n = 0;
@@ -2301,8 +1359,8 @@ mime_msg_free(struct mime_msg **msg)
 	free(m->message_id);
 	free(m->in_reply_to);
 	strv_free(&m->references, &m->n_references);
-	addr_release(&m->from);
-	addr_release(&m->sender);
+	imf_addr_release(&m->from);
+	imf_addr_release(&m->sender);
 	addrs_free(&m->to, &m->n_to);
 	addrs_free(&m->cc, &m->n_cc);
 	addrs_free(&m->reply_to, &m->n_reply_to);

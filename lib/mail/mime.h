@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "imf.h"
+
 /* Named limits for hostile input (SPEC section 10). */
 #define MIME_MAX_DEPTH        32        /* nested multiparts / message/rfc822 */
 #define MIME_MAX_PARTS        1000      /* leaf and container parts */
@@ -26,11 +28,6 @@ enum mime_kind {
 	MIME_KIND_BOUNCE,
 	MIME_KIND_FEEDBACK_REPORT,
 	MIME_KIND_LIST,
-};
-
-struct mime_addr {
-	char *name;       /* display name, decoded, or NULL */
-	char *address;    /* addr-spec as written (local@domain), or NULL */
 };
 
 struct mime_header {

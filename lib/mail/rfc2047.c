@@ -8,7 +8,9 @@
  * base64 word cut in the middle of a quantum carries its bits over.
  */
 #include "rfc2047.h"
+#include "base64.h"
 #include "charset.h"
+#include "str.h"
 #include "xmalloc.h"
 
 #include <string.h>
@@ -26,25 +28,14 @@ struct word {
 	const char *end;	/* just after the word */
 };
 
-struct base64 {
-	unsigned int acc;
-	int bits;
-};
-
 struct decoder {
 	struct buf out;
 	struct buf pend;	/* bytes of adjacent words not yet converted */
 	char pend_charset[RFC2047_CHARSET_MAX + 1];	/* "" when none */
 	char pend_encoding;
-	struct base64 b64;
+	struct base64_decoder b64;	/* bits of a word cut inside a quantum */
 	const char *raw_charset;	/* of the text outside encoded words */
 };
-
-static int
-is_wsp(char c)
-{
-	return c == ' ' || c == '\t';
-}
 
 static int
 is_charset_char(char c)
@@ -52,34 +43,6 @@ is_charset_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
 	    c == ':' || c == '*' || c == '+';
-}
-
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
-base64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
 }
 
 /* "=?charset?E?" at p: fill charset and encoding, w->text after it. */
@@ -127,7 +90,7 @@ word_parse(const char *p, const char *end, struct word *w)
 			w->end = q + 2;
 			return 0;
 		}
-		if (first_wsp == NULL && is_wsp(*q))
+		if (first_wsp == NULL && str_is_wsp(*q))
 			first_wsp = q;
 		if (q[0] == '=' && word_head(q, end, &next) == 0) {
 			stop = q;
@@ -137,7 +100,7 @@ word_parse(const char *p, const char *end, struct word *w)
 	if (w->encoding == 'B' && first_wsp != NULL && first_wsp < stop)
 		stop = first_wsp;
 	w->end = stop;
-	while (stop > w->text && is_wsp(stop[-1]))
+	while (stop > w->text && str_is_wsp(stop[-1]))
 		stop--;
 	w->text_len = (size_t)(stop - w->text);
 	return 0;
@@ -172,8 +135,8 @@ q_decode(struct buf *dst, const char *s, size_t n)
 			continue;
 		}
 		if (s[i] == '=' && i + 2 < n) {
-			hi = hex_value(s[i + 1]);
-			lo = hex_value(s[i + 2]);
+			hi = str_hex_value(s[i + 1]);
+			lo = str_hex_value(s[i + 2]);
 			if (hi >= 0 && lo >= 0) {
 				buf_addc(dst, (char)(hi << 4 | lo));
 				i += 2;
@@ -181,39 +144,6 @@ q_decode(struct buf *dst, const char *s, size_t n)
 			}
 		}
 		buf_addc(dst, s[i]);
-	}
-}
-
-/*
- * Base64, skipping what is not in the alphabet.  Bits left over at the
- * end of a word carry into the next word of the group, unless they are
- * all zero (then the word was merely unpadded).
- */
-static void
-b_decode(struct buf *dst, struct base64 *st, const char *s, size_t n)
-{
-	size_t i;
-	int v;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '=') {
-			st->acc = 0;
-			st->bits = 0;
-			continue;
-		}
-		v = base64_value(s[i]);
-		if (v < 0)
-			continue;
-		st->acc = ((st->acc << 6) | (unsigned int)v) & 0xFFFF;
-		st->bits += 6;
-		if (st->bits >= 8) {
-			st->bits -= 8;
-			buf_addc(dst, (char)((st->acc >> st->bits) & 0xFF));
-		}
-	}
-	if ((st->acc & ((1u << st->bits) - 1)) == 0) {
-		st->acc = 0;
-		st->bits = 0;
 	}
 }
 
@@ -225,8 +155,7 @@ flush_words(struct decoder *d)
 	charset_append_utf8(&d->out, d->pend_charset, d->pend.data, d->pend.len);
 	buf_reset(&d->pend);
 	d->pend_charset[0] = '\0';
-	d->b64.acc = 0;
-	d->b64.bits = 0;
+	base64_decoder_init(&d->b64);
 }
 
 static int
@@ -252,15 +181,17 @@ add_word(struct decoder *d, const struct word *w)
 		flush_words(d);
 	if (d->pend_charset[0] == '\0')
 		memcpy(d->pend_charset, charset, w->charset_len + 1);
-	if (w->encoding != d->pend_encoding) {
-		d->b64.acc = 0;
-		d->b64.bits = 0;
-	}
+	if (w->encoding != d->pend_encoding)
+		base64_decoder_init(&d->b64);
 	d->pend_encoding = w->encoding;
-	if (w->encoding == 'B')
-		b_decode(&d->pend, &d->b64, w->text, w->text_len);
-	else
+	if (w->encoding == 'B') {
+		/* Bits left over carry into the next word of the group,
+		 * unless they are all zero (the word was merely unpadded). */
+		base64_decode(&d->b64, w->text, w->text_len, &d->pend);
+		base64_decoder_settle(&d->b64);
+	} else {
 		q_decode(&d->pend, w->text, w->text_len);
+	}
 }
 
 static void
@@ -276,7 +207,7 @@ all_wsp(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (!is_wsp(s[i]))
+		if (!str_is_wsp(s[i]))
 			return 0;
 	}
 	return 1;
@@ -374,8 +305,8 @@ rfc2231_decode(const char *value)
 		}
 	}
 	for (p = text; *p != '\0'; p++) {
-		hi = *p == '%' ? hex_value(p[1]) : -1;
-		lo = hi >= 0 ? hex_value(p[2]) : -1;
+		hi = *p == '%' ? str_hex_value(p[1]) : -1;
+		lo = hi >= 0 ? str_hex_value(p[2]) : -1;
 		if (hi >= 0 && lo >= 0) {
 			buf_addc(&bytes, (char)(hi << 4 | lo));
 			p += 2;

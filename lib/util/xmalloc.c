@@ -42,6 +42,14 @@ xrealloc(void *p, size_t size)
 	return q;
 }
 
+void *
+xarray_grow(void *v, size_t n, size_t size)
+{
+	if (n != 0 && (n & (n - 1)) != 0)
+		return v;
+	return xrealloc(v, (n != 0 ? 2 * n : 1) * size);
+}
+
 char *
 xstrdup(const char *s)
 {

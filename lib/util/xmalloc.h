@@ -18,6 +18,13 @@ char *xstrndup(const char *s, size_t n);
 /* Allocated printf; the caller owns the result. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Room for element n of an array that holds n elements of size bytes:
+ * the capacity is the next power of two, so appending one by one stays
+ * linear without storing a capacity.  Returns the (maybe moved) array.
+ */
+void *xarray_grow(void *v, size_t n, size_t size);
+
 /* Free *p and set it to NULL. */
 #define xfree(p) do { free(*(p)); *(p) = NULL; } while (0)
 

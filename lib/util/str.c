@@ -1,0 +1,74 @@
+#include "str.h"
+
+#include <string.h>
+#include <strings.h>
+
+int
+str_is_wsp(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int
+str_is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+int
+str_is_blank(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (!str_is_space((unsigned char)p[i]))
+			return 0;
+	}
+	return 1;
+}
+
+int
+str_span_eq_ci(const char *p, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+
+	return len == n && strncasecmp(p, s, n) == 0;
+}
+
+int
+str_has_prefix_ci(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+void
+str_lower(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+	}
+}
+
+void
+str_trim_span(const char **p, size_t *len)
+{
+	while (*len > 0 && str_is_space((unsigned char)**p)) {
+		(*p)++;
+		(*len)--;
+	}
+	while (*len > 0 && str_is_space((unsigned char)(*p)[*len - 1]))
+		(*len)--;
+}
+
+int
+str_hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -1,0 +1,28 @@
+/*
+ * str: small tests and edits on bytes of ASCII text, the same everywhere
+ * (header parsers, template and configuration readers).  Only ASCII
+ * counts: bytes from 0x80 up are never blank nor letters here.
+ */
+#ifndef TICKETD_STR_H
+#define TICKETD_STR_H
+
+#include <stddef.h>
+
+/* Space or tab (RFC 5322 WSP). */
+int str_is_wsp(int c);
+/* Space, tab, CR or LF. */
+int str_is_space(int c);
+/* 1 when p[0..len) holds only str_is_space bytes (or nothing). */
+int str_is_blank(const char *p, size_t len);
+/* 1 when p[0..len) is s, ASCII case ignored. */
+int str_span_eq_ci(const char *p, size_t len, const char *s);
+/* 1 when s starts with prefix, ASCII case ignored. */
+int str_has_prefix_ci(const char *s, const char *prefix);
+/* ASCII letters of s to lowercase, in place. */
+void str_lower(char *s);
+/* Narrow *p, *len past str_is_space bytes at both ends. */
+void str_trim_span(const char **p, size_t *len);
+/* The value of hex digit c (either case), -1 when c is none. */
+int str_hex_value(int c);
+
+#endif
