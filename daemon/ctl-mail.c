@@ -10,10 +10,11 @@
 #include "clock.h"
 #include "conf.h"
 #include "ctl.h"
+#include "decide.h"
 #include "ingest.h"
 #include "inspect.h"
 #include "json.h"
-#include "mime.h"
+#include "mail.h"
 #include "notify.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -35,7 +36,7 @@ cmd_inspect(struct ctl *c, int argc, char **argv)
 {
 	struct opts o;
 	struct buf out = BUF_INIT;
-	struct mime_msg *m;
+	struct mail m;
 	const char *prefix;
 	char *raw;
 	size_t len;
@@ -53,18 +54,18 @@ cmd_inspect(struct ctl *c, int argc, char **argv)
 			rc = 1;
 			continue;
 		}
-		m = mime_parse(raw, len, NULL);
+		mail_read(&m, raw, len, NULL);
 		buf_reset(&out);
 		if (o.json) {
-			inspect_json(&out, argv[i], m, prefix);
+			inspect_json(&out, argv[i], &m, prefix);
 			buf_addc(&out, '\n');
 		} else {
-			inspect_text(&out, argv[i], m, prefix);
+			inspect_text(&out, argv[i], &m, prefix);
 			if (i + 1 < argc)
 				buf_addc(&out, '\n');
 		}
 		fwrite(out.data, 1, out.len, stdout);
-		mime_msg_free(&m);
+		mail_release(&m);
 		free(raw);
 	}
 	buf_release(&out);
@@ -120,11 +121,11 @@ cmd_explain(struct ctl *c, int argc, char **argv)
 	struct ingest in;
 	struct ingest_source src;
 	struct decision d;
-	struct mime_msg *m;
+	struct mail m;
 	struct mime_limits limits;
 	struct buf out = BUF_INIT;
 	struct json j;
-	char *raw, *error = NULL, name[64];
+	char *raw, *error = NULL, name[NOTIFY_TICKET_NAME_MAX];
 	size_t len;
 	int first;
 
@@ -152,11 +153,11 @@ cmd_explain(struct ctl *c, int argc, char **argv)
 		src.language = conf_mailbox(c->conf, o.mailbox)->language;
 	}
 	limits.max_size = c->conf->max_message_size;
-	m = mime_parse(raw, len, &limits);
-	if (ingest_decide(&in, m, &src, &d, &error) < 0) {
+	mail_read(&m, raw, len, &limits);
+	if (decide_message(&in, &m, &src, &d, &error) < 0) {
 		fprintf(stderr, "ticketctl: %s\n", error);
 		free(error);
-		mime_msg_free(&m);
+		mail_release(&m);
 		ingest_release(&in);
 		free(raw);
 		return 1;
@@ -175,7 +176,7 @@ cmd_explain(struct ctl *c, int argc, char **argv)
 		json_key(&j, "autorespond");
 		json_bool(&j, d.autorespond);
 		json_kstr(&j, "reason", d.reason);
-		json_kstr(&j, "kind", mime_kind_name(m->kind));
+		json_kstr(&j, "kind", mime_kind_name(m.cls.kind));
 		json_kstr(&j, "requester", d.requester);
 		json_kstr(&j, "region", d.region);
 		json_kstr(&j, "language", d.language);
@@ -188,7 +189,7 @@ cmd_explain(struct ctl *c, int argc, char **argv)
 		buf_addf(&out, "rule:        %s\n", d.rule);
 		buf_addf(&out, "ticket:      %s\n", d.ticket != 0 ? name : "(new)");
 		buf_addf(&out, "why:         %s\n", d.reason);
-		buf_addf(&out, "kind:        %s\n", mime_kind_name(m->kind));
+		buf_addf(&out, "kind:        %s\n", mime_kind_name(m.cls.kind));
 		buf_addf(&out, "autorespond: %s\n", d.autorespond ? "yes" : "no");
 		if (d.requester != NULL)
 			buf_addf(&out, "new ticket:  requester=%s region=%s lang=%s sev=%d pri=%d\n",
@@ -197,7 +198,7 @@ cmd_explain(struct ctl *c, int argc, char **argv)
 	fwrite(out.data, 1, out.len, stdout);
 	buf_release(&out);
 	decision_release(&d);
-	mime_msg_free(&m);
+	mail_release(&m);
 	ingest_release(&in);
 	free(raw);
 	return 0;

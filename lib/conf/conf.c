@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lang.h"
 
@@ -804,4 +805,21 @@ conf_mailbox(const struct conf *conf, const char *name)
 		if (strcmp(m->name, name) == 0)
 			return m;
 	return NULL;
+}
+
+int
+conf_is_support_address(const struct conf *conf, const char *addr)
+{
+	const char *at = strrchr(conf->support_address, '@'), *aat;
+	size_t local;
+
+	if (addr == NULL || at == NULL)
+		return 0;
+	local = (size_t)(at - conf->support_address);
+	aat = strrchr(addr, '@');
+	if (aat == NULL || strcasecmp(aat, at) != 0)
+		return 0;
+	if (strncasecmp(addr, conf->support_address, local) != 0)
+		return 0;
+	return addr + local == aat || addr[local] == '+';
 }

@@ -15,6 +15,7 @@
 
 #define CONF_LEVELS 5          /* escalation levels 0 Analyst … 4 VP */
 #define CONF_MAX_MAILBOXES 64  /* one intake thread each */
+#define CONF_AUTORESPONSE_WINDOW 3600  /* seconds autoresponse_limit counts mails in */
 
 enum conf_after {
 	CONF_AFTER_SEEN,     /* set \Seen */
@@ -105,6 +106,9 @@ void conf_free(struct conf **conf);
 const struct conf_region *conf_region(const struct conf *conf, const char *name);
 const struct conf_plan *conf_plan(const struct conf *conf, const char *name);
 const struct conf_mailbox *conf_mailbox(const struct conf *conf, const char *name);
+
+/* 1 when addr is support_address or its plus form (support+anything@domain). */
+int conf_is_support_address(const struct conf *conf, const char *addr);
 
 /* "30", "30s", "5m", "8h", "2d" → seconds; -1 on error. */
 long conf_parse_duration(const char *s);

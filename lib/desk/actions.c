@@ -115,21 +115,6 @@ lang_static(const char *code)
 	return NULL;
 }
 
-/* support@domain or support+anything@domain: never a recipient. */
-static int
-is_support_address(const struct conf *conf, const char *addr)
-{
-	const char *at = strrchr(conf->support_address, '@'), *aat = strrchr(addr, '@');
-	size_t local;
-
-	if (at == NULL || aat == NULL || strcasecmp(aat, at) != 0)
-		return 0;
-	local = (size_t)(at - conf->support_address);
-	if (strncasecmp(addr, conf->support_address, local) != 0)
-		return 0;
-	return addr + local == aat || addr[local] == '+';
-}
-
 /*
  * The name people see for address: a registered agent's or contact's
  * name, else the address itself; NULL for the support desk.  *err on a
@@ -188,7 +173,7 @@ recipient_add(struct actions *a, const struct ticket *t, const char *address,
 	int rc;
 
 	if (address == NULL || (skip != NULL && strcasecmp(address, skip) == 0) ||
-	    is_support_address(conf, address))
+	    conf_is_support_address(conf, address))
 		return 0;
 	for (i = 0; i < *n; i++)
 		if (strcasecmp((*list)[i].address, address) == 0)

@@ -1,11 +1,12 @@
 /*
  * ingest: one inbound message from parse to committed fate.
  *
- *   parse → classify → route (decide, read-only) → apply (one transaction:
- *   message, ticket, events, outbox, mailbox cursor) → fate line
+ *   mail_read (parse, classify, reply, language) → decide (read-only)
+ *   → apply (one transaction: message, ticket, events, outbox, mailbox
+ *   cursor) → fate line
  *
  * Used by IMAP intake and by `ticketctl deliver`; `ticketctl explain`
- * runs the same decision without applying it.
+ * runs the same decision (decide.h) without applying it.
  */
 #ifndef TICKETD_INGEST_H
 #define TICKETD_INGEST_H
@@ -19,7 +20,6 @@
 struct conf;
 struct sla;
 struct store;
-struct mime_msg;
 
 struct ingest {
 	const struct conf *conf;
@@ -39,38 +39,6 @@ struct ingest_source {
 	const char *region;         /* the mailbox's defaults, NULL: none */
 	const char *language;
 };
-
-/* What routing decided, and why (SPEC section 5). */
-struct decision {
-	const char *fate;           /* created, followup, duplicate, auto_reply, bounce, loop,
-				       rejected_unregistered, rejected_stranger, too_large,
-				       unparseable */
-	const char *rule;           /* by=: duplicate, token, headers, subject, new, … */
-	long long ticket;           /* the ticket it lands on (existing), 0: a new one */
-	long long cited;            /* a ticket the sender may not write to, 0: none */
-	int autorespond;            /* an automatic answer goes out */
-	char *reason;               /* one sentence for people (caller frees) */
-	int sender_is_agent;        /* From is a registered agent */
-	int staff_thread;           /* answers a staff mail (SLA alert): agents write notes */
-	long long missing;          /* a ticket number the subject names that does not exist */
-	long long previous;         /* new ticket continuing this closed one */
-	char *bounced;              /* bounce: the address that failed */
-	/* fields for a new ticket */
-	long long org_id;           /* the requester's organisation, 0: none */
-	int auto_register;          /* register the requester in org_id first */
-	char *requester;
-	char *requester_name;
-	char *region;
-	char *language;
-	int severity;
-	int priority;
-};
-
-void decision_release(struct decision *d);
-
-/* Decide without changing anything.  -1 on a store error (*error_r). */
-int ingest_decide(struct ingest *in, const struct mime_msg *m, const struct ingest_source *src,
-		  struct decision *d, char **error_r);
 
 enum ingest_status {
 	INGEST_OK = 0,              /* fate committed */

@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "json.h"
-#include "mime.h"
+#include "mail.h"
 #include "route.h"
 
 static void
@@ -58,8 +58,9 @@ ticket_number(const struct mime_msg *m, const char *prefix, char *out, size_t ou
 }
 
 void
-inspect_json(struct buf *out, const char *file, const struct mime_msg *m, const char *prefix)
+inspect_json(struct buf *out, const char *file, const struct mail *mail, const char *prefix)
 {
+	const struct mime_msg *m = mail->msg;
 	struct json j;
 	char date[64], number[48];
 	int sev = 0, pri = 0;
@@ -92,13 +93,13 @@ inspect_json(struct buf *out, const char *file, const struct mime_msg *m, const 
 	json_kstr(&j, "subject", m->subject);
 	ticket_number(m, prefix, number, sizeof(number));
 	json_kstr(&j, "ticket_number", number[0] != '\0' ? number : NULL);
-	json_kstr(&j, "kind", mime_kind_name(m->kind));
-	json_kstr(&j, "language", m->language);
+	json_kstr(&j, "kind", mime_kind_name(mail->cls.kind));
+	json_kstr(&j, "language", mail->language);
 	route_fields(m->subject, m->body, &sev, &pri);
 	json_kint_or_null(&j, "severity", sev);
 	json_kint_or_null(&j, "priority", pri);
 	json_kstr(&j, "body", m->body);
-	json_kstr(&j, "reply", m->reply);
+	json_kstr(&j, "reply", mail->reply);
 	json_key(&j, "attachments");
 	json_arr_begin(&j);
 	for (i = 0; i < m->n_attachments; i++) {
@@ -125,8 +126,9 @@ or_dash(const char *s)
 }
 
 void
-inspect_text(struct buf *out, const char *file, const struct mime_msg *m, const char *prefix)
+inspect_text(struct buf *out, const char *file, const struct mail *mail, const char *prefix)
 {
+	const struct mime_msg *m = mail->msg;
 	char number[48];
 	size_t i;
 
@@ -136,14 +138,14 @@ inspect_text(struct buf *out, const char *file, const struct mime_msg *m, const 
 	buf_addf(out, "from:        %s <%s>\n", or_dash(m->from.name), or_dash(m->from.address));
 	buf_addf(out, "subject:     %s\n", or_dash(m->subject));
 	buf_addf(out, "ticket:      %s\n", number[0] != '\0' ? number : "-");
-	buf_addf(out, "kind:        %s%s%s\n", mime_kind_name(m->kind),
-		 m->automatic ? ", automatic: " : "", m->automatic ? or_dash(m->automatic_reason) : "");
-	buf_addf(out, "language:    %s\n", or_dash(m->language));
+	buf_addf(out, "kind:        %s%s%s\n", mime_kind_name(mail->cls.kind),
+		 mail->cls.automatic ? ", automatic: " : "", mail->cls.automatic ? or_dash(mail->cls.automatic_reason) : "");
+	buf_addf(out, "language:    %s\n", or_dash(mail->language));
 	buf_addf(out, "attachments: %zu\n", m->n_attachments);
 	for (i = 0; i < m->n_attachments; i++)
 		buf_addf(out, "  %s (%s, %zu bytes)\n", or_dash(m->attachments[i].filename),
 			 or_dash(m->attachments[i].content_type), m->attachments[i].size);
 	for (i = 0; i < m->n_warnings; i++)
 		buf_addf(out, "warning:     %s\n", m->warnings[i]);
-	buf_addf(out, "reply:\n%s\n", m->reply != NULL ? m->reply : "");
+	buf_addf(out, "reply:\n%s\n", mail->reply != NULL ? mail->reply : "");
 }

@@ -7,17 +7,17 @@
 
 #include "xmalloc.h"
 
-struct mime_msg;
+struct mail;
 
 /*
  * Append the object for m (read from file; NULL prints null) to out,
  * without a trailing newline.  prefix is the ticket prefix ("SUP").
  */
-void inspect_json(struct buf *out, const char *file, const struct mime_msg *m,
+void inspect_json(struct buf *out, const char *file, const struct mail *m,
 		  const char *prefix);
 
 /* A short human summary, several lines. */
-void inspect_text(struct buf *out, const char *file, const struct mime_msg *m,
+void inspect_text(struct buf *out, const char *file, const struct mail *m,
 		  const char *prefix);
 
 #endif

@@ -56,7 +56,10 @@ enum notify_result notify_queue(struct notify *n, const struct ticket *t,
 /* 1 when msgid (without <>) names a staff mail of ours (see notify_mail.staff). */
 int notify_is_staff_id(const struct conf *conf, const char *msgid);
 
-/* "SUP-12" into out. */
+/* Bytes a ticket name ("SUP-12") needs, with room for any ticket_prefix conf accepts. */
+#define NOTIFY_TICKET_NAME_MAX 64
+
+/* "SUP-12" into out (at most outlen bytes, NOTIFY_TICKET_NAME_MAX is enough). */
 void notify_ticket_name(const struct conf *conf, long long number, char *out, size_t outlen);
 
 /* Check every template for `ticketd -n`; problems appended to errors. */

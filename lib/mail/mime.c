@@ -10,8 +10,9 @@
  *
  * Bodies are decoded lazily: a node keeps its raw span until its bytes are
  * needed (parts inside an attached message are never decoded).  Charsets,
- * encoded words, HTML, the reply, the language and the classification are
- * other modules' work (charset, rfc2047, html, reply, lang, classify).
+ * encoded words and HTML are other modules' work (charset, rfc2047, html);
+ * the reply, the language and the classification are read from the
+ * result by the caller (mail_read: reply, lang, classify).
  */
 #include "mime.h"
 
@@ -27,11 +28,8 @@
 
 #include "charset.h"
 #include "cte.h"
-#include "classify.h"
 #include "html.h"
 #include "imf.h"
-#include "lang.h"
-#include "reply.h"
 #include "rfc2047.h"
 #include "str.h"
 #include "xmalloc.h"
@@ -1318,9 +1316,6 @@ mime_parse(const char *raw, size_t len, const struct mime_limits *limits)
 	attachments_append(m, bc.uu, bc.n_uu);
 	node_release(&root);
 
-	m->reply = reply_extract(m->body);
-	m->language = lang_detect(m->reply != NULL && *m->reply != '\0' ? m->reply : m->body);
-	classify_message(m);
 	return m;
 }
 
@@ -1368,7 +1363,6 @@ mime_msg_free(struct mime_msg **msg)
 	free(m->return_path);
 	free(m->subject);
 	free(m->body);
-	free(m->reply);
 	for (i = 0; i < m->n_parts; i++) {
 		free(m->parts[i].content_type);
 		free(m->parts[i].charset);
@@ -1386,9 +1380,6 @@ mime_msg_free(struct mime_msg **msg)
 		free(m->headers[i].value);
 	}
 	free(m->headers);
-	free(m->automatic_reason);
-	free(m->dsn_message_id);
-	free(m->dsn_recipient);
 	strv_free(&m->warnings, &m->n_warnings);
 	free(m);
 	*msg = NULL;
@@ -1404,24 +1395,6 @@ mime_header_get(const struct mime_msg *m, const char *name)
 			return m->headers[i].value;
 	}
 	return NULL;
-}
-
-const char *
-mime_kind_name(enum mime_kind kind)
-{
-	switch (kind) {
-	case MIME_KIND_NORMAL:
-		return "normal";
-	case MIME_KIND_AUTO_REPLY:
-		return "auto_reply";
-	case MIME_KIND_BOUNCE:
-		return "bounce";
-	case MIME_KIND_FEEDBACK_REPORT:
-		return "feedback_report";
-	case MIME_KIND_LIST:
-		return "list";
-	}
-	return "normal";
 }
 
 /* Decode every body and drop the pointers into the input. */

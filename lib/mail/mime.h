@@ -1,7 +1,9 @@
 /*
  * mime: parse one RFC 5322 / MIME message into what ticketd needs:
- * addresses, identifiers, decoded subject, body text (UTF-8), the reply
- * text, attachments, the message kind and language, and warnings.
+ * addresses, identifiers, decoded subject, body text (UTF-8),
+ * attachments, and warnings.  What the message is (classify), its new
+ * text (reply) and its language (lang) are read from the result: see
+ * mail.h, which runs them all.
  *
  * mime_parse() never fails on bad input: it returns a best-effort result
  * with warnings[].  Every string in struct mime_msg is UTF-8, owned by the
@@ -21,14 +23,6 @@
 #define MIME_MAX_HEADER_SIZE  (256 * 1024)  /* bytes of one header block */
 #define MIME_MAX_LINE         (64 * 1024)   /* bytes in one line before we call it hostile */
 #define MIME_MAX_SIZE         (25 * 1024 * 1024) /* default message size limit */
-
-enum mime_kind {
-	MIME_KIND_NORMAL = 0,
-	MIME_KIND_AUTO_REPLY,
-	MIME_KIND_BOUNCE,
-	MIME_KIND_FEEDBACK_REPORT,
-	MIME_KIND_LIST,
-};
 
 struct mime_header {
 	char *name;       /* as written */
@@ -82,7 +76,6 @@ struct mime_msg {
 	char *subject;            /* decoded, unfolded */
 
 	char *body;               /* the text: text/plain, else HTML as text */
-	char *reply;              /* body without quoted history and signature */
 	int body_from_html;
 
 	struct mime_part *parts;
@@ -92,16 +85,6 @@ struct mime_msg {
 
 	struct mime_header *headers;  /* top-level header fields, in order */
 	size_t n_headers;
-
-	/* Classification (lib/classify). */
-	enum mime_kind kind;
-	int automatic;            /* must get no automatic answer */
-	char *automatic_reason;   /* e.g. "auto-submitted", "precedence", … */
-	char *dsn_message_id;     /* bounces: Message-ID of the mail that bounced */
-	char *dsn_recipient;      /* bounces: the failed recipient */
-	int dsn_delayed;          /* bounces: only a delay warning, not a failure */
-
-	const char *language;     /* "en" … "zh", or NULL when unsure (static) */
 
 	char **warnings;
 	size_t n_warnings;
@@ -118,7 +101,6 @@ void mime_msg_free(struct mime_msg **msg);
 const char *mime_header_get(const struct mime_msg *m, const char *name);
 /* Append a warning (printf format). */
 void mime_warn(struct mime_msg *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *mime_kind_name(enum mime_kind kind);
 
 
 /*

@@ -41,13 +41,17 @@ str_has_prefix_ci(const char *s, const char *prefix)
 	return strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
+int
+str_ascii_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
 void
 str_lower(char *s)
 {
-	for (; *s != '\0'; s++) {
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-	}
+	for (; *s != '\0'; s++)
+		*s = (char)str_ascii_lower((unsigned char)*s);
 }
 
 void

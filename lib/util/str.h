@@ -18,6 +18,8 @@ int str_is_blank(const char *p, size_t len);
 int str_span_eq_ci(const char *p, size_t len, const char *s);
 /* 1 when s starts with prefix, ASCII case ignored. */
 int str_has_prefix_ci(const char *s, const char *prefix);
+/* c in lowercase when it is an ASCII capital, else c. */
+int str_ascii_lower(int c);
 /* ASCII letters of s to lowercase, in place. */
 void str_lower(char *s);
 /* Narrow *p, *len past str_is_space bytes at both ends. */

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "inspect.h"
-#include "mime.h"
+#include "mail.h"
 #include "xmalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,17 +21,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct mime_msg *m = mime_parse((const char *)data, size, NULL);
+	struct mail m;
 	struct buf out = BUF_INIT;
 	size_t i;
 
-	inspect_json(&out, "fuzz", m, "SUP");
+	mail_read(&m, (const char *)data, size, NULL);
+	inspect_json(&out, "fuzz", &m, "SUP");
 	for (i = 0; i < out.len; i++)
 		if ((unsigned char)out.data[i] < 0x20)
 			abort();    /* a control byte escaped the JSON writer */
 	if (out.len == 0 || out.data[0] != '{' || out.data[out.len - 1] != '}')
 		abort();
 	buf_release(&out);
-	mime_msg_free(&m);
+	mail_release(&m);
 	return 0;
 }

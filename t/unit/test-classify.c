@@ -1,8 +1,8 @@
 /*
  * test-classify: the rules of SPEC section 4, one small message each.
  *
- * Most messages go through mime_parse() (which calls classify_message()
- * at its end); the first test builds a struct mime_msg by hand to pin the
+ * Most messages go through parse() (mime_parse(), then classify_message()
+ * into cls); the first test builds a struct mime_msg by hand to pin the
  * contract of classify_message() itself.
  */
 #include <stdlib.h>
@@ -13,10 +13,16 @@
 #include "xmalloc.h"
 #include "test.h"
 
+/* What classify_message() said about the message parse() returned last. */
+static struct msg_class cls = MSG_CLASS_INIT;
+
 static struct mime_msg *
 parse(const char *raw)
 {
-	return mime_parse(raw, strlen(raw), NULL);
+	struct mime_msg *m = mime_parse(raw, strlen(raw), NULL);
+
+	classify_message(m, &cls);
+	return m;
 }
 
 /* Kind and reason of a parsed literal; frees it. */
@@ -25,12 +31,12 @@ expect(const char *raw, enum mime_kind kind, int automatic, const char *reason)
 {
 	struct mime_msg *m = parse(raw);
 
-	test_assert_streq(mime_kind_name(m->kind), mime_kind_name(kind));
-	test_assert_inteq(m->automatic, automatic);
+	test_assert_streq(mime_kind_name(cls.kind), mime_kind_name(kind));
+	test_assert_inteq(cls.automatic, automatic);
 	if (reason != NULL)
-		test_assert_streq(m->automatic_reason, reason);
+		test_assert_streq(cls.automatic_reason, reason);
 	else
-		test_assert(m->automatic_reason == NULL);
+		test_assert(cls.automatic_reason == NULL);
 	mime_msg_free(&m);
 }
 
@@ -63,15 +69,15 @@ test_hand_built(void)
 				   "--- Below this line is a copy of the message.\n\n"
 				   "Message-ID: <orig-1@example.com>\nSubject: hi\n\nhello\n");
 	m->parts[0].size = strlen(m->parts[0].data);
-	classify_message(m);
-	test_assert_inteq(m->kind, MIME_KIND_BOUNCE);
-	test_assert_inteq(m->automatic, 1);
-	test_assert_streq(m->dsn_recipient, "gone@example.org");
-	test_assert_streq(m->dsn_message_id, "orig-1@example.com");
+	classify_message(m, &cls);
+	test_assert_inteq(cls.kind, MIME_KIND_BOUNCE);
+	test_assert_inteq(cls.automatic, 1);
+	test_assert_streq(cls.dsn_recipient, "gone@example.org");
+	test_assert_streq(cls.dsn_message_id, "orig-1@example.com");
 	/* classifying again gives the same and leaks nothing */
-	classify_message(m);
-	test_assert_inteq(m->kind, MIME_KIND_BOUNCE);
-	test_assert_streq(m->dsn_recipient, "gone@example.org");
+	classify_message(m, &cls);
+	test_assert_inteq(cls.kind, MIME_KIND_BOUNCE);
+	test_assert_streq(cls.dsn_recipient, "gone@example.org");
 	mime_msg_free(&m);
 	test_assert(m == NULL);
 	test_end();
@@ -216,11 +222,11 @@ test_dsn(void)
 
 	test_begin("RFC 3464 DSN: bounce with recipient and Message-ID");
 	m = parse(dsn_rfc3464);
-	test_assert_inteq(m->kind, MIME_KIND_BOUNCE);
-	test_assert_inteq(m->automatic, 1);
-	test_assert_streq(m->automatic_reason, "dsn");
-	test_assert_streq(m->dsn_recipient, "customer@example.org");
-	test_assert_streq(m->dsn_message_id, "ticket-1042.1@support.example.com");
+	test_assert_inteq(cls.kind, MIME_KIND_BOUNCE);
+	test_assert_inteq(cls.automatic, 1);
+	test_assert_streq(cls.automatic_reason, "dsn");
+	test_assert_streq(cls.dsn_recipient, "customer@example.org");
+	test_assert_streq(cls.dsn_message_id, "ticket-1042.1@support.example.com");
 	mime_msg_free(&m);
 	test_end();
 
@@ -237,9 +243,9 @@ test_dsn(void)
 		  "From: support@example.com\n"
 		  "Message-ID:\n <ticket-7.2@support.example.com>\n"
 		  "--B--\n");
-	test_assert_inteq(m->kind, MIME_KIND_BOUNCE);
-	test_assert_streq(m->dsn_recipient, "Customer@Example.org");
-	test_assert_streq(m->dsn_message_id, "ticket-7.2@support.example.com");
+	test_assert_inteq(cls.kind, MIME_KIND_BOUNCE);
+	test_assert_streq(cls.dsn_recipient, "Customer@Example.org");
+	test_assert_streq(cls.dsn_message_id, "ticket-7.2@support.example.com");
 	mime_msg_free(&m);
 	test_end();
 
@@ -251,16 +257,16 @@ test_dsn(void)
 		  "Delivery to the following recipients failed permanently:\n\n"
 		  "   * gone@example.org\n\n"
 		  "--B--\n");
-	test_assert_inteq(m->kind, MIME_KIND_BOUNCE);
-	test_assert_streq(m->dsn_recipient, "gone@example.org");
+	test_assert_inteq(cls.kind, MIME_KIND_BOUNCE);
+	test_assert_streq(cls.dsn_recipient, "gone@example.org");
 	mime_msg_free(&m);
 	m = parse("From: gateway@example.net\nTo: support@example.com\nSubject: status\n"
 		  "Content-Type: multipart/mixed; boundary=B\n\n"
 		  "--B\nContent-Type: message/delivery-status\n\n"
 		  "Final-Recipient: rfc822;x@example.org\nAction: failed\n"
 		  "--B--\n");
-	test_assert_inteq(m->kind, MIME_KIND_BOUNCE);
-	test_assert_streq(m->dsn_recipient, "x@example.org");
+	test_assert_inteq(cls.kind, MIME_KIND_BOUNCE);
+	test_assert_streq(cls.dsn_recipient, "x@example.org");
 	mime_msg_free(&m);
 	test_end();
 
@@ -321,10 +327,10 @@ test_vendor_bounces(void)
 		  "Return-Path: <support@example.com>\n"
 		  "Message-ID: <ticket-9.1@support.example.com>\n"
 		  "From: support@example.com\nTo: gone@example.org\n\nhello\n");
-	test_assert_inteq(m->kind, MIME_KIND_BOUNCE);
-	test_assert_streq(m->automatic_reason, "bounce");
-	test_assert_streq(m->dsn_recipient, "gone@example.org");
-	test_assert_streq(m->dsn_message_id, "ticket-9.1@support.example.com");
+	test_assert_inteq(cls.kind, MIME_KIND_BOUNCE);
+	test_assert_streq(cls.automatic_reason, "bounce");
+	test_assert_streq(cls.dsn_recipient, "gone@example.org");
+	test_assert_streq(cls.dsn_message_id, "ticket-9.1@support.example.com");
 	mime_msg_free(&m);
 	test_end();
 
@@ -343,9 +349,9 @@ test_vendor_bounces(void)
 		  "------ This is a copy of the message, including all the headers. ------\n\n"
 		  "Message-Id: <ticket-3.4@support.example.com>\n"
 		  "From: support@example.com\n\nhi\n");
-	test_assert_inteq(m->kind, MIME_KIND_BOUNCE);
-	test_assert_streq(m->dsn_recipient, "Lost.User@example.org");
-	test_assert_streq(m->dsn_message_id, "ticket-3.4@support.example.com");
+	test_assert_inteq(cls.kind, MIME_KIND_BOUNCE);
+	test_assert_streq(cls.dsn_recipient, "Lost.User@example.org");
+	test_assert_streq(cls.dsn_message_id, "ticket-3.4@support.example.com");
 	mime_msg_free(&m);
 	test_end();
 
@@ -358,9 +364,9 @@ test_vendor_bounces(void)
 		  "recipients. This is a permanent error. The following address(es) failed:\n\n"
 		  "  lost.user@example.org\n"
 		  "    SMTP error from remote mail server after RCPT TO:<lost.user@example.org>:\n");
-	test_assert_inteq(m->kind, MIME_KIND_BOUNCE);
-	test_assert_streq(m->dsn_recipient, "lost.user@example.org");
-	test_assert(m->dsn_message_id == NULL);
+	test_assert_inteq(cls.kind, MIME_KIND_BOUNCE);
+	test_assert_streq(cls.dsn_recipient, "lost.user@example.org");
+	test_assert(cls.dsn_message_id == NULL);
 	mime_msg_free(&m);
 	test_end();
 
@@ -401,8 +407,8 @@ test_vendor_bounces(void)
 		  "\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8\n"
 		  "Content-Type: text/plain; charset=UTF-8\n\n"
 		  "<nobody@ezweb.ne.jp>\n");
-	test_assert_inteq(m->kind, MIME_KIND_BOUNCE);
-	test_assert_streq(m->dsn_recipient, "nobody@ezweb.ne.jp");
+	test_assert_inteq(cls.kind, MIME_KIND_BOUNCE);
+	test_assert_streq(cls.dsn_recipient, "nobody@ezweb.ne.jp");
 	mime_msg_free(&m);
 	m = parse("From: Postmaster@ezweb.ne.jp\nTo: support@example.com\n"
 		  "Subject: =?ISO-2022-JP?B?GyRCSlZBdyQ1JGwkPyVhJUMlOyE8JTgbKEI=?=\n\n"
@@ -410,8 +416,8 @@ test_vendor_bounces(void)
 	if (m->subject != NULL && strstr(m->subject, "=?") != NULL) {
 		printf("# skip: RFC 2047 decoding not available yet\n");
 	} else {
-		test_assert_inteq(m->kind, MIME_KIND_BOUNCE);
-		test_assert_streq(m->dsn_recipient, "nobody@ezweb.ne.jp");
+		test_assert_inteq(cls.kind, MIME_KIND_BOUNCE);
+		test_assert_streq(cls.dsn_recipient, "nobody@ezweb.ne.jp");
 	}
 	mime_msg_free(&m);
 	test_end();
@@ -421,8 +427,8 @@ test_vendor_bounces(void)
 		  "Subject: AWS Notification Message\n\n"
 		  "{\"notificationType\":\"Bounce\",\"bounce\":{\"bouncedRecipients\":"
 		  "[{\"emailAddress\":\"gone@example.org\"}]}}\n");
-	test_assert_inteq(m->kind, MIME_KIND_BOUNCE);
-	test_assert_streq(m->dsn_recipient, "gone@example.org");
+	test_assert_inteq(cls.kind, MIME_KIND_BOUNCE);
+	test_assert_streq(cls.dsn_recipient, "gone@example.org");
 	mime_msg_free(&m);
 	test_end();
 
@@ -478,11 +484,11 @@ test_auto_replies(void)
 				      "charset=UTF-8\n\nI am away.\n", subjects[i]);
 		struct mime_msg *m = parse(raw);
 
-		if (m->kind != MIME_KIND_AUTO_REPLY)
-			printf("#   subject '%s': %s\n", subjects[i], mime_kind_name(m->kind));
-		test_assert_inteq(m->kind, MIME_KIND_AUTO_REPLY);
-		test_assert_inteq(m->automatic, 1);
-		test_assert_streq(m->automatic_reason, "auto-reply-subject");
+		if (cls.kind != MIME_KIND_AUTO_REPLY)
+			printf("#   subject '%s': %s\n", subjects[i], mime_kind_name(cls.kind));
+		test_assert_inteq(cls.kind, MIME_KIND_AUTO_REPLY);
+		test_assert_inteq(cls.automatic, 1);
+		test_assert_streq(cls.automatic_reason, "auto-reply-subject");
 		mime_msg_free(&m);
 		free(raw);
 	}
@@ -521,5 +527,6 @@ main(void)
 	test_feedback();
 	test_vendor_bounces();
 	test_auto_replies();
+	msg_class_release(&cls);
 	return test_done();
 }

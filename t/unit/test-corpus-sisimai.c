@@ -25,7 +25,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "mime.h"
+#include "mail.h"
 #include "xmalloc.h"
 #include "test.h"
 
@@ -148,7 +148,9 @@ run_dir(const char *root, const char *sub, enum check check, struct tally *t)
 		char *path = xasprintf("%s/%s", dir, names[i]);
 		size_t len;
 		char *raw = read_file(path, &len);
-		struct mime_msg *m;
+		struct mail mail;
+		const struct mime_msg *m;
+		const struct msg_class *c;
 		double t0;
 
 		free(path);
@@ -158,41 +160,43 @@ run_dir(const char *root, const char *sub, enum check check, struct tally *t)
 		}
 		t->files++;
 		t0 = now();
-		m = mime_parse(raw, len, NULL);
+		mail_read(&mail, raw, len, NULL);
+		m = mail.msg;
+		c = &mail.cls;
 		t->seconds += now() - t0;
 		if (verbose)
 			printf("# %s/%s: %s automatic=%d reason=%s rcpt=%s msgid=%s\n",
-			       sub, names[i], mime_kind_name(m->kind), m->automatic,
-			       m->automatic_reason ? m->automatic_reason : "-",
-			       m->dsn_recipient ? m->dsn_recipient : "-",
-			       m->dsn_message_id ? m->dsn_message_id : "-");
+			       sub, names[i], mime_kind_name(c->kind), c->automatic,
+			       c->automatic_reason ? c->automatic_reason : "-",
+			       c->dsn_recipient ? c->dsn_recipient : "-",
+			       c->dsn_message_id ? c->dsn_message_id : "-");
 		if (check == CHECK_LABEL) {
 			enum mime_kind want = label_kind(names[i]);
 
-			if (m->kind == want) {
+			if (c->kind == want) {
 				t->kind_ok++;
 			} else {
 				printf("# mismatch %s: %s, want %s (subject '%s')\n", names[i],
-				       mime_kind_name(m->kind), mime_kind_name(want),
+				       mime_kind_name(c->kind), mime_kind_name(want),
 				       m->subject ? m->subject : "");
 			}
-			if (want == MIME_KIND_BOUNCE && m->kind == MIME_KIND_BOUNCE) {
+			if (want == MIME_KIND_BOUNCE && c->kind == MIME_KIND_BOUNCE) {
 				t->bounces++;
-				if (m->dsn_recipient != NULL)
+				if (c->dsn_recipient != NULL)
 					t->with_recipient++;
 				else
 					printf("# no recipient %s\n", names[i]);
-				if (m->dsn_message_id != NULL)
+				if (c->dsn_message_id != NULL)
 					t->with_message_id++;
 				else if (verbose)  /* most returned no headers at all */
 					printf("# no message-id %s\n", names[i]);
 			}
 		}
-		if (check == CHECK_NO_BOUNCE && m->kind == MIME_KIND_BOUNCE) {
+		if (check == CHECK_NO_BOUNCE && c->kind == MIME_KIND_BOUNCE) {
 			t->false_bounces++;
 			printf("# %s/%s: a bounce\n", sub, names[i]);
 		}
-		mime_msg_free(&m);
+		mail_release(&mail);
 		free(raw);
 	}
 	free_names(names);
@@ -234,19 +238,21 @@ check_known(const char *root)
 		char *path = xasprintf("%s/bsd/%s", root, known[i].file);
 		size_t len;
 		char *raw = read_file(path, &len);
-		struct mime_msg *m;
+		struct mail mail;
+		const struct msg_class *c;
 
 		free(path);
 		test_assert(raw != NULL);
 		if (raw == NULL)
 			continue;
-		m = mime_parse(raw, len, NULL);
-		if (m->dsn_recipient == NULL || strcmp(m->dsn_recipient, known[i].recipient) != 0)
+		mail_read(&mail, raw, len, NULL);
+		c = &mail.cls;
+		if (c->dsn_recipient == NULL || strcmp(c->dsn_recipient, known[i].recipient) != 0)
 			printf("# %s:\n", known[i].file);
-		test_assert_streq(m->dsn_recipient, known[i].recipient);
+		test_assert_streq(c->dsn_recipient, known[i].recipient);
 		if (known[i].message_id != NULL)
-			test_assert_streq(m->dsn_message_id, known[i].message_id);
-		mime_msg_free(&m);
+			test_assert_streq(c->dsn_message_id, known[i].message_id);
+		mail_release(&mail);
 		free(raw);
 	}
 }

@@ -1,0 +1,36 @@
+/*
+ * apply: carry out what decide decided, inside the caller's store
+ * transaction (ingest holds it: message, fate and cursor commit with
+ * everything written here, or nothing does).
+ *
+ *   created             the ticket, its "created" event, Cc participants,
+ *                       the auto-response (per-sender rate limit)
+ *   followup            the comment (an agent's through actions), a
+ *                       waiting ticket reopened, the reply's commands
+ *   bounce, auto_reply  an event on the ticket; a failed recipient is
+ *                       marked undeliverable
+ *   rejected_*,         a refusal or a too-large notice to the sender,
+ *   too_large           never to robots
+ */
+#ifndef TICKETD_APPLY_H
+#define TICKETD_APPLY_H
+
+#include <time.h>
+
+#include "decide.h"
+#include "xmalloc.h"
+
+struct mail;
+
+/*
+ * Apply d for mail at now; d->ticket gets a new ticket's number.  *why_r
+ * (static, may stay NULL) says why no answer went out; cc_ignored gets
+ * the Cc addresses that were not made participants, commands the reply
+ * commands carried out ("#close #severity refused").  -1 with *error_r
+ * (caller frees): the caller rolls back.
+ */
+int apply_decision(struct ingest *in, const struct mail *mail, struct decision *d, time_t now,
+		   const char **why_r, struct buf *cc_ignored, struct buf *commands,
+		   char **error_r);
+
+#endif

@@ -1,0 +1,521 @@
+/*
+ * decide: where an inbound message goes and why (SPEC section 5),
+ * reading the store but writing nothing.
+ */
+#include "decide.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf.h"
+#include "lang.h"
+#include "mail.h"
+#include "notify.h"
+#include "route.h"
+#include "store.h"
+#include "token.h"
+#include "xmalloc.h"
+
+void
+decision_release(struct decision *d)
+{
+	free(d->reason);
+	free(d->requester);
+	free(d->requester_name);
+	free(d->region);
+	free(d->language);
+	free(d->bounced);
+	memset(d, 0, sizeof(*d));
+}
+
+static void
+decide_set(struct decision *d, const char *fate, const char *rule, long long ticket,
+	   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+decide_set(struct decision *d, const char *fate, const char *rule, long long ticket,
+	   const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	d->fate = fate;
+	d->rule = rule;
+	d->ticket = ticket;
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	free(d->reason);
+	d->reason = buf_detach(&b, NULL);
+}
+
+/* Our own mail coming back: our X-Loop marker, our From, our Message-ID. */
+static int
+is_loop(struct ingest *in, const struct mime_msg *m, int *err)
+{
+	const char *xloop = mime_header_get(m, "X-Loop");
+	long long t;
+	int rc;
+
+	*err = 0;
+	if (xloop != NULL && strcasestr(xloop, in->conf->support_address) != NULL)
+		return 1;
+	if (conf_is_support_address(in->conf, m->from.address))
+		return 1;
+	if (m->message_id != NULL && token_find(&in->key, m->message_id) != 0) {
+		rc = store_message_ticket(in->st, m->message_id, &t);
+		if (rc < 0)
+			*err = 1;
+		return rc == 1;
+	}
+	return 0;
+}
+
+/* A valid reply token in To, Cc, Delivered-To, In-Reply-To or References. */
+static long long
+find_token(struct ingest *in, const struct mime_msg *m)
+{
+	long long t;
+	size_t i;
+
+	for (i = 0; i < m->n_to; i++)
+		if ((t = token_find(&in->key, m->to[i].address)) != 0)
+			return t;
+	for (i = 0; i < m->n_cc; i++)
+		if ((t = token_find(&in->key, m->cc[i].address)) != 0)
+			return t;
+	for (i = 0; i < m->n_delivered_to; i++)
+		if ((t = token_find(&in->key, m->delivered_to[i])) != 0)
+			return t;
+	if ((t = token_find(&in->key, m->in_reply_to)) != 0)
+		return t;
+	for (i = m->n_references; i > 0; i--)
+		if ((t = token_find(&in->key, m->references[i - 1])) != 0)
+			return t;
+	return 0;
+}
+
+/* In-Reply-To, then References newest first, naming a stored message. */
+static int
+find_by_headers(struct ingest *in, const struct mime_msg *m, long long *ticket_r)
+{
+	size_t i;
+	int rc;
+
+	if (m->in_reply_to != NULL) {
+		rc = store_message_ticket(in->st, m->in_reply_to, ticket_r);
+		if (rc != 0)
+			return rc;
+	}
+	for (i = m->n_references; i > 0; i--) {
+		rc = store_message_ticket(in->st, m->references[i - 1], ticket_r);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The leftmost ticket number in the subject that exists. */
+static int
+find_by_subject(struct ingest *in, const struct mime_msg *m, long long *ticket_r,
+		long long *missing_r)
+{
+	long long nums[ROUTE_MAX_NUMBERS];
+	struct ticket t;
+	size_t n, i;
+	int rc;
+
+	*missing_r = 0;
+	n = route_subject_numbers(m->subject, in->conf->ticket_prefix, nums, ROUTE_MAX_NUMBERS);
+	for (i = 0; i < n; i++) {
+		rc = store_ticket_get(in->st, nums[i], &t);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			ticket_release(&t);
+			*ticket_r = nums[i];
+			return 1;
+		}
+		if (*missing_r == 0)
+			*missing_r = nums[i];
+	}
+	return 0;
+}
+
+/* The domain of an address, lowercase, or NULL. */
+static const char *
+address_domain(const char *addr)
+{
+	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+
+	return at != NULL && at[1] != '\0' ? at + 1 : NULL;
+}
+
+/*
+ * Who is the sender?  Fills d->sender_is_agent, d->org_id and the
+ * contact's language.  Returns 1 when the sender may open tickets (a
+ * registered contact, an agent, an auto-registering domain with room, or
+ * accept_unregistered), 0 when not, -1 on a store error.
+ */
+static int
+sender_registration(struct ingest *in, const char *sender, struct decision *d, char **lang_r,
+		    char **region_r)
+{
+	struct contact c;
+	struct agent a;
+	struct org o;
+	long long n;
+	const struct conf_plan *plan;
+	int rc;
+
+	*lang_r = NULL;
+	*region_r = NULL;
+	rc = store_agent_get(in->st, sender, &a);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		d->sender_is_agent = 1;
+		*region_r = xstrdup_or_null(a.region);
+		agent_release(&a);
+		return 1;
+	}
+	rc = store_contact_get(in->st, sender, &c);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		d->org_id = c.org_id;
+		*lang_r = xstrdup_or_null(c.language);
+		contact_release(&c);
+		if (d->org_id != 0 && store_org_get_id(in->st, d->org_id, &o) == 1) {
+			*region_r = xstrdup(o.region);
+			org_release(&o);
+		}
+		return 1;
+	}
+	if (address_domain(sender) != NULL) {
+		rc = store_org_by_domain(in->st, address_domain(sender), &o);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			int room = 0;
+
+			plan = conf_plan(in->conf, o.plan);
+			if (o.auto_register) {
+				if (store_org_count_contacts(in->st, o.id, &n) < 0) {
+					org_release(&o);
+					return -1;
+				}
+				room = plan == NULL || plan->max_contacts == 0 || n < plan->max_contacts;
+			}
+			if (room) {
+				d->org_id = o.id;
+				d->auto_register = 1;
+				*region_r = xstrdup(o.region);
+			}
+			org_release(&o);
+			if (room)
+				return 1;
+			return in->conf->accept_unregistered;
+		}
+	}
+	return in->conf->accept_unregistered;
+}
+
+/*
+ * May sender write into ticket t?  The requester, participants, agents,
+ * and registered contacts of the requester's organisation.
+ */
+static int
+sender_allowed(struct ingest *in, const struct ticket *t, const char *sender, int *agent_r)
+{
+	struct contact c;
+	struct agent a;
+	int rc;
+
+	*agent_r = 0;
+	if (sender == NULL)
+		return 0;
+	if (strcasecmp(sender, t->requester) == 0)
+		return 1;
+	rc = store_agent_get(in->st, sender, &a);
+	if (rc != 0) {
+		if (rc == 1) {
+			agent_release(&a);
+			*agent_r = 1;
+		}
+		return rc;
+	}
+	rc = store_participant_has(in->st, t->number, sender);
+	if (rc != 0)
+		return rc;
+	if (t->org_id == 0)
+		return 0;
+	rc = store_contact_get(in->st, sender, &c);
+	if (rc != 1)
+		return rc;
+	rc = c.org_id == t->org_id;
+	contact_release(&c);
+	return rc;
+}
+
+static void
+new_ticket_fields(struct ingest *in, const struct mail *mail, const struct ingest_source *src,
+		  const char *contact_lang, const char *org_region, struct decision *d)
+{
+	const struct mime_msg *m = mail->msg;
+	const struct conf *conf = in->conf;
+	const struct conf_region *region = NULL;
+	const char *lang = NULL;
+
+	d->requester = xstrdup_or_null(m->from.address);
+	d->requester_name = xstrdup_or_null(m->from.name);
+	/* Region: the organisation's, else the mailbox's, else the default. */
+	if (org_region != NULL)
+		region = conf_region(conf, org_region);
+	if (region == NULL)
+		region = conf_region(conf, src->region);
+	if (region == NULL)
+		region = conf_region(conf, conf->default_region);
+	d->region = xstrdup(region != NULL ? region->name : conf->default_region);
+	/* Language: the contact's, else detected, else the mailbox's or region's. */
+	if (lang_supported(contact_lang))
+		lang = contact_lang;
+	else if (lang_supported(mail->language))
+		lang = mail->language;
+	else if (src->language != NULL)
+		lang = src->language;
+	else if (region != NULL && region->language != NULL)
+		lang = region->language;
+	else
+		lang = conf->default_language;
+	d->language = xstrdup(lang);
+	route_fields(m->subject, m->body, &d->severity, &d->priority);
+	if (d->severity == 0)
+		d->severity = conf->default_severity;
+	if (d->priority == 0)
+		d->priority = conf->default_priority;
+}
+
+/* Find the thread: token, then headers, then subject.  rule_r names the rule. */
+static int
+find_thread(struct ingest *in, const struct mime_msg *m, long long *ticket_r,
+	    const char **rule_r, long long *missing_r)
+{
+	struct ticket t;
+	long long ticket;
+	int rc;
+
+	*ticket_r = 0;
+	*missing_r = 0;
+	if ((ticket = find_token(in, m)) != 0) {
+		rc = store_ticket_get(in->st, ticket, &t);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			ticket_release(&t);
+			*ticket_r = ticket;
+			*rule_r = "token";
+			return 1;
+		}
+	}
+	rc = find_by_headers(in, m, ticket_r);
+	if (rc != 0) {
+		*rule_r = "headers";
+		return rc;
+	}
+	rc = find_by_subject(in, m, ticket_r, missing_r);
+	if (rc != 0)
+		*rule_r = "subject";
+	return rc;
+}
+
+/* Before any routing: size, parse, duplicate, loop.  1 decided, 0 go on, -1 store error. */
+static int
+decide_screen(struct ingest *in, const struct mail *mail, struct decision *d)
+{
+	const struct mime_msg *m = mail->msg;
+	long long ticket = 0;
+	int rc, err;
+
+	if (m->raw_size > in->conf->max_message_size) {
+		decide_set(d, "too_large", "limit", 0, "the message has %zu bytes, over the limit of %zu",
+			   m->raw_size, in->conf->max_message_size);
+		d->autorespond = !mail->cls.automatic && m->from.address != NULL;
+		return 1;
+	}
+	if (m->from.address == NULL || m->n_headers == 0) {
+		decide_set(d, "unparseable", "parse", 0, "the message has no usable From address");
+		return 1;
+	}
+	rc = store_message_is_duplicate(in->st, m->message_id, m->sha256, &ticket);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		decide_set(d, "duplicate", "duplicate", ticket,
+			   "the same message (Message-ID and content) was already ingested");
+		return 1;
+	}
+	if (is_loop(in, m, &err)) {
+		decide_set(d, "loop", "loop", 0, "our own mail came back");
+		return 1;
+	}
+	return err ? -1 : 0;
+}
+
+/* Robots first: a bounce or a feedback report never creates a ticket nor gets an answer. */
+static int
+decide_robot(struct ingest *in, const struct mail *mail, struct decision *d)
+{
+	const struct msg_class *c = &mail->cls;
+	const char *rule;
+	long long ticket = 0, missing;
+
+	if (c->dsn_message_id != NULL && store_message_ticket(in->st, c->dsn_message_id, &ticket) < 0)
+		return -1;
+	if (ticket == 0 && find_thread(in, mail->msg, &ticket, &rule, &missing) < 0)
+		return -1;
+	d->bounced = xstrdup_or_null(c->dsn_recipient);
+	if (c->kind == MIME_KIND_FEEDBACK_REPORT)
+		decide_set(d, "bounce", "arf", ticket, "an abuse/feedback report (ARF)");
+	else
+		decide_set(d, "bounce", "dsn", ticket, "a delivery status notification%s%s",
+			   c->dsn_recipient != NULL ? " for " : "",
+			   c->dsn_recipient != NULL ? c->dsn_recipient : "");
+	return 1;
+}
+
+/*
+ * The mail names ticket (by rule): a followup when the sender may write
+ * to it and it is open (or reopens, or the sender is an agent).
+ * Otherwise it is noted as the ticket a new one continues (closed) or as
+ * cited by a stranger, and routing goes on.  1 decided, 0 go on, -1
+ * store error.
+ */
+static int
+decide_thread(struct ingest *in, const struct mime_msg *m, long long ticket, const char *rule,
+	      struct decision *d)
+{
+	struct ticket t;
+	int rc, is_agent;
+
+	rc = store_ticket_get(in->st, ticket, &t);
+	if (rc <= 0)
+		return -1;
+	rc = sender_allowed(in, &t, m->from.address, &is_agent);
+	if (rc < 0) {
+		ticket_release(&t);
+		return -1;
+	}
+	/* A token proves the mail answers ours; headers and subjects can be guessed. */
+	if (strcmp(rule, "token") == 0)
+		rc = 1;
+	d->sender_is_agent = is_agent;
+	d->staff_thread = is_agent && notify_is_staff_id(in->conf, m->in_reply_to);
+	if (rc == 1 && (strcmp(t.status, "closed") != 0 || in->conf->reopen_closed || is_agent)) {
+		ticket_release(&t);
+		decide_set(d, "followup", rule, ticket, "%s names the ticket and the sender %s%s",
+			   strcmp(rule, "token") == 0 ? "a valid reply token" :
+			   strcmp(rule, "headers") == 0 ? "In-Reply-To/References" : "the subject",
+			   is_agent ? "is an agent" : "may write to it",
+			   d->staff_thread ? "; it answers a staff mail, so it is an internal note" : "");
+		return 1;
+	}
+	if (rc == 1)
+		d->previous = ticket;   /* a reply to a closed ticket opens a new one naming the old */
+	else
+		d->cited = ticket;
+	ticket_release(&t);
+	return 0;
+}
+
+/*
+ * No thread takes the mail: a new ticket for a sender who may open one,
+ * else a refusal (rule: how a cited ticket was found).  Always decides;
+ * -1 on a store error.
+ */
+static int
+decide_new(struct ingest *in, const struct mail *mail, const struct ingest_source *src,
+	   const char *rule, long long missing, struct decision *d)
+{
+	const struct mime_msg *m = mail->msg;
+	char name[NOTIFY_TICKET_NAME_MAX], *contact_lang = NULL, *org_region = NULL, *r;
+	int registered;
+
+	registered = sender_registration(in, m->from.address, d, &contact_lang, &org_region);
+	if (registered < 0)
+		return -1;
+	new_ticket_fields(in, mail, src, contact_lang, org_region, d);
+	free(contact_lang);
+	free(org_region);
+	d->autorespond = !mail->cls.automatic;
+	if (d->cited != 0) {
+		notify_ticket_name(in->conf, d->cited, name, sizeof(name));
+		decide_set(d, "rejected_stranger", rule, 0,
+			   "%s names %s but the sender may not write to it; %s", rule, name,
+			   registered ? "a new ticket of their own is opened" :
+			   "the sender is not registered either: no ticket, a refusal notice");
+		if (!registered)
+			xfree(&d->requester);
+		return 1;
+	}
+	if (!registered) {
+		decide_set(d, "rejected_unregistered", "registration", 0,
+			   "the sender is not a registered contact%s",
+			   mail->cls.automatic ? "; automatic mail gets no refusal" :
+			   "; a refusal notice goes out");
+		return 1;
+	}
+	if (d->previous != 0) {
+		notify_ticket_name(in->conf, d->previous, name, sizeof(name));
+		decide_set(d, "created", rule, 0, "%s is closed: a new ticket continues it", name);
+	} else if (missing != 0) {
+		decide_set(d, "created", "new", 0, "the subject names %s-%lld, which does not exist",
+			   in->conf->ticket_prefix, missing);
+	} else {
+		decide_set(d, "created", "new", 0, "no reply token, thread header or ticket number");
+	}
+	if (d->auto_register) {
+		r = xasprintf("%s; the sender is registered with its domain's organisation", d->reason);
+		free(d->reason);
+		d->reason = r;
+	}
+	return 1;
+}
+
+int
+decide_message(struct ingest *in, const struct mail *mail, const struct ingest_source *src,
+	       struct decision *d, char **error_r)
+{
+	const char *rule = "new";
+	long long ticket = 0, missing = 0;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	rc = decide_screen(in, mail, d);
+	if (rc == 0 && (mail->cls.kind == MIME_KIND_BOUNCE ||
+			mail->cls.kind == MIME_KIND_FEEDBACK_REPORT))
+		rc = decide_robot(in, mail, d);
+	if (rc == 0) {
+		rc = find_thread(in, mail->msg, &ticket, &rule, &missing);
+		d->missing = missing;
+		if (rc >= 0 && mail->cls.kind == MIME_KIND_AUTO_REPLY) {
+			decide_set(d, "auto_reply", rc == 1 ? rule : "none", ticket,
+				   "an automatic reply (%s); stored without notifying anyone",
+				   mail->cls.automatic_reason != NULL ? mail->cls.automatic_reason :
+				   "out of office");
+			rc = 1;
+		} else if (rc == 1) {
+			rc = decide_thread(in, mail->msg, ticket, rule, d);
+		}
+	}
+	if (rc == 0)
+		rc = decide_new(in, mail, src, rule, missing, d);
+	if (rc < 0) {
+		*error_r = xstrdup(store_error(in->st));
+		return -1;
+	}
+	return 0;
+}
