@@ -2,11 +2,9 @@
  * bizhours: business-time arithmetic over a time zone, weekly hours and
  * holidays.
  *
- * The time zone comes from its TZif file (RFC 8536), read into the
- * calendar: the transition table, then the POSIX TZ footer for instants
- * after the last transition. Everything else works on a "segment": a
- * stretch of UTC in which the offset from UTC does not change. Inside a
- * segment local time is UTC plus a constant, so the business hours of each
+ * The time zone comes from lib/sla/tz (its TZif file, read into the
+ * calendar). Everything here works on a "segment": a stretch of UTC in
+ * which the offset from UTC does not change. Inside a segment local time is UTC plus a constant, so the business hours of each
  * local day map to UTC by subtracting that constant, and a DST change is
  * just the end of one segment and the start of the next. That makes gaps
  * (spring forward) and repeated hours (fall back) count real seconds with
@@ -16,7 +14,6 @@
  * minute by minute.
  */
 #include "bizhours.h"
-#include "xmalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -26,17 +23,9 @@
 #include <string.h>
 #include <strings.h>
 
-#ifndef BIZHOURS_TZDIR
-#define BIZHOURS_TZDIR "/usr/share/zoneinfo"
-#endif
-
-#define DAY_SECS 86400
-#define TZ_NAME_MAX 255		/* length of a zone name */
-#define TZ_FILE_MAX (256 * 1024)	/* size of a TZif file */
-#define TZ_MAX_TRANSITIONS 50000
-#define TZ_MAX_TYPES 256
-#define TZ_MAX_CHARS 1024	/* zone abbreviation bytes */
-#define TZ_ABBR_MAX 16		/* abbreviation in a POSIX TZ string, with NUL */
+#include "str.h"
+#include "tz.h"
+#include "xmalloc.h"
 
 /*
  * The instants the calendar works with: 1900-01-01T00:00Z up to, not
@@ -53,53 +42,7 @@ static const char *const day_names[7] = {
 /* One opening range of a weekday, in seconds after local midnight. */
 struct range {
 	int32_t open;
-	int32_t close;		/* open < close <= DAY_SECS */
-};
-
-/* When a POSIX TZ rule changes between standard and daylight time. */
-struct tz_when {
-	char kind;		/* 'M' month.week.wday, 'J' 1..365 without Feb 29, 'D' 0..365 */
-	int month;		/* 1..12 */
-	int week;		/* 1..5, 5 = the last */
-	int wday;		/* 0 = Sunday */
-	int yday;
-	int32_t secs;		/* local time of day, may be < 0 or > 24 h */
-};
-
-/* A POSIX TZ string such as "EST5EDT,M3.2.0,M11.1.0". */
-struct tz_rule {
-	int32_t std_off;	/* seconds east of UTC */
-	int32_t dst_off;
-	int has_dst;
-	struct tz_when start;	/* daylight time starts (in standard time) */
-	struct tz_when end;	/* daylight time ends (in daylight time) */
-	char std_abbr[TZ_ABBR_MAX];
-	char dst_abbr[TZ_ABBR_MAX];
-};
-
-/* A local time type of a TZif file. */
-struct tz_type {
-	int32_t off;
-	int isdst;
-	size_t abbr;		/* index into tz.abbrs */
-};
-
-struct tz {
-	int64_t *trans;		/* ascending */
-	uint8_t *trans_type;
-	size_t ntrans;
-	struct tz_type *types;
-	size_t ntypes;
-	char *abbrs;
-	int has_rule;		/* footer, for instants after the last transition */
-	struct tz_rule rule;
-};
-
-/* The local time in force at an instant. */
-struct tz_info {
-	int32_t off;
-	int isdst;
-	const char *abbr;
+	int32_t close;		/* open < close <= TZ_DAY_SECS */
 };
 
 struct bizhours {
@@ -112,549 +55,11 @@ struct bizhours {
 	size_t holidays_cap;
 };
 
-/* Calendar arithmetic ------------------------------------------------- */
-
-static int64_t
-fdiv(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
-
-static int64_t
-fmod64(int64_t a, int64_t b)
-{
-	return a - fdiv(a, b) * b;
-}
-
-static int
-is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int
-month_days(int64_t y, int m)
-{
-	static const int len[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	return len[m - 1] + (m == 2 && is_leap(y));
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; m 1..12, d 1..31). */
-static int64_t
-days_from_date(int64_t y, int m, int d)
-{
-	static const int before[12] = {
-		0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334
-	};
-	int64_t py = y - 1;
-	/* Days from 0001-01-01 to y-01-01, then into the year. */
-	int64_t days = 365 * py + fdiv(py, 4) - fdiv(py, 100) + fdiv(py, 400);
-
-	days += before[m - 1] + (m > 2 && is_leap(y)) + d - 1;
-	return days - 719162;	/* days from 0001-01-01 to 1970-01-01 */
-}
-
-static int64_t
-year_of_day(int64_t day)
-{
-	int64_t y = 1970 + fdiv(day * 400, 146097);
-
-	while (days_from_date(y, 1, 1) > day)
-		y--;
-	while (days_from_date(y + 1, 1, 1) <= day)
-		y++;
-	return y;
-}
-
 /* 0 = Monday, as day_names; 1970-01-01 was a Thursday. */
 static int
 weekday(int64_t day)
 {
-	return (int)fmod64(day + 3, 7);
-}
-
-static int
-date_valid(int64_t y, int m, int d)
-{
-	return y >= 1 && y <= 9999 && m >= 1 && m <= 12 &&
-		d >= 1 && d <= month_days(y, m);
-}
-
-/* POSIX TZ strings ---------------------------------------------------- */
-
-/* Read up to maxdigits decimal digits; at least one is needed. */
-static int
-parse_uint(const char **pp, int maxdigits, int *v_r)
-{
-	const char *p = *pp;
-	int v = 0, n = 0;
-
-	while (n < maxdigits && isdigit((unsigned char)*p)) {
-		v = v * 10 + (*p - '0');
-		p++;
-		n++;
-	}
-	if (n == 0)
-		return -1;
-	*pp = p;
-	*v_r = v;
-	return 0;
-}
-
-/* [+-]hh[:mm[:ss]] with hh <= max_hours; the signed value in seconds. */
-static int
-posix_hms(const char **pp, int max_hours, int32_t *secs_r)
-{
-	const char *p = *pp;
-	int sign = 1, h, m = 0, s = 0;
-
-	if (*p == '+' || *p == '-') {
-		sign = *p == '-' ? -1 : 1;
-		p++;
-	}
-	if (parse_uint(&p, 3, &h) < 0 || h > max_hours)
-		return -1;
-	if (*p == ':') {
-		p++;
-		if (parse_uint(&p, 2, &m) < 0 || m > 59)
-			return -1;
-		if (*p == ':') {
-			p++;
-			if (parse_uint(&p, 2, &s) < 0 || s > 59)
-				return -1;
-		}
-	}
-	*pp = p;
-	*secs_r = sign * (h * 3600 + m * 60 + s);
-	return 0;
-}
-
-/* A zone abbreviation: three or more letters, or <...> quoted. */
-static int
-posix_name(const char **pp, char *out, size_t outlen)
-{
-	const char *p = *pp, *start, *end;
-
-	if (*p == '<') {
-		start = ++p;
-		while (isalnum((unsigned char)*p) || *p == '+' || *p == '-')
-			p++;
-		if (*p != '>')
-			return -1;
-		end = p++;
-	} else {
-		start = p;
-		while (isalpha((unsigned char)*p))
-			p++;
-		end = p;
-	}
-	if (end - start < 3 || (size_t)(end - start) >= outlen)
-		return -1;
-	memcpy(out, start, end - start);
-	out[end - start] = '\0';
-	*pp = p;
-	return 0;
-}
-
-/* Mm.w.d, Jn or n, then an optional /time (default 02:00). */
-static int
-posix_when(const char **pp, struct tz_when *w)
-{
-	const char *p = *pp;
-
-	memset(w, 0, sizeof(*w));
-	if (*p == 'M') {
-		p++;
-		w->kind = 'M';
-		if (parse_uint(&p, 2, &w->month) < 0 || *p++ != '.' ||
-		    parse_uint(&p, 1, &w->week) < 0 || *p++ != '.' ||
-		    parse_uint(&p, 1, &w->wday) < 0)
-			return -1;
-		if (w->month < 1 || w->month > 12 || w->week < 1 ||
-		    w->week > 5 || w->wday > 6)
-			return -1;
-	} else if (*p == 'J') {
-		p++;
-		w->kind = 'J';
-		if (parse_uint(&p, 3, &w->yday) < 0 || w->yday < 1 || w->yday > 365)
-			return -1;
-	} else {
-		w->kind = 'D';
-		if (parse_uint(&p, 3, &w->yday) < 0 || w->yday > 365)
-			return -1;
-	}
-	w->secs = 2 * 3600;
-	if (*p == '/') {
-		p++;
-		if (posix_hms(&p, 167, &w->secs) < 0)
-			return -1;
-	}
-	*pp = p;
-	return 0;
-}
-
-static int
-posix_rule_parse(const char *s, struct tz_rule *r)
-{
-	const char *p = s;
-	int32_t v;
-
-	memset(r, 0, sizeof(*r));
-	if (posix_name(&p, r->std_abbr, sizeof(r->std_abbr)) < 0 ||
-	    posix_hms(&p, 24, &v) < 0)
-		return -1;
-	r->std_off = -v;	/* POSIX counts west of Greenwich */
-	if (*p == '\0')
-		return 0;
-	if (posix_name(&p, r->dst_abbr, sizeof(r->dst_abbr)) < 0)
-		return -1;
-	r->has_dst = 1;
-	r->dst_off = r->std_off + 3600;
-	if (*p != '\0' && *p != ',') {
-		if (posix_hms(&p, 24, &v) < 0)
-			return -1;
-		r->dst_off = -v;
-	}
-	if (*p == '\0') {
-		/* No rule given: the US rules, as glibc assumes. */
-		p = ",M3.2.0,M11.1.0";
-	}
-	if (*p++ != ',' || posix_when(&p, &r->start) < 0 ||
-	    *p++ != ',' || posix_when(&p, &r->end) < 0 || *p != '\0')
-		return -1;
-	return 0;
-}
-
-/* The UTC instant of a rule change in year y, when off_before is in force. */
-static int64_t
-posix_when_utc(const struct tz_when *w, int64_t y, int32_t off_before)
-{
-	int64_t day;
-
-	if (w->kind == 'M') {
-		int64_t first = days_from_date(y, w->month, 1);
-		int first_wday = (int)fmod64(first + 4, 7);	/* 0 = Sunday */
-		int64_t mday = (w->wday - first_wday + 7) % 7 + 7 * (w->week - 1);
-
-		while (mday >= month_days(y, w->month))
-			mday -= 7;
-		day = first + mday;
-	} else if (w->kind == 'J') {
-		day = days_from_date(y, 1, 1) + w->yday - 1 +
-			(is_leap(y) && w->yday >= 60);
-	} else {
-		day = days_from_date(y, 1, 1) + w->yday;
-	}
-	return day * DAY_SECS + w->secs - off_before;
-}
-
-static void
-posix_rule_lookup(const struct tz_rule *r, int64_t t, struct tz_info *info,
-		  int64_t *until_r)
-{
-	struct { int64_t at; int isdst; } ch[8], tmp;
-	int64_t y0 = year_of_day(fdiv(t, DAY_SECS)) - 1;
-	int n = 0, i, j, isdst;
-
-	if (!r->has_dst) {
-		info->off = r->std_off;
-		info->isdst = 0;
-		info->abbr = r->std_abbr;
-		*until_r = INT64_MAX;
-		return;
-	}
-	/* The changes of four years around t, in time order; on a tie the
-	 * earlier year's change comes first (all-year DST rules). */
-	for (i = 0; i < 4; i++) {
-		int64_t a = posix_when_utc(&r->start, y0 + i, r->std_off);
-		int64_t b = posix_when_utc(&r->end, y0 + i, r->dst_off);
-
-		ch[n].at = a < b ? a : b;
-		ch[n++].isdst = a < b;
-		ch[n].at = a < b ? b : a;
-		ch[n++].isdst = !(a < b);
-	}
-	for (i = 1; i < n; i++) {
-		tmp = ch[i];
-		for (j = i; j > 0 && ch[j - 1].at > tmp.at; j--)
-			ch[j] = ch[j - 1];
-		ch[j] = tmp;
-	}
-	for (i = 0; i < n && ch[i].at <= t; i++)
-		;
-	isdst = i > 0 ? ch[i - 1].isdst : !ch[0].isdst;
-	*until_r = i < n ? ch[i].at : INT64_MAX;
-	info->off = isdst ? r->dst_off : r->std_off;
-	info->isdst = isdst;
-	info->abbr = isdst ? r->dst_abbr : r->std_abbr;
-}
-
-/* TZif files ---------------------------------------------------------- */
-
-struct tzif_header {
-	char version;
-	uint32_t isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt;
-};
-
-#define TZIF_HEADER_LEN 44
-
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		(uint32_t)p[2] << 8 | p[3];
-}
-
-static int64_t
-be64(const unsigned char *p)
-{
-	return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
-}
-
-static int
-tzif_header_parse(const unsigned char *p, size_t len, struct tzif_header *h)
-{
-	if (len < TZIF_HEADER_LEN || memcmp(p, "TZif", 4) != 0)
-		return -1;
-	h->version = (char)p[4];
-	h->isutcnt = be32(p + 20);
-	h->isstdcnt = be32(p + 24);
-	h->leapcnt = be32(p + 28);
-	h->timecnt = be32(p + 32);
-	h->typecnt = be32(p + 36);
-	h->charcnt = be32(p + 40);
-	return 0;
-}
-
-/* Bytes of the data block after a header, with width-byte times. */
-static size_t
-tzif_block_len(const struct tzif_header *h, size_t width)
-{
-	return (size_t)h->timecnt * (width + 1) + (size_t)h->typecnt * 6 +
-		h->charcnt + (size_t)h->leapcnt * (width + 4) +
-		h->isstdcnt + h->isutcnt;
-}
-
-static int
-tzif_counts_ok(const struct tzif_header *h)
-{
-	return h->timecnt <= TZ_MAX_TRANSITIONS && h->typecnt <= TZ_MAX_TYPES &&
-		h->charcnt <= TZ_MAX_CHARS && h->leapcnt <= TZ_MAX_TRANSITIONS &&
-		h->isstdcnt <= TZ_MAX_TYPES && h->isutcnt <= TZ_MAX_TYPES;
-}
-
-/* Parse a TZif image into z; a short reason on error. */
-static const char *
-tzif_parse(struct tz *z, const unsigned char *data, size_t len)
-{
-	struct tzif_header h;
-	const unsigned char *p, *nl;
-	size_t pos = 0, width = 4, i;
-	char *footer;
-	int bad;
-
-	if (tzif_header_parse(data, len, &h) < 0)
-		return "not a TZif file";
-	if (h.version >= '2') {
-		/* Skip the 32-bit block: the 64-bit one follows. */
-		if (!tzif_counts_ok(&h))
-			return "too large";
-		pos = TZIF_HEADER_LEN + tzif_block_len(&h, 4);
-		if (pos > len || tzif_header_parse(data + pos, len - pos, &h) < 0)
-			return "truncated";
-		width = 8;
-	}
-	pos += TZIF_HEADER_LEN;
-	if (!tzif_counts_ok(&h))
-		return "too large";
-	if (h.typecnt == 0)
-		return "no local time types";
-	if (h.leapcnt != 0)
-		return "leap-second zones are not supported";
-	if (len - pos < tzif_block_len(&h, width))
-		return "truncated";
-
-	p = data + pos;
-	z->ntrans = h.timecnt;
-	z->trans = xcalloc(h.timecnt, sizeof(*z->trans));
-	z->trans_type = xcalloc(h.timecnt, 1);
-	for (i = 0; i < h.timecnt; i++) {
-		z->trans[i] = width == 8 ? be64(p) : (int32_t)be32(p);
-		p += width;
-		if (i > 0 && z->trans[i] <= z->trans[i - 1])
-			return "transitions out of order";
-	}
-	for (i = 0; i < h.timecnt; i++) {
-		z->trans_type[i] = *p++;
-		if (z->trans_type[i] >= h.typecnt)
-			return "bad local time type";
-	}
-	z->ntypes = h.typecnt;
-	z->types = xcalloc(h.typecnt, sizeof(*z->types));
-	for (i = 0; i < h.typecnt; i++) {
-		int32_t off = (int32_t)be32(p);
-
-		if (off < -26 * 3600 || off > 26 * 3600 || p[4] > 1 ||
-		    p[5] >= h.charcnt)
-			return "bad local time type";
-		z->types[i].off = off;
-		z->types[i].isdst = p[4];
-		z->types[i].abbr = p[5];
-		p += 6;
-	}
-	z->abbrs = xmalloc(h.charcnt + 1);
-	memcpy(z->abbrs, p, h.charcnt);
-	z->abbrs[h.charcnt] = '\0';
-	pos += tzif_block_len(&h, width);
-
-	/* Version 2+: "\n" TZ string "\n", for after the last transition. */
-	if (width == 4 || pos == len)
-		return NULL;
-	if (data[pos] != '\n')
-		return "bad footer";
-	pos++;
-	nl = memchr(data + pos, '\n', len - pos);
-	if (nl == NULL)
-		return "bad footer";
-	if (nl == data + pos)
-		return NULL;
-	footer = xstrndup((const char *)data + pos, (size_t)(nl - (data + pos)));
-	bad = posix_rule_parse(footer, &z->rule) < 0;
-	free(footer);
-	if (bad)
-		return "bad TZ string in footer";
-	z->has_rule = 1;
-	return NULL;
-}
-
-static void
-tz_release(struct tz *z)
-{
-	free(z->trans);
-	free(z->trans_type);
-	free(z->types);
-	free(z->abbrs);
-	memset(z, 0, sizeof(*z));
-}
-
-static int
-tz_name_valid(const char *name)
-{
-	const char *p;
-
-	if (*name == '\0' || *name == '/' || strlen(name) > TZ_NAME_MAX)
-		return 0;
-	for (p = name; *p != '\0'; p++) {
-		if (!isalnum((unsigned char)*p) && strchr("/_+-.", *p) == NULL)
-			return 0;
-	}
-	/* No "." or ".." path components. */
-	for (p = name; p != NULL; p = strchr(p, '/')) {
-		if (*p == '/')
-			p++;
-		if (p[0] == '.' && (p[1] == '/' || p[1] == '\0' ||
-				    (p[1] == '.' && (p[2] == '/' || p[2] == '\0'))))
-			return 0;
-	}
-	return 1;
-}
-
-static int
-tz_load(struct tz *z, const char *name, char **error_r)
-{
-	unsigned char *data;
-	char *path;
-	const char *why;
-	size_t len;
-	FILE *f;
-
-	memset(z, 0, sizeof(*z));
-	if (!tz_name_valid(name)) {
-		*error_r = xasprintf("bad time zone name '%s'", name);
-		return -1;
-	}
-	path = xasprintf("%s/%s", BIZHOURS_TZDIR, name);
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			*error_r = xasprintf("unknown time zone '%s'", name);
-		else
-			*error_r = xasprintf("unable to open '%s': %s", path,
-					     strerror(errno));
-		free(path);
-		return -1;
-	}
-	data = xmalloc(TZ_FILE_MAX + 1);
-	len = fread(data, 1, TZ_FILE_MAX + 1, f);
-	if (ferror(f) && errno == EISDIR) {
-		fclose(f);
-		free(data);
-		free(path);
-		*error_r = xasprintf("unknown time zone '%s'", name);
-		return -1;
-	}
-	if (ferror(f))
-		why = "read error";
-	else if (len > TZ_FILE_MAX)
-		why = "too large";
-	else
-		why = tzif_parse(z, data, len);
-	fclose(f);
-	free(data);
-	if (why != NULL) {
-		*error_r = xasprintf("bad time zone file '%s': %s", path, why);
-		tz_release(z);
-		free(path);
-		return -1;
-	}
-	free(path);
-	return 0;
-}
-
-/*
- * The local time in force at t, and the instant it may next change
- * (INT64_MAX when never): t lies in a segment [.., *until_r) of constant
- * offset.
- */
-static void
-tz_lookup(const struct tz *z, int64_t t, struct tz_info *info, int64_t *until_r)
-{
-	const struct tz_type *type;
-	size_t lo, hi, mid;
-
-	if (z->has_rule && (z->ntrans == 0 || t >= z->trans[z->ntrans - 1])) {
-		posix_rule_lookup(&z->rule, t, info, until_r);
-		return;
-	}
-	if (z->ntrans == 0) {
-		type = &z->types[0];
-		*until_r = INT64_MAX;
-	} else if (t < z->trans[0]) {
-		/* RFC 8536: type 0 before the first transition. */
-		type = &z->types[0];
-		*until_r = z->trans[0];
-	} else {
-		/* The last transition at or before t. */
-		lo = 0;
-		hi = z->ntrans;
-		while (hi - lo > 1) {
-			mid = lo + (hi - lo) / 2;
-			if (z->trans[mid] <= t)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		type = &z->types[z->trans_type[lo]];
-		*until_r = lo + 1 < z->ntrans ? z->trans[lo + 1] : INT64_MAX;
-	}
-	info->off = type->off;
-	info->isdst = type->isdst;
-	info->abbr = z->abbrs + type->abbr;
+	return (int)tz_fmod(day + 3, 7);
 }
 
 /* Weekly hours -------------------------------------------------------- */
@@ -735,7 +140,7 @@ parse_time(const char **pp, int32_t *secs_r)
 	const char *p = *pp;
 	int h, m;
 
-	if (parse_uint(&p, 2, &h) < 0 || *p++ != ':' ||
+	if (str_parse_digits(&p, 2, &h) < 0 || *p++ != ':' ||
 	    !isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
 		return -1;
 	m = (p[0] - '0') * 10 + (p[1] - '0');
@@ -760,7 +165,7 @@ week_parse(struct bizhours *bh, const char *spec, char **error_r)
 	}
 	if (strncasecmp(p, "24x7", 4) == 0 && *skip_ws(p + 4) == '\0') {
 		for (d = 0; d < 7; d++)
-			week_add(bh, d, 0, DAY_SECS);
+			week_add(bh, d, 0, TZ_DAY_SECS);
 		return 0;
 	}
 	while (*p != '\0') {
@@ -799,7 +204,7 @@ week_parse(struct bizhours *bh, const char *spec, char **error_r)
 		p = skip_ws(p);
 		for (;;) {
 			tok = rtok = p;
-			if (parse_time(&p, &open) < 0 || open == DAY_SECS)
+			if (parse_time(&p, &open) < 0 || open == TZ_DAY_SECS)
 				goto bad_time;
 			p = skip_ws(p);
 			if (*p != '-') {
@@ -825,7 +230,7 @@ week_parse(struct bizhours *bh, const char *spec, char **error_r)
 					continue;
 				}
 				/* Past midnight: the rest belongs to the next day. */
-				if (week_add(bh, d, open, DAY_SECS) < 0)
+				if (week_add(bh, d, open, TZ_DAY_SECS) < 0)
 					goto too_many;
 				if (close > 0 && week_add(bh, (d + 1) % 7, 0, close) < 0) {
 					d = (d + 1) % 7;
@@ -918,9 +323,9 @@ holiday_insert(struct bizhours *bh, int64_t day)
 int
 bizhours_add_holiday(struct bizhours *bh, int year, int month, int day)
 {
-	if (!date_valid(year, month, day))
+	if (!tz_date_valid(year, month, day))
 		return -1;
-	return holiday_insert(bh, days_from_date(year, month, day));
+	return holiday_insert(bh, tz_days_from_date(year, month, day));
 }
 
 /* "YYYY-MM-DD" then the end or blanks; the day number in *day_r. Returns
@@ -944,9 +349,9 @@ parse_date(const char *p, int64_t *day_r)
 		y = y * 10 + (p[i] - '0');
 	m = (p[5] - '0') * 10 + (p[6] - '0');
 	d = (p[8] - '0') * 10 + (p[9] - '0');
-	if (!date_valid(y, m, d))
+	if (!tz_date_valid(y, m, d))
 		return -2;
-	*day_r = days_from_date(y, m, d);
+	*day_r = tz_days_from_date(y, m, d);
 	return 0;
 }
 
@@ -1091,19 +496,19 @@ next_stretch(const struct bizhours *bh, int64_t t, int64_t *start_r, int64_t *en
 			until = T_MAX;
 		local = t + info.off;
 		local_end = until + info.off;
-		day = fdiv(local, DAY_SECS);
+		day = tz_fdiv(local, TZ_DAY_SECS);
 		if (first) {
 			first_day = day;
 			first = 0;
 		}
-		for (; day * DAY_SECS < local_end; day++) {
+		for (; day * TZ_DAY_SECS < local_end; day++) {
 			if (day - first_day > BIZHOURS_MAX_CLOSED_DAYS)
 				return -1;
 			if (is_holiday(bh, day))
 				continue;
 			wd = weekday(day);
 			r = bh->ranges[wd];
-			base = day * DAY_SECS;
+			base = day * TZ_DAY_SECS;
 			for (i = 0; i < bh->nranges[wd]; i++) {
 				a = base + r[i].open;
 				b = base + r[i].close;
@@ -1141,10 +546,10 @@ bizhours_is_open(const struct bizhours *bh, time_t t)
 		return 0;
 	tz_lookup(&bh->zone, t, &info, &until);
 	local = (int64_t)t + info.off;
-	day = fdiv(local, DAY_SECS);
+	day = tz_fdiv(local, TZ_DAY_SECS);
 	if (is_holiday(bh, day))
 		return 0;
-	secs = (int32_t)(local - day * DAY_SECS);
+	secs = (int32_t)(local - day * TZ_DAY_SECS);
 	wd = weekday(day);
 	for (i = 0; i < bh->nranges[wd]; i++) {
 		if (secs >= bh->ranges[wd][i].open && secs < bh->ranges[wd][i].close)
@@ -1206,20 +611,20 @@ bizhours_localtime(const struct bizhours *bh, time_t t, struct tm *tm_r)
 		return -1;
 	tz_lookup(&bh->zone, t, &info, &until);
 	local = (int64_t)t + info.off;
-	day = fdiv(local, DAY_SECS);
-	y = year_of_day(day);
-	yday = day - days_from_date(y, 1, 1);
-	for (m = 1; m < 12 && days_from_date(y, m + 1, 1) <= day; m++)
+	day = tz_fdiv(local, TZ_DAY_SECS);
+	y = tz_year_of_day(day);
+	yday = day - tz_days_from_date(y, 1, 1);
+	for (m = 1; m < 12 && tz_days_from_date(y, m + 1, 1) <= day; m++)
 		;
 	memset(tm_r, 0, sizeof(*tm_r));
 	tm_r->tm_year = (int)(y - 1900);
 	tm_r->tm_mon = m - 1;
-	tm_r->tm_mday = (int)(day - days_from_date(y, m, 1)) + 1;
+	tm_r->tm_mday = (int)(day - tz_days_from_date(y, m, 1)) + 1;
 	tm_r->tm_yday = (int)yday;
-	tm_r->tm_wday = (int)fmod64(day + 4, 7);
-	tm_r->tm_hour = (int)(local - day * DAY_SECS) / 3600;
-	tm_r->tm_min = (int)(local - day * DAY_SECS) / 60 % 60;
-	tm_r->tm_sec = (int)(local - day * DAY_SECS) % 60;
+	tm_r->tm_wday = (int)tz_fmod(day + 4, 7);
+	tm_r->tm_hour = (int)(local - day * TZ_DAY_SECS) / 3600;
+	tm_r->tm_min = (int)(local - day * TZ_DAY_SECS) / 60 % 60;
+	tm_r->tm_sec = (int)(local - day * TZ_DAY_SECS) % 60;
 	tm_r->tm_isdst = info.isdst;
 	tm_r->tm_gmtoff = info.off;
 	tm_r->tm_zone = info.abbr;
@@ -1250,7 +655,7 @@ bizhours_describe(const struct bizhours *bh)
 
 	for (d = 0; d < 7; d++) {
 		if (bh->nranges[d] != 1 || bh->ranges[d][0].open != 0 ||
-		    bh->ranges[d][0].close != DAY_SECS)
+		    bh->ranges[d][0].close != TZ_DAY_SECS)
 			break;
 	}
 	if (d == 7) {

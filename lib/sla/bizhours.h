@@ -7,7 +7,7 @@
  * between A and B". All instants are time_t (UTC); all hours are local
  * wall-clock times in the calendar's zone.
  *
- * The zone is read once from its TZif file (BIZHOURS_TZDIR, by default
+ * The zone is read once from its TZif file (lib/sla/tz: TZ_DIR, by default
  * /usr/share/zoneinfo) when the calendar is made, so the functions use no
  * global state: they never touch TZ, tzset() or localtime(), and calendars
  * of different zones can be used side by side. A calendar is not changed by

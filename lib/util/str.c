@@ -66,6 +66,24 @@ str_trim_span(const char **p, size_t *len)
 }
 
 int
+str_parse_digits(const char **pp, int maxdigits, int *v_r)
+{
+	const char *p = *pp;
+	int v = 0, n = 0;
+
+	while (n < maxdigits && *p >= '0' && *p <= '9') {
+		v = v * 10 + (*p - '0');
+		p++;
+		n++;
+	}
+	if (n == 0)
+		return -1;
+	*pp = p;
+	*v_r = v;
+	return 0;
+}
+
+int
 str_hex_value(int c)
 {
 	if (c >= '0' && c <= '9')

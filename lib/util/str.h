@@ -24,6 +24,11 @@ int str_ascii_lower(int c);
 void str_lower(char *s);
 /* Narrow *p, *len past str_is_space bytes at both ends. */
 void str_trim_span(const char **p, size_t *len);
+/*
+ * Read 1 to maxdigits decimal digits at *pp into *v_r and move *pp past
+ * them; -1 (nothing moved) when there is no digit.
+ */
+int str_parse_digits(const char **pp, int maxdigits, int *v_r);
 /* The value of hex digit c (either case), -1 when c is none. */
 int str_hex_value(int c);
 
