@@ -1332,7 +1332,7 @@ addrs_free(struct mime_addr **list, size_t *n)
 }
 
 static void
-strv_free(char ***v, size_t *n)
+strv_clear(char ***v, size_t *n)
 {
 	size_t i;
 
@@ -1353,13 +1353,13 @@ mime_msg_free(struct mime_msg **msg)
 		return;
 	free(m->message_id);
 	free(m->in_reply_to);
-	strv_free(&m->references, &m->n_references);
+	strv_clear(&m->references, &m->n_references);
 	imf_addr_release(&m->from);
 	imf_addr_release(&m->sender);
 	addrs_free(&m->to, &m->n_to);
 	addrs_free(&m->cc, &m->n_cc);
 	addrs_free(&m->reply_to, &m->n_reply_to);
-	strv_free(&m->delivered_to, &m->n_delivered_to);
+	strv_clear(&m->delivered_to, &m->n_delivered_to);
 	free(m->return_path);
 	free(m->subject);
 	free(m->body);
@@ -1380,7 +1380,7 @@ mime_msg_free(struct mime_msg **msg)
 		free(m->headers[i].value);
 	}
 	free(m->headers);
-	strv_free(&m->warnings, &m->n_warnings);
+	strv_clear(&m->warnings, &m->n_warnings);
 	free(m);
 	*msg = NULL;
 }
@@ -1439,7 +1439,7 @@ mime_tree_parse(const char *raw, size_t len, const struct mime_limits *limits)
 	free(top.v);
 	tree_finish(root);
 	tree_forget_raw(root);
-	strv_free(&scratch.warnings, &scratch.n_warnings);
+	strv_clear(&scratch.warnings, &scratch.n_warnings);
 	return root;
 }
 

@@ -1,7 +1,9 @@
 /*
  * store: every piece of state ticketd keeps, in SQLite (WAL, foreign keys,
- * a versioned schema with migrations).  No SQL lives outside store.c, so
- * another backend can replace it behind this interface.
+ * a versioned schema with migrations).  No SQL lives outside lib/store:
+ * one store_<entity>.c per entity holds its SQL, run by a backend behind
+ * a table of functions (store_impl.h; store_sqlite.c is the only one),
+ * so another database can replace SQLite behind this interface.
  *
  * Functions return 0 on success and -1 on a database error (the text is in
  * store_error()).  Lookups return 1 when found, 0 when not, -1 on error.
@@ -113,7 +115,6 @@ int store_imap_done(struct store *st, const char *mailbox, unsigned int uidvalid
  */
 int store_ticket_message_ids(struct store *st, long long ticket, size_t max, char ***ids_r,
 			     size_t *n_r);
-void strv_free(char ***v, size_t n);
 
 /* ---- events ---- */
 

@@ -50,6 +50,17 @@ xarray_grow(void *v, size_t n, size_t size)
 	return xrealloc(v, (n != 0 ? 2 * n : 1) * size);
 }
 
+void
+strv_free(char ***v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; *v != NULL && i < n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+}
+
 char *
 xstrdup(const char *s)
 {

@@ -25,6 +25,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void *xarray_grow(void *v, size_t n, size_t size);
 
+/* Free the n strings of *v and the array, and set *v to NULL. */
+void strv_free(char ***v, size_t n);
+
 /* Free *p and set it to NULL. */
 #define xfree(p) do { free(*(p)); *(p) = NULL; } while (0)
 

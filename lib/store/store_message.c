@@ -1,0 +1,133 @@
+/*
+ * messages: every inbound and outbound message with its raw bytes;
+ * duplicates, threads, IMAP UIDs and their pending server actions.
+ */
+#include "store_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+
+int
+store_message_add(struct store *st, const struct store_message *m, long long *id_r)
+{
+	struct store_stmt *s = store_query(st,
+		"INSERT INTO messages (ticket, direction, message_id, sha256, mailbox, uidvalidity, "
+		"uid, imap_pending, fate, rule, sender, subject, at, raw) VALUES "
+		"(NULLIF(?, 0), ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?)",
+		"ittttiiittttib", m->ticket, m->direction, m->message_id, m->sha256, m->mailbox,
+		(long long)m->uidvalidity, (long long)m->uid, (long long)m->imap_pending,
+		m->fate, m->rule, m->sender, m->subject, (long long)m->at,
+		m->raw != NULL ? m->raw : "", m->raw_len);
+
+	if (store_exec(st, s, "add message") < 0)
+		return -1;
+	if (id_r != NULL)
+		*id_r = store_last_id(st);
+	return 0;
+}
+
+int
+store_message_is_duplicate(struct store *st, const char *message_id, const char *sha256,
+			   long long *ticket_r)
+{
+	struct store_stmt *s;
+	int rc;
+
+	/* Without a Message-ID the content hash alone decides. */
+	if (message_id != NULL)
+		s = store_query(st, "SELECT COALESCE(ticket, 0) FROM messages WHERE direction = 'in' "
+				"AND message_id = ? AND sha256 = ? LIMIT 1", "tt", message_id, sha256);
+	else
+		s = store_query(st, "SELECT COALESCE(ticket, 0) FROM messages WHERE direction = 'in' "
+				"AND sha256 = ? LIMIT 1", "t", sha256);
+	rc = store_step(st, s, "find duplicate");
+	if (rc == 1) {
+		if (ticket_r != NULL)
+			*ticket_r = store_col_int(st, s, 0);
+		store_reset(st, s);
+	}
+	return rc;
+}
+
+int
+store_message_ticket(struct store *st, const char *message_id, long long *ticket_r)
+{
+	struct store_stmt *s = store_query(st, "SELECT ticket FROM messages WHERE message_id = ? "
+					   "AND ticket IS NOT NULL ORDER BY id DESC LIMIT 1", "t", message_id);
+	int rc = store_step(st, s, "find message");
+
+	if (rc == 1) {
+		*ticket_r = store_col_int(st, s, 0);
+		store_reset(st, s);
+	}
+	return rc;
+}
+
+int
+store_message_has_uid(struct store *st, const char *mailbox, unsigned int uidvalidity,
+		      unsigned int uid)
+{
+	struct store_stmt *s = store_query(st, "SELECT 1 FROM messages WHERE mailbox = ? AND uidvalidity = ? "
+					   "AND uid = ? LIMIT 1", "tii", mailbox, (long long)uidvalidity,
+					   (long long)uid);
+	int rc = store_step(st, s, "find uid");
+
+	if (rc == 1)
+		store_reset(st, s);
+	return rc;
+}
+
+int
+store_imap_pending(struct store *st, const char *mailbox, unsigned int uidvalidity,
+		   unsigned int **uids_r, size_t *n_r)
+{
+	struct store_stmt *s = store_query(st, "SELECT uid FROM messages WHERE mailbox = ? AND imap_pending = 1 "
+					   "AND uidvalidity = ? ORDER BY uid", "ti", mailbox,
+					   (long long)uidvalidity);
+	unsigned int *uids = NULL;
+	size_t n = 0;
+	int rc;
+
+	while ((rc = store_step(st, s, "pending uids")) == 1) {
+		uids = xrealloc(uids, (n + 1) * sizeof(*uids));
+		uids[n++] = (unsigned int)store_col_int(st, s, 0);
+	}
+	if (rc < 0) {
+		free(uids);
+		return -1;
+	}
+	*uids_r = uids;
+	*n_r = n;
+	return 0;
+}
+
+int
+store_imap_done(struct store *st, const char *mailbox, unsigned int uidvalidity,
+		const unsigned int *uids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (store_exec(st, store_query(st, "UPDATE messages SET imap_pending = 0 WHERE mailbox = ? "
+					       "AND uidvalidity = ? AND uid = ?", "tii", mailbox,
+					       (long long)uidvalidity, (long long)uids[i]), "imap done") < 0)
+			return -1;
+	return 0;
+}
+
+int
+store_ticket_message_ids(struct store *st, long long ticket, size_t max, char ***ids_r,
+			 size_t *n_r)
+{
+	return store_collect_strings(st, store_query(st,
+		"SELECT message_id FROM ("
+		"  SELECT * FROM (SELECT id, message_id FROM messages WHERE ticket = ?1"
+		"    AND message_id IS NOT NULL ORDER BY id LIMIT 1)"
+		"  UNION"
+		"  SELECT * FROM (SELECT id, message_id FROM messages WHERE ticket = ?1"
+		"    AND message_id IS NOT NULL ORDER BY id DESC LIMIT ?2)"
+		") ORDER BY id", "ii", ticket, (long long)(max > 1 ? max - 1 : 1)),
+		"message ids", ids_r, n_r);
+}

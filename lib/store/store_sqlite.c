@@ -1,0 +1,344 @@
+/*
+ * store_sqlite: the SQLite backend of the store (store_impl.h): WAL,
+ * synchronous NORMAL, foreign keys, a busy timeout, and the schema with
+ * its migrations (PRAGMA user_version).
+ */
+#include "store_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sqlite3.h>
+
+#include "xmalloc.h"
+
+#define STORE_BUSY_TIMEOUT_MS 10000
+
+/*
+ * Each entry migrates the schema from version i to i+1.  Never edit a
+ * released entry: add a new one.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE orgs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  plan TEXT NOT NULL,"
+	"  region TEXT NOT NULL,"
+	"  auto_register INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE org_domains ("
+	"  org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,"
+	"  domain TEXT NOT NULL UNIQUE COLLATE NOCASE);"
+	"CREATE TABLE contacts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  name TEXT,"
+	"  org_id INTEGER REFERENCES orgs(id) ON DELETE CASCADE,"
+	"  language TEXT,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX contacts_org ON contacts(org_id);"
+	/* Addresses that bounced: no more mail goes to them, contacts or not. */
+	"CREATE TABLE undeliverable ("
+	"  address TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  reason TEXT NOT NULL,"
+	"  at INTEGER NOT NULL);"
+	"CREATE TABLE agents ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  name TEXT NOT NULL,"
+	"  level INTEGER NOT NULL DEFAULT 0,"
+	"  region TEXT,"
+	"  created_at INTEGER NOT NULL);"
+	/* AUTOINCREMENT: a ticket number is never handed out twice. */
+	"CREATE TABLE tickets ("
+	"  number INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  subject TEXT NOT NULL,"
+	"  requester TEXT NOT NULL COLLATE NOCASE,"
+	"  requester_name TEXT,"
+	"  org_id INTEGER REFERENCES orgs(id) ON DELETE SET NULL,"
+	"  region TEXT NOT NULL,"
+	"  language TEXT NOT NULL,"
+	"  severity INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 4),"
+	"  priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 4),"
+	"  status TEXT NOT NULL,"
+	"  level INTEGER NOT NULL DEFAULT 0 CHECK (level BETWEEN 0 AND 4),"
+	"  assignee TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  first_response_at INTEGER,"
+	"  due_at INTEGER,"
+	"  sla_warned INTEGER NOT NULL DEFAULT 0,"
+	"  sla_breached INTEGER NOT NULL DEFAULT 0,"
+	"  previous INTEGER REFERENCES tickets(number));"
+	"CREATE INDEX tickets_status ON tickets(status);"
+	"CREATE TABLE participants ("
+	"  ticket INTEGER NOT NULL REFERENCES tickets(number),"
+	"  email TEXT NOT NULL COLLATE NOCASE,"
+	"  added_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (ticket, email));"
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER REFERENCES tickets(number),"
+	"  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),"
+	"  message_id TEXT,"
+	"  sha256 TEXT,"
+	"  mailbox TEXT,"
+	"  uidvalidity INTEGER,"
+	"  uid INTEGER,"
+	"  imap_pending INTEGER NOT NULL DEFAULT 0,"
+	"  fate TEXT,"
+	"  rule TEXT,"
+	"  sender TEXT,"
+	"  subject TEXT,"
+	"  at INTEGER NOT NULL,"
+	"  raw BLOB NOT NULL);"
+	"CREATE INDEX messages_message_id ON messages(message_id);"
+	"CREATE INDEX messages_sha256 ON messages(sha256);"
+	"CREATE INDEX messages_ticket ON messages(ticket);"
+	"CREATE INDEX messages_uid ON messages(mailbox, uidvalidity, uid);"
+	"CREATE INDEX messages_pending ON messages(mailbox, imap_pending) WHERE imap_pending = 1;"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER NOT NULL REFERENCES tickets(number),"
+	"  at INTEGER NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  actor TEXT,"
+	"  public INTEGER NOT NULL DEFAULT 1,"
+	"  body TEXT,"
+	"  data TEXT);"
+	"CREATE INDEX events_ticket ON events(ticket);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER REFERENCES tickets(number),"
+	"  message INTEGER NOT NULL REFERENCES messages(id),"
+	"  kind TEXT NOT NULL,"
+	"  mail_from TEXT NOT NULL,"
+	"  rcpt TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  sent_at INTEGER,"
+	"  last_error TEXT);"
+	"CREATE INDEX outbox_due ON outbox(status, next_attempt_at);"
+	"CREATE TABLE cursors ("
+	"  mailbox TEXT PRIMARY KEY,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  last_uid INTEGER NOT NULL);"
+	"CREATE TABLE autoresponses ("
+	"  sender TEXT NOT NULL COLLATE NOCASE,"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX autoresponses_sender ON autoresponses(sender, at);",
+};
+
+static int
+sq_exec(void *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* Bring the schema to the newest version, in one transaction. */
+static int
+migrate(sqlite3 *db, char **error_r)
+{
+	sqlite3_stmt *s;
+	int version = 0, target = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	char sql[64];
+
+	if (sq_exec(db, "BEGIN IMMEDIATE") < 0)
+		goto dberr;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK) {
+		*error_r = xasprintf("schema version: %s", sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version > target) {
+		*error_r = xasprintf("database schema version %d is newer than this ticketd (%d)",
+				     version, target);
+		goto fail;
+	}
+	for (; version < target; version++)
+		if (sq_exec(db, migrations[version]) < 0)
+			goto dberr;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", target);
+	if (sq_exec(db, sql) < 0 || sq_exec(db, "COMMIT") < 0)
+		goto dberr;
+	return 0;
+dberr:
+	*error_r = xstrdup(sqlite3_errmsg(db));
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static int
+sq_open(const char *path, void **db_r, char **error_r)
+{
+	sqlite3 *db = NULL;
+	char *why = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*error_r = xasprintf("unable to open '%s': %s", path,
+				     db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+	if (sq_exec(db, "PRAGMA journal_mode = WAL") < 0 ||
+	    sq_exec(db, "PRAGMA synchronous = NORMAL") < 0 ||
+	    sq_exec(db, "PRAGMA foreign_keys = ON") < 0)
+		why = xstrdup(sqlite3_errmsg(db));
+	else
+		migrate(db, &why);
+	if (why != NULL) {
+		*error_r = xasprintf("unable to open '%s': %s", path, why);
+		free(why);
+		sqlite3_close(db);
+		return -1;
+	}
+	*db_r = db;
+	return 0;
+}
+
+static void
+sq_close(void *db)
+{
+	sqlite3_close(db);
+}
+
+static int
+sq_in_transaction(void *db)
+{
+	return !sqlite3_get_autocommit(db);
+}
+
+static struct store_stmt *
+sq_prepare(void *db, const char *sql)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+		return NULL;
+	return (struct store_stmt *)s;
+}
+
+static void
+sq_finalize(struct store_stmt *s)
+{
+	sqlite3_finalize((sqlite3_stmt *)s);
+}
+
+static void
+sq_reset(struct store_stmt *s)
+{
+	sqlite3_reset((sqlite3_stmt *)s);
+	sqlite3_clear_bindings((sqlite3_stmt *)s);
+}
+
+static int
+sq_bind_null(struct store_stmt *s, int i)
+{
+	return sqlite3_bind_null((sqlite3_stmt *)s, i) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+sq_bind_text(struct store_stmt *s, int i, const char *v)
+{
+	return sqlite3_bind_text((sqlite3_stmt *)s, i, v, -1, SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+sq_bind_int(struct store_stmt *s, int i, long long v)
+{
+	return sqlite3_bind_int64((sqlite3_stmt *)s, i, v) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+sq_bind_blob(struct store_stmt *s, int i, const void *v, size_t n)
+{
+	return sqlite3_bind_blob64((sqlite3_stmt *)s, i, v, n, SQLITE_STATIC) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+sq_step(struct store_stmt *s)
+{
+	int rc = sqlite3_step((sqlite3_stmt *)s);
+
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static const char *
+sq_column_text(struct store_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text((sqlite3_stmt *)s, i);
+}
+
+static long long
+sq_column_int(struct store_stmt *s, int i)
+{
+	return sqlite3_column_int64((sqlite3_stmt *)s, i);
+}
+
+static const void *
+sq_column_blob(struct store_stmt *s, int i, size_t *len_r)
+{
+	const void *v = sqlite3_column_blob((sqlite3_stmt *)s, i);
+
+	*len_r = (size_t)sqlite3_column_bytes((sqlite3_stmt *)s, i);
+	return v;
+}
+
+static long long
+sq_last_insert_id(void *db)
+{
+	return sqlite3_last_insert_rowid(db);
+}
+
+static long long
+sq_changes(void *db)
+{
+	return sqlite3_changes(db);
+}
+
+static const char *
+sq_errmsg(void *db)
+{
+	return sqlite3_errmsg(db);
+}
+
+static int
+sq_error_is_temporary(void *db)
+{
+	int code = sqlite3_errcode(db);
+
+	return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+const struct store_backend store_sqlite = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.exec = sq_exec,
+	.in_transaction = sq_in_transaction,
+	.prepare = sq_prepare,
+	.finalize = sq_finalize,
+	.reset = sq_reset,
+	.bind_null = sq_bind_null,
+	.bind_text = sq_bind_text,
+	.bind_int = sq_bind_int,
+	.bind_blob = sq_bind_blob,
+	.step = sq_step,
+	.column_text = sq_column_text,
+	.column_int = sq_column_int,
+	.column_blob = sq_column_blob,
+	.last_insert_id = sq_last_insert_id,
+	.changes = sq_changes,
+	.errmsg = sq_errmsg,
+	.error_is_temporary = sq_error_is_temporary,
+};
