@@ -289,6 +289,28 @@ log_action(struct actions *a, const char *what, long long number, const char *ac
 
 /* ---- comment ---- */
 
+int
+action_first_response(struct store *st, struct ticket *t, time_t at)
+{
+	struct ticket cur;
+	int rc;
+
+	if (t->first_response_at != 0)
+		return 0;
+	rc = store_ticket_set_first_response(st, t->number, at);
+	if (rc == 1) {
+		t->first_response_at = at;
+	} else if (rc == 0) {
+		/* Someone else was first: keep t in step with the store. */
+		if (store_ticket_get(st, t->number, &cur) < 0)
+			return -1;
+		t->first_response_at = cur.first_response_at;
+		ticket_release(&cur);
+	}
+	return rc;
+}
+
+
 /*
  * A public answer from support: the first one stops the SLA clock, and
  * a "new" ticket becomes "open".
@@ -300,7 +322,7 @@ support_answered(struct actions *a, struct ticket *t, const char *actor, time_t 
 	struct store *st = a->notify->st;
 	int first;
 
-	first = sla_first_response(st, t, now);
+	first = action_first_response(st, t, now);
 	if (first < 0)
 		return -1;
 	if (strcmp(t->status, "new") != 0) {

@@ -26,8 +26,12 @@
 #ifndef TICKETD_ACTIONS_H
 #define TICKETD_ACTIONS_H
 
+#include <time.h>
+
 struct notify;
 struct sla;
+struct store;
+struct ticket;
 
 struct actions {
 	struct notify *notify;  /* conf, store and token key (not owned) */
@@ -54,10 +58,18 @@ struct action_report {
 void actions_init(struct actions *a, struct notify *n, const struct sla *sla, int caller_tx);
 
 /*
+ * The first response on t at `at` (an agent's public comment): stops the
+ * SLA clock when it is the first one, written to the store at once (in
+ * the caller's transaction) and set in t.  1 when it was the first
+ * response, 0 when there was one already, -1 on a store error.
+ */
+int action_first_response(struct store *st, struct ticket *t, time_t at);
+
+/*
  * Add a comment by author (an address).  internal: an internal note.  The
  * first public comment by a registered agent (or by the desk, author NULL)
  * is the ticket's first response: it stops the SLA clock
- * (sla_first_response) and moves a "new" ticket to "open".
+ * (action_first_response) and moves a "new" ticket to "open".
  */
 enum action_rc action_comment(struct actions *a, long long ticket, const char *author,
 			      const char *text, int internal, struct action_report *rep,

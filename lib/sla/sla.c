@@ -200,27 +200,6 @@ sla_recompute(const struct sla *sla, struct store *st, struct ticket *t, time_t 
 }
 
 int
-sla_first_response(struct store *st, struct ticket *t, time_t at)
-{
-	struct ticket cur;
-	int rc;
-
-	if (t->first_response_at != 0)
-		return 0;
-	rc = store_ticket_set_first_response(st, t->number, at);
-	if (rc == 1) {
-		t->first_response_at = at;
-	} else if (rc == 0) {
-		/* Someone else was first: keep t in step with the store. */
-		if (store_ticket_get(st, t->number, &cur) < 0)
-			return -1;
-		t->first_response_at = cur.first_response_at;
-		ticket_release(&cur);
-	}
-	return rc;
-}
-
-int
 sla_is_business_time(const struct sla *sla, const char *region, time_t t)
 {
 	const struct sla_region *r = find_region(sla, region);

@@ -7,7 +7,7 @@
  * holidays); severity 1 on a plan with sev1_24x7 counts around the clock.
  * The due time is fixed when the ticket is created and recomputed when
  * its severity changes; the first public comment by an agent stops the
- * clock.
+ * clock (action_first_response in lib/desk/actions writes that).
  *
  * A clock only: it computes and shows due times and where a ticket
  * stands, and mails nobody.  The alerts it implies (warning, breach) and
@@ -69,14 +69,6 @@ int sla_ticket_due(const struct sla *sla, struct store *st, const struct ticket 
  * error (store_error()).
  */
 int sla_recompute(const struct sla *sla, struct store *st, struct ticket *t, time_t now);
-
-/*
- * An agent's public comment on t at `at`: stops the clock when it is the
- * first one (written to the store at once, in the caller's transaction,
- * and set in t).  1 when it was the first response, 0 when there was one
- * already, -1 on a store error.
- */
-int sla_first_response(struct store *st, struct ticket *t, time_t at);
 
 /*
  * The due time for people, in the region's time zone and the language

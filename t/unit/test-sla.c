@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actions.h"
 #include "conf.h"
 #include "escalate.h"
 #include "log.h"
@@ -446,10 +447,10 @@ test_first_response(struct env *e)
 
 	test_begin("first response: stops the clock; the monitor leaves it alone");
 	t = get(e, a);
-	test_assert_inteq(sla_first_response(e->st, &t, utc(2026, 12, 14, 1, 0)), 1);
+	test_assert_inteq(action_first_response(e->st, &t, utc(2026, 12, 14, 1, 0)), 1);
 	test_assert_inteq(t.first_response_at, utc(2026, 12, 14, 1, 0));
 	/* A second comment does not move it. */
-	test_assert_inteq(sla_first_response(e->st, &t, utc(2026, 12, 14, 2, 0)), 0);
+	test_assert_inteq(action_first_response(e->st, &t, utc(2026, 12, 14, 2, 0)), 0);
 	ticket_release(&t);
 	t = get(e, a);
 	test_assert_inteq(t.first_response_at, utc(2026, 12, 14, 1, 0));
@@ -464,7 +465,7 @@ test_first_response(struct env *e)
 	test_begin("first response: late is missed by the business time past due");
 	t = get(e, b);
 	/* Due Mon 14 Dec 13:00 JST; answered Tue 15 Dec 10:00 JST: 5h + 1h late. */
-	test_assert_inteq(sla_first_response(e->st, &t, utc(2026, 12, 15, 1, 0)), 1);
+	test_assert_inteq(action_first_response(e->st, &t, utc(2026, 12, 15, 1, 0)), 1);
 	test_assert_inteq(sla_ticket_status(e->sla, e->st, &t, utc(2026, 12, 20, 0, 0), &s), 0);
 	test_assert_inteq(s.state, SLA_MISSED);
 	test_assert_inteq(s.remaining, -6 * H);
