@@ -12,45 +12,14 @@
 #include "csv.h"
 #include "lang.h"
 #include "store.h"
+#include "utf8.h"
 #include "xmalloc.h"
-
-/* Bytes in the UTF-8 sequence at s (at most avail), 0 when invalid. */
-static size_t
-utf8_seq(const unsigned char *s, size_t avail)
-{
-	size_t n, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n > avail)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	/* C1 controls (U+0080-U+009F) are controls too. */
-	if (cp >= 0x80 && cp <= 0x9f)
-		return 0;
-	return n;
-}
 
 int
 admin_name_valid(const char *name)
 {
 	const unsigned char *s = (const unsigned char *)name;
+	unsigned int cp;
 	size_t len, i, n;
 
 	if (name == NULL)
@@ -61,8 +30,9 @@ admin_name_valid(const char *name)
 	for (i = 0; i < len; i += n) {
 		if (s[i] < 0x20 || s[i] == 0x7f)
 			return 0;
-		n = utf8_seq(s + i, len - i);
-		if (n == 0)
+		n = utf8_decode(s + i, len - i, &cp, NULL);
+		/* C1 controls (U+0080-U+009F) are controls too. */
+		if (n == 0 || (cp >= 0x80 && cp <= 0x9f))
 			return 0;
 	}
 	/* Not only blanks. */

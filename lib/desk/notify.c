@@ -102,14 +102,14 @@ var_own(struct varset *vs, char *value)
 	return value;
 }
 
-static void
+/* The variables of ticket t in lang.  -1 on a store error. */
+static int
 ticket_vars(struct notify *n, const struct ticket *t, const char *lang, struct varset *vs)
 {
 	const struct conf *conf = n->conf;
 	const struct conf_region *region = conf_region(conf, t->region);
-	const struct conf_plan *plan = NULL;
-	struct org o;
-	char name[64], num[16];
+	const struct conf_plan *plan;
+	char name[NOTIFY_TICKET_NAME_MAX], num[16];
 
 	notify_ticket_name(conf, t->number, name, sizeof(name));
 	var_add(vs, "ticket", var_own(vs, xstrdup(name)));
@@ -130,12 +130,8 @@ ticket_vars(struct notify *n, const struct ticket *t, const char *lang, struct v
 	var_add(vs, "region", t->region);
 	if (region != NULL)
 		var_add(vs, "hours", var_own(vs, xasprintf("%s (%s)", region->hours, region->timezone)));
-	if (t->org_id != 0 && store_org_get_id(n->st, t->org_id, &o) == 1) {
-		plan = conf_plan(conf, o.plan);
-		org_release(&o);
-	}
-	if (plan == NULL)
-		plan = conf_plan(conf, conf->default_plan);
+	if (sla_plan(conf, n->st, t->org_id, &plan) < 0)
+		return -1;
 	if (plan != NULL)
 		var_add(vs, "plan", plan->name);
 	if (t->severity == 1 && plan != NULL && plan->phone_sev1 && region != NULL)
@@ -151,6 +147,7 @@ ticket_vars(struct notify *n, const struct ticket *t, const char *lang, struct v
 		notify_ticket_name(conf, t->previous, name, sizeof(name));
 		var_add(vs, "previous", var_own(vs, xstrdup(name)));
 	}
+	return 0;
 }
 
 static void
@@ -209,9 +206,11 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 	memset(&vs, 0, sizeof(vs));
 	var_add(&vs, "support_name", conf->support_name);
 	var_add(&vs, "support_address", conf->support_address);
-	if (t != NULL)
-		ticket_vars(n, t, lang, &vs);
-	else if (m->subject != NULL)
+	if (t != NULL && ticket_vars(n, t, lang, &vs) < 0) {
+		*error_r = xasprintf("unable to read the ticket's plan: %s", store_error(n->st));
+		goto out;
+	}
+	if (t == NULL && m->subject != NULL)
 		var_add(&vs, "subject", m->subject);
 	for (i = 0; i < m->n_vars; i++)
 		var_add(&vs, m->vars[i].name, m->vars[i].value);

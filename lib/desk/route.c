@@ -4,33 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "xmalloc.h"
-
-/* Decode one UTF-8 sequence at s; *len_r bytes; invalid → the byte itself. */
-static unsigned int
-utf8_next(const unsigned char *s, size_t *len_r)
-{
-	if (s[0] < 0x80) {
-		*len_r = 1;
-		return s[0];
-	}
-	if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
-		*len_r = 2;
-		return ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
-	}
-	if ((s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
-		*len_r = 3;
-		return ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
-	}
-	if ((s[0] & 0xF8) == 0xF0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
-	    (s[3] & 0xC0) == 0x80) {
-		*len_r = 4;
-		return ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) |
-			(s[3] & 0x3Fu);
-	}
-	*len_r = 1;
-	return s[0];
-}
 
 static unsigned int
 fold_cp(unsigned int cp)
@@ -52,19 +27,23 @@ route_normalize(const char *s)
 {
 	struct buf b = BUF_INIT;
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
+	size_t n, left = strlen(s);
 	unsigned int cp;
 
-	buf_grow(&b, strlen(s));
+	buf_grow(&b, left);
 	while (*p != '\0') {
-		cp = utf8_next(p, &n);
-		if (n == 1)
+		n = utf8_decode(p, left, &cp, NULL);
+		if (n <= 1) {
+			/* ASCII, or a bad byte kept as it is */
+			n = 1;
 			buf_addc(&b, (char)*p);
-		else if (fold_cp(cp) != cp)
+		} else if (fold_cp(cp) != cp) {
 			buf_add_utf8(&b, fold_cp(cp));
-		else
+		} else {
 			buf_add(&b, p, n);
+		}
 		p += n;
+		left -= n;
 	}
 	return buf_detach(&b, NULL);
 }

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const known_vars[] = {
@@ -335,41 +337,12 @@ parse_text(struct parser *p, const char *s, size_t len, unsigned int line,
 static size_t
 utf8_invalid_at(const unsigned char *s, size_t len)
 {
-	size_t i = 0, n, k;
-	unsigned int cp;
+	size_t ok = utf8_valid_prefix(s, len);
+	const unsigned char *nul = memchr(s, '\0', ok);
 
-	while (i < len) {
-		if (s[i] == 0)
-			return i + 1;
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xC2 && s[i] <= 0xDF) {
-			n = 1;
-			cp = s[i] & 0x1F;
-		} else if (s[i] >= 0xE0 && s[i] <= 0xEF) {
-			n = 2;
-			cp = s[i] & 0x0F;
-		} else if (s[i] >= 0xF0 && s[i] <= 0xF4) {
-			n = 3;
-			cp = s[i] & 0x07;
-		} else {
-			return i + 1;
-		}
-		if (len - i <= n)
-			return i + 1;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return i + 1;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return i + 1;
-		i += n + 1;
-	}
-	return 0;
+	if (nul != NULL)
+		return (size_t)(nul - s) + 1;
+	return ok < len ? ok + 1 : 0;
 }
 
 static unsigned int

@@ -13,6 +13,7 @@
  * under a few microseconds, so the module keeps no global state.
  */
 #include "charset.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #include <errno.h>
@@ -275,48 +276,6 @@ ascii_span(const char *s, size_t len)
 	return i;
 }
 
-/*
- * Length of the valid UTF-8 sequence at p (at least one byte available),
- * or 0 when it is invalid; then *bad_r is the length of the maximal
- * invalid subpart, which becomes one U+FFFD (Unicode's recommendation).
- */
-static size_t
-utf8_seq(const unsigned char *p, size_t n, size_t *bad_r)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-	size_t need, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		need = 1;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		*bad_r = 1;
-		return 0;
-	}
-	for (i = 1; i <= need; i++) {
-		if (i >= n || p[i] < lo || p[i] > hi) {
-			*bad_r = i;
-			return 0;
-		}
-		lo = 0x80;
-		hi = 0xBF;
-	}
-	return need + 1;
-}
-
 struct utf8_stats {
 	size_t nonascii;	/* bytes >= 0x80 */
 	size_t multibyte;	/* valid sequences of two bytes or more */
@@ -334,7 +293,7 @@ utf8_scan(const char *s, size_t len, struct utf8_stats *st)
 		i += ascii_span(s + i, len - i);
 		if (i >= len)
 			break;
-		n = utf8_seq(p + i, len - i, &bad);
+		n = utf8_decode(p + i, len - i, NULL, &bad);
 		if (n == 0) {
 			st->invalid++;
 			st->nonascii += bad;
@@ -357,7 +316,7 @@ charset_is_utf8(const char *s, size_t len)
 		i += ascii_span(s + i, len - i);
 		if (i >= len)
 			break;
-		n = utf8_seq(p + i, len - i, &bad);
+		n = utf8_decode(p + i, len - i, NULL, &bad);
 		if (n == 0)
 			return 0;
 		i += n;
@@ -382,7 +341,7 @@ utf8_append(struct buf *dst, const char *s, size_t len)
 			i += ascii_span(s + i, len - i);
 			if (i >= len)
 				break;
-			n = utf8_seq(p + i, len - i, &bad);
+			n = utf8_decode(p + i, len - i, NULL, &bad);
 			if (n == 0)
 				break;
 			i += n;

@@ -7,6 +7,7 @@
  * the way in, so nothing a sender controls can start a header line.
  */
 #include "compose.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #include <stdlib.h>
@@ -55,22 +56,9 @@ words_free(struct words *w)
 static size_t
 utf8_len(const unsigned char *s, size_t avail)
 {
-	size_t n, i;
+	size_t n = utf8_decode(s, avail, NULL, NULL);
 
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		n = 2;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		n = 3;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		n = 4;
-	else
-		return 1;
-	if (n > avail)
-		return 1;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 1;
-	return n;
+	return n > 0 ? n : 1;
 }
 
 /*

@@ -9,6 +9,7 @@
  * and runs of blank lines, and makes sure the result is valid UTF-8.
  */
 #include "html.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #include <limits.h>
@@ -646,37 +647,6 @@ walk(struct html_out *o, xmlDoc *doc)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 (overlong, surrogate …). */
-static size_t
-utf8_len(const unsigned char *s, size_t left)
-{
-	unsigned int cp;
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		n = 2;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		n = 3;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	cp = s[0] & (0x7F >> n);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
-}
-
 /* Add s[0..len) to b with each invalid UTF-8 byte as U+FFFD. */
 static void
 add_valid_utf8(struct buf *b, const char *s, size_t len)
@@ -685,7 +655,7 @@ add_valid_utf8(struct buf *b, const char *s, size_t len)
 	size_t i = 0, start = 0, n;
 
 	while (i < len) {
-		n = utf8_len(u + i, len - i);
+		n = utf8_decode(u + i, len - i, NULL, NULL);
 		if (n > 0) {
 			i += n;
 			continue;

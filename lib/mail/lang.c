@@ -7,6 +7,8 @@
  */
 #include "lang.h"
 
+#include "utf8.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,45 +242,6 @@ lang_table_sorted(void)
 	return 1;
 }
 
-/* One code point from s (at most left bytes); U+FFFD for a bad byte. */
-static size_t
-utf8_decode(const unsigned char *s, size_t left, unsigned int *cp_r)
-{
-	unsigned int cp;
-	size_t n, i;
-
-	if (s[0] < 0x80) {
-		*cp_r = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xE0) == 0xC0) {
-		cp = s[0] & 0x1F;
-		n = 2;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		cp = s[0] & 0x0F;
-		n = 3;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		cp = s[0] & 0x07;
-		n = 4;
-	} else {
-		*cp_r = 0xFFFD;
-		return 1;
-	}
-	if (n > left) {
-		*cp_r = 0xFFFD;
-		return 1;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			*cp_r = 0xFFFD;
-			return 1;
-		}
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	*cp_r = cp;
-	return n;
-}
-
 static int
 is_kana(unsigned int cp)
 {
@@ -495,9 +458,7 @@ word_add(struct lang_count *c, unsigned int cp)
 		w[0] = (char)cp;
 		c->wlen += 1;
 	} else if (cp < 0x800) {
-		w[0] = (char)(0xC0 | (cp >> 6));
-		w[1] = (char)(0x80 | (cp & 0x3F));
-		c->wlen += 2;
+		c->wlen += utf8_encode(cp, w);
 	} else {
 		/* Latin Extended Additional: kept out of the words */
 		c->wlong = 1;
@@ -578,7 +539,9 @@ feed_line(struct lang_count *c, const char *s, size_t len, size_t budget)
 				feed(c, u[i]);
 			continue;
 		}
-		n = utf8_decode(u + i, len - i, &cp);
+		n = utf8_decode(u + i, len - i, &cp, NULL);
+		if (n == 0)
+			n = 1;          /* a bad byte: one U+FFFD */
 		feed(c, cp);
 		i += n;
 		used += n;

@@ -120,7 +120,7 @@ sla_due(const struct sla *sla, const struct conf_plan *plan, const char *region,
 }
 
 int
-sla_plan(const struct sla *sla, struct store *st, long long org_id,
+sla_plan(const struct conf *conf, struct store *st, long long org_id,
 	 const struct conf_plan **plan_r)
 {
 	const struct conf_plan *plan = NULL;
@@ -132,12 +132,12 @@ sla_plan(const struct sla *sla, struct store *st, long long org_id,
 		if (rc < 0)
 			return -1;
 		if (rc == 1) {
-			plan = conf_plan(sla->conf, o.plan);
+			plan = conf_plan(conf, o.plan);
 			org_release(&o);
 		}
 	}
 	if (plan == NULL)
-		plan = conf_plan(sla->conf, sla->conf->default_plan);
+		plan = conf_plan(conf, conf->default_plan);
 	*plan_r = plan;
 	return 0;
 }
@@ -147,7 +147,7 @@ sla_ticket_due(const struct sla *sla, struct store *st, const struct ticket *t, 
 {
 	const struct conf_plan *plan;
 
-	if (sla_plan(sla, st, t->org_id, &plan) < 0)
+	if (sla_plan(sla->conf, st, t->org_id, &plan) < 0)
 		return -1;
 	*due_r = sla_due(sla, plan, t->region, t->severity, t->created_at);
 	return 0;
@@ -160,7 +160,7 @@ ticket_calendar(const struct sla *sla, struct store *st, const struct ticket *t,
 {
 	const struct conf_plan *plan;
 
-	if (sla_plan(sla, st, t->org_id, &plan) < 0)
+	if (sla_plan(sla->conf, st, t->org_id, &plan) < 0)
 		return -1;
 	*bh_r = calendar(sla, plan, t->region, t->severity);
 	if (*bh_r == NULL)

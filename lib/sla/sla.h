@@ -50,9 +50,13 @@ void sla_free(struct sla **sla);
 time_t sla_due(const struct sla *sla, const struct conf_plan *plan, const char *region,
 	       int severity, time_t created_at);
 
-/* The plan of organisation org_id (0: none), else default_plan; NULL if
- * neither is configured.  -1 on a store error. */
-int sla_plan(const struct sla *sla, struct store *st, long long org_id,
+/*
+ * The plan of organisation org_id (0: none), else default_plan, into
+ * *plan_r; NULL if neither is configured.  The one place the plan of a
+ * ticket is looked up (due times, the phone offer in mails).  -1 on a
+ * store error (store_error()).
+ */
+int sla_plan(const struct conf *conf, struct store *st, long long org_id,
 	     const struct conf_plan **plan_r);
 
 /* sla_due() for t (its org_id, region, severity, created_at) into *due_r.

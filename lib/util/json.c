@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "utf8.h"
 
 void
 json_init(struct json *j, struct buf *out)
@@ -46,36 +47,6 @@ void json_obj_end(struct json *j) { close_level(j, '}'); }
 void json_arr_begin(struct json *j) { open_level(j, '['); }
 void json_arr_end(struct json *j) { close_level(j, ']'); }
 
-/* Length of the valid UTF-8 sequence at s (max n bytes), 0 when invalid. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		len = 2, cp = s[0] & 0x1F;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		len = 3, cp = s[0] & 0x0F;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return len;
-}
-
 void
 json_escape(struct buf *b, const char *str, size_t len)
 {
@@ -92,7 +63,7 @@ json_escape(struct buf *b, const char *str, size_t len)
 		if (i >= len)
 			break;
 		if (s[i] >= 0x80) {
-			n = utf8_seq(s + i, len - i);
+			n = utf8_decode(s + i, len - i, NULL, NULL);
 			if (n == 0) {
 				buf_adds(b, "\xEF\xBF\xBD");
 				i++;
