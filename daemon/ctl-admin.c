@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "json.h"
+#include "notify.h"
 #include "store.h"
 #include "tmpl.h"
 #include "xmalloc.h"
@@ -492,7 +493,7 @@ cmd_outbox(struct ctl *c, int argc, char **argv)
 	struct outbox_row *rows;
 	struct buf out = BUF_INIT;
 	struct json j;
-	char ts[32], name[64];
+	char ts[CLOCK_TEXT_MAX], name[NOTIFY_TICKET_NAME_MAX];
 	size_t n, i;
 
 	if (argc >= 2 && strcmp(argv[1], "retry") == 0)
@@ -516,7 +517,7 @@ cmd_outbox(struct ctl *c, int argc, char **argv)
 		name[0] = '-';
 		name[1] = '\0';
 		if (r->ticket != 0)
-			snprintf(name, sizeof(name), "%s-%lld", c->conf->ticket_prefix, r->ticket);
+			notify_ticket_name(c->conf, r->ticket, name, sizeof(name));
 		clock_format(strcmp(r->status, "sent") == 0 ? r->sent_at :
 			     strcmp(r->status, "queued") == 0 ? r->next_attempt_at : r->created_at,
 			     ts, sizeof(ts));

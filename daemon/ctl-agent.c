@@ -82,7 +82,7 @@ static int
 agent_cmd_finish(struct ctl *c, struct agent_cmd *x, const char *what, enum action_rc rc,
 		 const struct action_report *rep, char *error)
 {
-	char name[64];
+	char name[NOTIFY_TICKET_NAME_MAX];
 	int status = 0;
 
 	notify_ticket_name(c->conf, x->ticket, name, sizeof(name));

@@ -88,7 +88,8 @@ cmd_deliver(struct ctl *c, int argc, char **argv)
 		return ctl_die_usage("%s takes the message on standard input", "deliver");
 	if (ctl_open_store(c) < 0)
 		return EX_TEMPFAIL_;
-	if (o.mailbox != NULL && (mb = conf_mailbox(c->conf, o.mailbox)) == NULL) {
+	mb = o.mailbox != NULL ? conf_mailbox(c->conf, o.mailbox) : NULL;
+	if (o.mailbox != NULL && mb == NULL) {
 		fprintf(stderr, "ticketctl: no mailbox '%s' in %s\n", o.mailbox, c->config_path);
 		return EX_USAGE_;
 	}

@@ -9,6 +9,7 @@
 #include "ctl.h"
 #include "ingest.h"
 #include "json.h"
+#include "notify.h"
 #include "sla.h"
 #include "store.h"
 #include "tmpl.h"
@@ -52,7 +53,7 @@ static void
 text_sla_status(struct buf *out, const struct sla *sla, const struct ticket *t,
 		const struct sla_status *s)
 {
-	char dur[32], ts[32], *due;
+	char dur[32], ts[CLOCK_TEXT_MAX], *due;
 
 	if (s->state == SLA_NONE) {
 		buf_adds(out, "sla:        no response target\n");
@@ -121,12 +122,12 @@ static time_t
 parse_since(const char *s, time_t now)
 {
 	time_t t = clock_parse(s);
+	const char *why;
 	long d;
 
 	if (t != (time_t)-1 && strchr(s, '-') != NULL)
 		return t;
-	d = conf_parse_duration(s);
-	if (d >= 0 && s[strspn(s, "0123456789")] != '\0')
+	if (conf_parse_duration(s, &d, &why) == 0 && s[strspn(s, "0123456789")] != '\0')
 		return now - d;
 	return t;
 }
@@ -141,7 +142,7 @@ cmd_sla(struct ctl *c, int argc, char **argv)
 	struct ticket *list = NULL;
 	struct buf out = BUF_INIT;
 	struct json j;
-	char *error = NULL, *due, dur[32], ts[32];
+	char *error = NULL, *due, dur[32], ts[CLOCK_TEXT_MAX], name[NOTIFY_TICKET_NAME_MAX];
 	size_t n = 0, i;
 	time_t now = clock_now(), since;
 	int rc = 1;
@@ -188,10 +189,10 @@ cmd_sla(struct ctl *c, int argc, char **argv)
 			json_obj_end(&j);
 			continue;
 		}
-		snprintf(ts, sizeof(ts), "%s-%lld", c->conf->ticket_prefix, list[i].number);
+		notify_ticket_name(c->conf, list[i].number, name, sizeof(name));
 		sla_format_duration(s.remaining, dur, sizeof(dur));
 		due = sla_format_due(sla, list[i].region, "en", list[i].due_at);
-		buf_addf(&out, "%-10s %-8s %-10s %-4d %-5d %-6s %-38s %s\n", ts,
+		buf_addf(&out, "%-10s %-8s %-10s %-4d %-5d %-6s %-38s %s\n", name,
 			 sla_state_name(s.state), dur, list[i].severity, list[i].level,
 			 list[i].region, due, list[i].subject);
 		free(due);

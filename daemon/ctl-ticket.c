@@ -24,7 +24,7 @@ cmd_list(struct ctl *c, int argc, char **argv)
 	struct ticket *list;
 	struct buf out = BUF_INIT;
 	struct json j;
-	char ts[32];
+	char ts[CLOCK_TEXT_MAX];
 	size_t n, i;
 
 	if (ctl_parse_opts(argc, argv, &o, "jsr") != argc)
@@ -66,7 +66,7 @@ cmd_show(struct ctl *c, int argc, char **argv)
 	struct opts o;
 	struct ticket t;
 	struct event *ev = NULL;
-	char **parts = NULL, ts[32];
+	char **parts = NULL, ts[CLOCK_TEXT_MAX];
 	size_t n_ev = 0, n_parts = 0, i;
 	struct buf out = BUF_INIT;
 	struct json j;

@@ -121,7 +121,7 @@ ctl_read_all(FILE *f, char **data_r, size_t *len_r, size_t max)
 	char chunk[65536];
 	size_t n;
 
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+	for (n = fread(chunk, 1, sizeof(chunk), f); n > 0; n = fread(chunk, 1, sizeof(chunk), f)) {
 		if (b.len + n > max) {
 			buf_release(&b);
 			errno = EFBIG;
@@ -188,7 +188,10 @@ ctl_parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
 	 * "-m TEXT" is the short form of --message (comment -m TEXT).  Options
 	 * may follow operands (comment SUP-1 --as A -m T): getopt permutes.
 	 */
-	while ((ch = getopt_long(argc, argv, "m:", longopts, &idx)) != -1) {
+	for (;;) {
+		ch = getopt_long(argc, argv, "m:", longopts, &idx);
+		if (ch == -1)
+			break;
 		if (ch == 'm' && idx < 0)
 			ch = 'M';
 		if (ch == ':' || ch == '?' || strchr(allowed, ch) == NULL) {
@@ -247,7 +250,7 @@ ctl_parse_ticket(const struct conf *conf, const char *s)
 void
 ctl_kticket(struct json *j, const struct conf *conf, const char *key, long long number)
 {
-	char name[64];
+	char name[NOTIFY_TICKET_NAME_MAX];
 
 	if (number == 0) {
 		json_kstr(j, key, NULL);

@@ -519,7 +519,10 @@ main(int argc, char **argv)
 	int ch, check = 0, debug = 0, once = 0, rc = 0;
 	time_t sla_last = 0, now;
 
-	while ((ch = getopt_long(argc, argv, "c:ndVh", longopts, NULL)) != -1) {
+	for (;;) {
+		ch = getopt_long(argc, argv, "c:ndVh", longopts, NULL);
+		if (ch == -1)
+			break;
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'n': check = 1; break;

@@ -52,52 +52,71 @@ perr(struct parser *p, const char *fmt, ...)
 	p->n_errors++;
 }
 
-long
-conf_parse_duration(const char *s)
+int
+conf_parse_duration(const char *s, long *secs_r, const char **error_r)
 {
 	char *end;
 	long v, mult = 1;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || v < 0)
+	if (errno != 0 || end == s || v < 0) {
+		*error_r = "not a number of seconds";
 		return -1;
+	}
 	switch (*end) {
 	case '\0': case 's': mult = 1; break;
 	case 'm': mult = 60; break;
 	case 'h': mult = 3600; break;
 	case 'd': mult = 86400; break;
-	default: return -1;
+	default:
+		*error_r = "unknown unit (s, m, h or d)";
+		return -1;
 	}
-	if (*end != '\0' && end[1] != '\0')
+	if (*end != '\0' && end[1] != '\0') {
+		*error_r = "unknown unit (s, m, h or d)";
 		return -1;
-	if (v > 100L * 365 * 86400 / mult)
+	}
+	if (v > CONF_MAX_DURATION / mult) {
+		*error_r = "longer than 100 years";
 		return -1;
-	return v * mult;
+	}
+	*secs_r = v * mult;
+	return 0;
 }
 
-size_t
-conf_parse_size(const char *s)
+int
+conf_parse_size(const char *s, size_t *bytes_r, const char **error_r)
 {
 	char *end;
 	unsigned long long v, mult = 1;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *s == '-')
-		return 0;
+	if (errno != 0 || end == s || *s == '-') {
+		*error_r = "not a number of bytes";
+		return -1;
+	}
 	switch (toupper((unsigned char)*end)) {
 	case '\0': mult = 1; break;
 	case 'K': mult = 1024; break;
 	case 'M': mult = 1024 * 1024; break;
 	case 'G': mult = 1024ULL * 1024 * 1024; break;
-	default: return 0;
+	default:
+		*error_r = "unknown unit (K, M or G)";
+		return -1;
 	}
-	if (*end != '\0' && end[1] != '\0' && !(toupper((unsigned char)end[1]) == 'B' && end[2] == '\0'))
-		return 0;
-	if (v == 0 || v > (1ULL << 40) / mult)
-		return 0;
-	return (size_t)(v * mult);
+	if (*end != '\0' && end[1] != '\0' &&
+	    !(toupper((unsigned char)end[1]) == 'B' && end[2] == '\0')) {
+		*error_r = "unknown unit (K, M or G)";
+		return -1;
+	}
+	if (v == 0 || v > CONF_MAX_SIZE / mult) {
+		*error_r = v == 0 ? "zero bytes" : "larger than 1T";
+		return -1;
+	}
+	*bytes_r = (size_t)(v * mult);
+	return 0;
 }
 
 static int
@@ -204,6 +223,7 @@ static void
 key_general(struct parser *p, const char *k, const char *v)
 {
 	struct conf *c = p->conf;
+	const char *why;
 	long d;
 
 	if (strcmp(k, "database") == 0) {
@@ -251,8 +271,7 @@ key_general(struct parser *p, const char *k, const char *v)
 		if (parse_bool(v, &c->reopen_closed) < 0)
 			perr(p, "reopen_closed must be yes or no");
 	} else if (strcmp(k, "poll_interval") == 0) {
-		d = conf_parse_duration(v);
-		if (d < 1 || d > 86400)
+		if (conf_parse_duration(v, &d, &why) < 0 || d < 1 || d > 86400)
 			perr(p, "poll_interval '%s' must be a duration from 1s to 1d", v);
 		else
 			c->poll_interval = (int)d;
@@ -263,8 +282,7 @@ key_general(struct parser *p, const char *k, const char *v)
 		if (parse_int(v, 1, 4, &c->default_priority) < 0)
 			perr(p, "default_priority must be 1-4");
 	} else if (strcmp(k, "max_message_size") == 0) {
-		c->max_message_size = conf_parse_size(v);
-		if (c->max_message_size == 0)
+		if (conf_parse_size(v, &c->max_message_size, &why) < 0)
 			perr(p, "max_message_size '%s' is not a size like 25M", v);
 	} else if (strcmp(k, "autoresponse_limit") == 0) {
 		if (parse_int(v, 0, 100000, &c->autoresponse_limit) < 0)
@@ -281,6 +299,7 @@ static void
 key_smtp(struct parser *p, const char *k, const char *v)
 {
 	struct conf *c = p->conf;
+	const char *why;
 	long d;
 
 	if (strcmp(k, "url") == 0) {
@@ -304,14 +323,12 @@ key_smtp(struct parser *p, const char *k, const char *v)
 		if (parse_bool(v, &c->smtp_tls_verify) < 0)
 			perr(p, "tls_verify must be yes or no");
 	} else if (strcmp(k, "timeout") == 0) {
-		d = conf_parse_duration(v);
-		if (d < 1 || d > 3600)
+		if (conf_parse_duration(v, &d, &why) < 0 || d < 1 || d > 3600)
 			perr(p, "timeout '%s' must be a duration from 1s to 1h", v);
 		else
 			c->smtp_timeout = (int)d;
 	} else if (strcmp(k, "max_retry") == 0) {
-		d = conf_parse_duration(v);
-		if (d < 0)
+		if (conf_parse_duration(v, &d, &why) < 0)
 			perr(p, "max_retry '%s' is not a duration like 2d", v);
 		else
 			c->smtp_max_retry = d;
@@ -398,11 +415,11 @@ static void
 key_plan(struct parser *p, const char *k, const char *v)
 {
 	struct conf_plan *pl = p->plan;
+	const char *why;
 	long d;
 
 	if (strncmp(k, "target_sev", 10) == 0 && k[10] >= '1' && k[10] <= '4' && k[11] == '\0') {
-		d = conf_parse_duration(v);
-		if (d <= 0)
+		if (conf_parse_duration(v, &d, &why) < 0 || d == 0)
 			perr(p, "%s '%s' must be a duration like 4h or 30m", k, v);
 		else
 			pl->target[k[10] - '1'] = d;
@@ -568,16 +585,20 @@ parse_line(struct parser *p, char *line)
 	}
 }
 
-/* The handbook's regions and plans, used when the file names none. */
+/*
+ * The handbook's regions and plans, used when the file names none.  Only
+ * their zones, hours and languages: phone numbers and escalation
+ * contacts are the company's data and come from the configuration alone.
+ */
 static void
 add_default_regions(struct conf *c)
 {
 	static const struct {
-		const char *name, *tz, *phone, *lang, *contact;
+		const char *name, *tz, *lang;
 	} defs[] = {
-		{ "AMER", "America/New_York", "+1 833-374-0744", "en", NULL },
-		{ "EMEA", "Europe/Helsinki", "+358-942-704-945", "en", NULL },
-		{ "APAC", "Asia/Tokyo", "+81 50 5050 9161", "ja", NULL },
+		{ "AMER", "America/New_York", "en" },
+		{ "EMEA", "Europe/Helsinki", "en" },
+		{ "APAC", "Asia/Tokyo", "ja" },
 	};
 	size_t i;
 	struct conf_region *r;
@@ -587,7 +608,6 @@ add_default_regions(struct conf *c)
 		r->name = xstrdup(defs[i].name);
 		r->timezone = xstrdup(defs[i].tz);
 		r->hours = xstrdup("Mon-Fri 09:00-17:00");
-		r->phone = xstrdup(defs[i].phone);
 		r->language = xstrdup(defs[i].lang);
 		r->next = c->regions;
 		c->regions = r;
@@ -708,8 +728,9 @@ conf_load(const char *path, struct conf **conf_r, struct buf *errors)
 			int ch;
 
 			perr(&p, "line longer than %d bytes", CONF_MAX_LINE - 1);
-			while ((ch = fgetc(f)) != EOF && ch != '\n')
-				;
+			do
+				ch = fgetc(f);
+			while (ch != EOF && ch != '\n');
 			continue;
 		}
 		parse_line(&p, line);
@@ -744,14 +765,16 @@ conf_free(struct conf **confp)
 
 	if (c == NULL)
 		return;
-	while ((m = c->mailboxes) != NULL) {
+	while (c->mailboxes != NULL) {
+		m = c->mailboxes;
 		c->mailboxes = m->next;
 		free(m->name); free(m->url); free(m->user); free_secret(&m->password);
 		free(m->folder); free(m->after_folder); free(m->quarantine_folder);
 		free(m->region); free(m->language); free(m->ca_file);
 		free(m);
 	}
-	while ((r = c->regions) != NULL) {
+	while (c->regions != NULL) {
+		r = c->regions;
 		c->regions = r->next;
 		free(r->name); free(r->timezone); free(r->hours); free(r->holidays);
 		free(r->phone); free(r->weekend_phone); free(r->language);
@@ -759,7 +782,8 @@ conf_free(struct conf **confp)
 			free(r->escalation[i]);
 		free(r);
 	}
-	while ((pl = c->plans) != NULL) {
+	while (c->plans != NULL) {
+		pl = c->plans;
 		c->plans = pl->next;
 		free(pl->name);
 		free(pl);

@@ -110,9 +110,18 @@ const struct conf_mailbox *conf_mailbox(const struct conf *conf, const char *nam
 /* 1 when addr is support_address or its plus form (support+anything@domain). */
 int conf_is_support_address(const struct conf *conf, const char *addr);
 
-/* "30", "30s", "5m", "8h", "2d" → seconds; -1 on error. */
-long conf_parse_duration(const char *s);
-/* "1024", "64K", "25M", "1G" → bytes; 0 on error. */
-size_t conf_parse_size(const char *s);
+#define CONF_MAX_DURATION (100L * 365 * 86400)  /* seconds: a duration value's limit */
+#define CONF_MAX_SIZE (1ULL << 40)              /* bytes: a size value's limit (1T) */
+
+/*
+ * "30", "30s", "5m", "8h", "2d" into *secs_r (0 up to
+ * CONF_MAX_DURATION).  0, or -1 with *error_r (static text).
+ */
+int conf_parse_duration(const char *s, long *secs_r, const char **error_r);
+/*
+ * "1024", "64K", "25M", "1G", "25MB" into *bytes_r (1 byte up to
+ * CONF_MAX_SIZE).  0, or -1 with *error_r (static text).
+ */
+int conf_parse_size(const char *s, size_t *bytes_r, const char **error_r);
 
 #endif

@@ -79,7 +79,7 @@ tx_end(struct actions *a, enum action_rc rc, char **error_r)
 static enum action_rc
 load_ticket(struct actions *a, long long number, struct ticket *t, char **error_r)
 {
-	char name[64];
+	char name[NOTIFY_TICKET_NAME_MAX];
 	int rc = store_ticket_get(a->notify->st, number, t);
 
 	if (rc < 0)
@@ -225,7 +225,7 @@ log_skipped(const struct conf *conf, const struct ticket *t, const char *tmpl,
 	    const char *rcpt, const char *why)
 {
 	struct logkv kv;
-	char name[64];
+	char name[NOTIFY_TICKET_NAME_MAX];
 
 	notify_ticket_name(conf, t->number, name, sizeof(name));
 	logkv_init(&kv);
@@ -273,7 +273,7 @@ log_action(struct actions *a, const char *what, long long number, const char *ac
 	   const struct action_report *rep)
 {
 	struct logkv kv;
-	char name[64];
+	char name[NOTIFY_TICKET_NAME_MAX];
 
 	notify_ticket_name(a->notify->conf, number, name, sizeof(name));
 	logkv_init(&kv);
@@ -513,7 +513,7 @@ action_share(struct actions *a, long long number, const char *email, const char 
 	struct contact c;
 	struct recipient *rcpts = NULL;
 	struct tmpl_var var;
-	char *sharer = NULL, name[64];
+	char *sharer = NULL, name[NOTIFY_TICKET_NAME_MAX];
 	size_t n = 0;
 	time_t now = clock_now();
 	enum action_rc res;
@@ -589,7 +589,7 @@ action_unshare(struct actions *a, long long number, const char *email, const cha
 {
 	struct store *st = a->notify->st;
 	struct ticket t;
-	char name[64];
+	char name[NOTIFY_TICKET_NAME_MAX];
 	enum action_rc res;
 	int rc;
 
@@ -739,7 +739,7 @@ action_escalate(struct actions *a, long long number, const char *actor,
 		struct action_report *rep, char **error_r)
 {
 	struct ticket t;
-	char name[64];
+	char name[NOTIFY_TICKET_NAME_MAX];
 	enum action_rc res;
 	int rc;
 

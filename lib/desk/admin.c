@@ -333,7 +333,7 @@ admin_agent_add(const struct conf *conf, struct store *st, const char *email, co
 	struct agent a;
 	struct contact c;
 	enum admin_rc res = ADMIN_OK;
-	int rc;
+	int rc, contact_rc;
 
 	if (!admin_address_valid(email)) {
 		*error_r = xasprintf("'%s' is not a valid mail address", email != NULL ? email : "");
@@ -352,22 +352,24 @@ admin_agent_add(const struct conf *conf, struct store *st, const char *email, co
 		*error_r = xasprintf("level must be 0-4 (0 Analyst … 4 VP), not %d", level);
 		return ADMIN_INVALID;
 	}
-	if (region != NULL && (r = conf_region(conf, region)) == NULL) {
+	r = region != NULL ? conf_region(conf, region) : NULL;
+	if (region != NULL && r == NULL) {
 		*error_r = xasprintf("no region '%s' in the configuration", region);
 		return ADMIN_INVALID;
 	}
 	if (store_begin(st) < 0)
 		return db_error(st, error_r);
 	rc = store_agent_get(st, email, &a);
+	contact_rc = rc == 0 ? store_contact_get(st, email, &c) : 0;
 	if (rc == 1) {
 		*error_r = xasprintf("agent '%s' already exists", a.email);
 		agent_release(&a);
 		res = ADMIN_REFUSED;
-	} else if (rc == 0 && (rc = store_contact_get(st, email, &c)) == 1) {
+	} else if (contact_rc == 1) {
 		*error_r = xasprintf("'%s' is a registered contact", c.email);
 		contact_release(&c);
 		res = ADMIN_REFUSED;
-	} else if (rc < 0) {
+	} else if (rc < 0 || contact_rc < 0) {
 		res = db_error(st, error_r);
 	} else {
 		memset(&a, 0, sizeof(a));
@@ -465,7 +467,10 @@ admin_import_contacts(const struct conf *conf, struct store *st, const char *fil
 		return ADMIN_ERROR;
 	}
 	csv_init(&csv, data, len);
-	while ((rc = csv_next(&csv, &fields, &n_fields, &line, &why)) != 0) {
+	for (;;) {
+		rc = csv_next(&csv, &fields, &n_fields, &line, &why);
+		if (rc == 0)
+			break;
 		if (rc < 0) {
 			buf_addf(errors, "%s:%zu: %s\n", file, line, why);
 			problems++;

@@ -81,21 +81,17 @@ find_token(struct ingest *in, const struct mime_msg *m)
 	long long t;
 	size_t i;
 
-	for (i = 0; i < m->n_to; i++)
-		if ((t = token_find(&in->key, m->to[i].address)) != 0)
-			return t;
-	for (i = 0; i < m->n_cc; i++)
-		if ((t = token_find(&in->key, m->cc[i].address)) != 0)
-			return t;
-	for (i = 0; i < m->n_delivered_to; i++)
-		if ((t = token_find(&in->key, m->delivered_to[i])) != 0)
-			return t;
-	if ((t = token_find(&in->key, m->in_reply_to)) != 0)
-		return t;
-	for (i = m->n_references; i > 0; i--)
-		if ((t = token_find(&in->key, m->references[i - 1])) != 0)
-			return t;
-	return 0;
+	for (i = 0, t = 0; t == 0 && i < m->n_to; i++)
+		t = token_find(&in->key, m->to[i].address);
+	for (i = 0; t == 0 && i < m->n_cc; i++)
+		t = token_find(&in->key, m->cc[i].address);
+	for (i = 0; t == 0 && i < m->n_delivered_to; i++)
+		t = token_find(&in->key, m->delivered_to[i]);
+	if (t == 0)
+		t = token_find(&in->key, m->in_reply_to);
+	for (i = m->n_references; t == 0 && i > 0; i--)
+		t = token_find(&in->key, m->references[i - 1]);
+	return t;
 }
 
 /* In-Reply-To, then References newest first, naming a stored message. */
@@ -310,7 +306,8 @@ find_thread(struct ingest *in, const struct mime_msg *m, long long *ticket_r,
 
 	*ticket_r = 0;
 	*missing_r = 0;
-	if ((ticket = find_token(in, m)) != 0) {
+	ticket = find_token(in, m);
+	if (ticket != 0) {
 		rc = store_ticket_get(in->st, ticket, &t);
 		if (rc < 0)
 			return -1;

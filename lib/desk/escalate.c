@@ -84,7 +84,7 @@ log_event(const struct conf *conf, const struct ticket *t, const char *event, co
 	  const char *contact, const char *why, int late)
 {
 	struct logkv kv;
-	char name[64], due[32];
+	char name[NOTIFY_TICKET_NAME_MAX], due[CLOCK_TEXT_MAX];
 
 	notify_ticket_name(conf, t->number, name, sizeof(name));
 	logkv_init(&kv);
@@ -114,7 +114,7 @@ raise_alert(const struct sla *sla, struct notify *n, long long number, time_t no
 	struct ticket t;
 	enum escalate_alert alert;
 	const char *contact, *why = NULL;
-	char *error = NULL, data[64], due[32];
+	char *error = NULL, data[64], due[CLOCK_TEXT_MAX];
 	int rc, old_level, late = 0;
 
 	if (store_begin(st) < 0)

@@ -290,7 +290,8 @@ notify_is_staff_id(const struct conf *conf, const char *msgid)
 	const char *dom = support_domain(conf), *at;
 	size_t len;
 
-	if (msgid == NULL || (at = strrchr(msgid, '@')) == NULL || strcasecmp(at + 1, dom) != 0)
+	at = msgid != NULL ? strrchr(msgid, '@') : NULL;
+	if (at == NULL || strcasecmp(at + 1, dom) != 0)
 		return 0;
 	len = (size_t)(at - msgid);
 	return len > 6 && strncmp(at - 6, ".staff", 6) == 0;

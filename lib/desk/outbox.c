@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "log.h"
+#include "notify.h"
 #include "smtp.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -51,12 +52,12 @@ log_send(const struct conf *conf, const struct outbox_row *r, const char *result
 	 const char *error, long ms, time_t retry_at)
 {
 	struct logkv kv;
-	char name[64];
+	char name[NOTIFY_TICKET_NAME_MAX];
 
 	logkv_init(&kv);
 	logkv_int(&kv, "id", r->id);
 	if (r->ticket != 0) {
-		snprintf(name, sizeof(name), "%s-%lld", conf->ticket_prefix, r->ticket);
+		notify_ticket_name(conf, r->ticket, name, sizeof(name));
 		logkv_str(&kv, "ticket", name);
 	}
 	logkv_str(&kv, "to", r->rcpt);
@@ -67,7 +68,7 @@ log_send(const struct conf *conf, const struct outbox_row *r, const char *result
 		logkv_int(&kv, "code", code);
 	logkv_int(&kv, "attempt", r->attempts + 1);
 	if (retry_at != 0) {
-		char ts[32];
+		char ts[CLOCK_TEXT_MAX];
 
 		clock_format(retry_at, ts, sizeof(ts));
 		logkv_str(&kv, "retry_at", ts);
@@ -108,7 +109,7 @@ pause_sending(struct outbox *o, long code, const char *error, time_t now)
 	struct logkv kv;
 	long d = OUTBOX_PAUSE_MIN;
 	int i;
-	char ts[32];
+	char ts[CLOCK_TEXT_MAX];
 
 	for (i = 0; i < o->pauses && d < OUTBOX_PAUSE_MAX; i++)
 		d *= 2;
@@ -133,12 +134,11 @@ send_row(struct outbox *o, const struct outbox_row *r)
 {
 	long long t0 = clock_mono_ms();
 	enum smtp_result res;
-	char error[256];
+	const char *error;
 	long code = 0, ms;
 	time_t now, next;
 
-	res = smtp_send(o->smtp, r->mail_from, r->rcpt, r->raw, r->raw_len, &code, error,
-			sizeof(error));
+	res = smtp_send(o->smtp, r->mail_from, r->rcpt, r->raw, r->raw_len, &code, &error);
 	ms = (long)(clock_mono_ms() - t0);
 	now = clock_now();
 	switch (res) {

@@ -268,10 +268,11 @@ route_fields(const char *subject, const char *body, int *severity_r, int *priori
 				*next++ = '\0';
 			if (line[0] == '>')
 				continue;
-			if (sev == 0 && (v = labelled(line, severity_labels)) != 0)
+			v = sev == 0 ? labelled(line, severity_labels) : 0;
+			if (v != 0)
 				sev = v;
-			else if (pri == 0 && (v = labelled(line, priority_labels)) != 0)
-				pri = v;
+			else if (pri == 0)
+				pri = labelled(line, priority_labels);
 		}
 		free(s);
 	}

@@ -162,7 +162,7 @@ token_find(const struct token_key *k, const char *text)
 
 	if (text == NULL)
 		return 0;
-	for (p = text; (p = strchr(p, 't')) != NULL; p++) {
+	for (p = strchr(text, 't'); p != NULL; p = strchr(p + 1, 't')) {
 		/* A token starts after '+', '.', '<' or the start of a local part. */
 		if (p > text && p[-1] != '+' && p[-1] != '.' && p[-1] != '<' && p[-1] != ' ')
 			continue;

@@ -613,7 +613,8 @@ body_is_7bit(const struct buf *body)
 			i++;	/* the LF: normalised */
 			continue;
 		}
-		if (++line > BODY_LINE_MAX)
+		line++;
+		if (line > BODY_LINE_MAX)
 			return 0;
 	}
 	return 1;

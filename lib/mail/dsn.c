@@ -153,10 +153,11 @@ text_recipient(const struct mime_msg *m, const char *data, size_t len)
 		    scan_ci_find(line, head, "mail from:") != NULL)
 			continue;
 		for (at = memchr(line, '@', (size_t)(eol - line));
-		     at != NULL && loose == NULL && candidates++ < DSN_MAX_CANDIDATES;
+		     at != NULL && loose == NULL && candidates < DSN_MAX_CANDIDATES;
 		     at = memchr(at + 1, '@', (size_t)(eol - at - 1))) {
 			const char *a = at;
 
+			candidates++;
 			while (a > line && scan_is_local_char((unsigned char)a[-1]))
 				a--;
 			addr = scan_address_at(a, (size_t)(eol - a));
@@ -350,7 +351,8 @@ dsn_is_delay(const struct mime_msg *m, const struct dsn_parts *ev)
 	if (ev->status != NULL && ev->status->data != NULL) {
 		data = ev->status->data;
 		len = scan_part_len(ev->status, DSN_MAX_STATUS_SCAN);
-		for (p = data; (p = scan_ci_find(p, len - (size_t)(p - data), "action:")) != NULL; p += 7) {
+		for (p = scan_ci_find(data, len, "action:"); p != NULL;
+		     p = scan_ci_find(p + 7, len - (size_t)(p + 7 - data), "action:")) {
 			const char *v = p + 7;
 
 			while (v < data + len && str_is_space((unsigned char)*v))

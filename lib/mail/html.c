@@ -374,7 +374,8 @@ cap_attributes(const char *s, size_t len, size_t *len_r)
 				blank = 1;
 			} else if (blank) {
 				blank = 0;
-				if (++words > HTML_MAX_ATTRS && !over) {
+				words++;
+				if (words > HTML_MAX_ATTRS && !over) {
 					buf_add(&b, s + copied, i - copied);
 					over = 1;
 				}

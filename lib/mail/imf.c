@@ -28,8 +28,10 @@ skip_comment(const char *p, size_t len, size_t i)
 			i++;
 		else if (p[i] == '(')
 			level++;
-		else if (p[i] == ')' && --level == 0)
+		else if (p[i] == ')' && level == 1)
 			return i + 1;
+		else if (p[i] == ')')
+			level--;
 	}
 	return len;
 }

@@ -254,7 +254,7 @@ rtrim(const char *s, size_t *len)
 {
 	size_t k;
 
-	while ((k = blank_before(s, *len)) > 0)
+	for (k = blank_before(s, *len); k > 0; k = blank_before(s, *len))
 		*len -= k;
 }
 
@@ -263,7 +263,7 @@ trim(const char **s, size_t *len)
 {
 	size_t k;
 
-	while ((k = blank_at(*s, *len)) > 0) {
+	for (k = blank_at(*s, *len); k > 0; k = blank_at(*s, *len)) {
 		*s += k;
 		*len -= k;
 	}
@@ -738,7 +738,8 @@ trimmed_lines(const struct buf *b)
 			break;
 		start = nl != NULL ? stop + 1 : len;
 	}
-	while (end > start && (k = blank_before(s + start, end - start)) > 0)
+	for (k = end > start ? blank_before(s + start, end - start) : 0; k > 0;
+	     k = end > start ? blank_before(s + start, end - start) : 0)
 		end -= k;
 	return xstrndup(s + start, end - start);
 }

@@ -149,7 +149,7 @@ perform(struct smtp *s, struct upload *u, long *code_r)
 
 enum smtp_result
 smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *raw, size_t len,
-	  long *code_r, char *error, size_t errlen)
+	  long *code_r, const char **error_r)
 {
 	const struct conf *conf = s->conf;
 	struct curl_slist *rcpts = NULL;
@@ -205,11 +205,11 @@ smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *r
 	*code_r = code;
 	if (rc == CURLE_OK) {
 		s->fresh = 0;
-		error[0] = '\0';
+		*error_r = NULL;
 		return SMTP_SENT;
 	}
 	/* Whatever state the server is in now, do not build on it. */
 	s->fresh = 1;
-	snprintf(error, errlen, "%s", s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(rc));
+	*error_r = s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(rc);
 	return classify(s->phase, code);
 }

@@ -31,12 +31,13 @@ void smtp_free(struct smtp **s);
 
 /*
  * Send raw (CRLF lines) from mail_from to rcpt.  *code_r gets the last
- * SMTP reply code (0 when there was none) and error (errlen bytes) a
- * one-line reason when not sent.  After a failure the next send opens a
+ * SMTP reply code (0 when there was none) and *error_r a one-line reason
+ * when not sent (NULL when sent), owned by s and valid until its next
+ * send.  After a failure the next send opens a
  * new connection; a reused connection that turns out dead before the
  * message went out is replaced once at once.
  */
 enum smtp_result smtp_send(struct smtp *s, const char *mail_from, const char *rcpt,
-			   const char *raw, size_t len, long *code_r, char *error, size_t errlen);
+			   const char *raw, size_t len, long *code_r, const char **error_r);
 
 #endif

@@ -140,7 +140,7 @@ parse_time(const char **pp, int32_t *secs_r)
 	const char *p = *pp;
 	int h, m;
 
-	if (str_parse_digits(&p, 2, &h) < 0 || *p++ != ':' ||
+	if (str_parse_digits(&p, 2, &h) < 0 || !str_eat(&p, ':') ||
 	    !isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
 		return -1;
 	m = (p[0] - '0') * 10 + (p[1] - '0');
@@ -678,8 +678,9 @@ bizhours_describe(const struct bizhours *bh)
 				continue;
 			for (run = 1; e + run < 7 && group[e + run]; run++)
 				;
-			if (i++ > 0)
+			if (i > 0)
 				buf_addc(&b, ',');
+			i++;
 			if (run >= 3)
 				buf_addf(&b, "%s-%s", day_names[e], day_names[e + run - 1]);
 			else if (run == 2)

@@ -158,8 +158,8 @@ posix_when(const char **pp, struct tz_when *w)
 	if (*p == 'M') {
 		p++;
 		w->kind = 'M';
-		if (str_parse_digits(&p, 2, &w->month) < 0 || *p++ != '.' ||
-		    str_parse_digits(&p, 1, &w->week) < 0 || *p++ != '.' ||
+		if (str_parse_digits(&p, 2, &w->month) < 0 || !str_eat(&p, '.') ||
+		    str_parse_digits(&p, 1, &w->week) < 0 || !str_eat(&p, '.') ||
 		    str_parse_digits(&p, 1, &w->wday) < 0)
 			return -1;
 		if (w->month < 1 || w->month > 12 || w->week < 1 ||
@@ -211,8 +211,8 @@ posix_rule_parse(const char *s, struct tz_rule *r)
 		/* No rule given: the US rules, as glibc assumes. */
 		p = ",M3.2.0,M11.1.0";
 	}
-	if (*p++ != ',' || posix_when(&p, &r->start) < 0 ||
-	    *p++ != ',' || posix_when(&p, &r->end) < 0 || *p != '\0')
+	if (!str_eat(&p, ',') || posix_when(&p, &r->start) < 0 ||
+	    !str_eat(&p, ',') || posix_when(&p, &r->end) < 0 || *p != '\0')
 		return -1;
 	return 0;
 }

@@ -90,7 +90,7 @@ store_imap_pending(struct store *st, const char *mailbox, unsigned int uidvalidi
 	size_t n = 0;
 	int rc;
 
-	while ((rc = store_step(st, s, "pending uids")) == 1) {
+	for (rc = store_step(st, s, "pending uids"); rc == 1; rc = store_step(st, s, "pending uids")) {
 		uids = xrealloc(uids, (n + 1) * sizeof(*uids));
 		uids[n++] = (unsigned int)store_col_int(st, s, 0);
 	}

@@ -20,7 +20,10 @@ long long clock_now_ms(void);
 long long clock_mono_ms(void);
 /* Parse "YYYY-MM-DDTHH:MM:SSZ" (or with ±HH:MM) or epoch seconds; -1 on error. */
 time_t clock_parse(const char *s);
-/* RFC 3339 UTC "2026-11-26T10:00:00Z" into out (at least 21 bytes). */
+/* Bytes of a buffer clock_format always fits in. */
+#define CLOCK_TEXT_MAX 32
+
+/* RFC 3339 UTC "2026-11-26T10:00:00Z" into out (at least 21 bytes; CLOCK_TEXT_MAX is enough). */
 void clock_format(time_t t, char *out, size_t outlen);
 
 #endif

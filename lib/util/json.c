@@ -20,8 +20,9 @@ before_value(struct json *j)
 		j->after_key = 0;
 		return;
 	}
-	if (j->count[j->depth]++ > 0)
+	if (j->count[j->depth] > 0)
 		buf_addc(j->out, ',');
+	j->count[j->depth]++;
 }
 
 static void
@@ -159,7 +160,7 @@ json_kint_or_null(struct json *j, const char *key, long long v)
 void
 json_ktime(struct json *j, const char *key, long long t)
 {
-	char ts[32];
+	char ts[CLOCK_TEXT_MAX];
 
 	json_key(j, key);
 	if (t == 0) {

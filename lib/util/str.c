@@ -84,6 +84,15 @@ str_parse_digits(const char **pp, int maxdigits, int *v_r)
 }
 
 int
+str_eat(const char **pp, int c)
+{
+	if (**pp != c)
+		return 0;
+	(*pp)++;
+	return 1;
+}
+
+int
 str_hex_value(int c)
 {
 	if (c >= '0' && c <= '9')

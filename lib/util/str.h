@@ -29,6 +29,8 @@ void str_trim_span(const char **p, size_t *len);
  * them; -1 (nothing moved) when there is no digit.
  */
 int str_parse_digits(const char **pp, int maxdigits, int *v_r);
+/* 1 when **pp is c, and then *pp moves past it; else 0. */
+int str_eat(const char **pp, int c);
 /* The value of hex digit c (either case), -1 when c is none. */
 int str_hex_value(int c);
 
