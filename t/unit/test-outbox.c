@@ -1,0 +1,233 @@
+/*
+ * Unit tests for lib/desk/outbox.c: the sender loop against a real SMTP
+ * server on loopback (t/fake-smtp.py, scripted replies): 250 sent, 4xx
+ * retried later, 5xx failed with an event on the ticket, a 421 that
+ * pauses the whole outbox; and the backoff with its jitter.
+ */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "outbox.h"
+#include "test.h"
+#include "test-desk.h"
+
+struct server {
+	pid_t pid;
+	char dir[128];
+	int port;
+};
+
+/* t/fake-smtp.py on a free port answering DATA with codes; 77 without python3. */
+static void
+server_start(struct server *s, const char *codes)
+{
+	char *script = xasprintf("%s/t/fake-smtp.py", desk_src()), *path;
+	FILE *f;
+	int i;
+
+	if (access("/usr/bin/python3", X_OK) != 0) {
+		printf("1..0 # skip no /usr/bin/python3\n");
+		exit(77);
+	}
+	snprintf(s->dir, sizeof(s->dir), "/tmp/test-outbox-smtp.XXXXXX");
+	if (mkdtemp(s->dir) == NULL)
+		exit(1);
+	s->pid = fork();
+	if (s->pid == 0) {
+		execl("/usr/bin/python3", "python3", script, "--port", "0", "--dir", s->dir,
+		      "--codes", codes, (char *)NULL);
+		_exit(127);
+	}
+	free(script);
+	path = xasprintf("%s/port", s->dir);
+	s->port = 0;
+	for (i = 0; i < 200 && s->port == 0; i++) {
+		f = fopen(path, "r");
+		if (f != NULL) {
+			if (fscanf(f, "%d", &s->port) != 1)
+				s->port = 0;
+			fclose(f);
+		}
+		if (s->port == 0)
+			usleep(50 * 1000);
+	}
+	free(path);
+	if (s->port == 0) {
+		printf("Bail out! fake-smtp.py did not start\n");
+		exit(1);
+	}
+}
+
+static void
+server_stop(struct server *s)
+{
+	char *cmd;
+
+	kill(s->pid, SIGTERM);
+	waitpid(s->pid, NULL, 0);
+	cmd = xasprintf("rm -rf '%s'", s->dir);
+	if (system(cmd) != 0)
+		printf("# unable to remove %s\n", s->dir);
+	free(cmd);
+}
+
+static long long
+queue_mail(struct desk *d, long long ticket, const char *rcpt)
+{
+	static const char raw[] = "From: support@example.com\r\nSubject: x\r\n\r\nhello\r\n";
+	long long id = 0;
+
+	store_outbox_add(d->st, ticket, "comment", "support@example.com", rcpt, NULL, raw,
+			 sizeof(raw) - 1, clock_now(), &id);
+	return id;
+}
+
+/* A server answering codes, a desk sending to it, its outbox. */
+struct rig {
+	struct server s;
+	struct desk d;
+	struct outbox o;
+	atomic_int stop;
+};
+
+static void
+rig_open(struct rig *r, const char *codes)
+{
+	char *smtp;
+
+	memset(r, 0, sizeof(*r));
+	server_start(&r->s, codes);
+	smtp = xasprintf("[smtp]\nurl = smtp://127.0.0.1:%d\ntimeout = 5s\nmax_retry = 2d\n",
+			 r->s.port);
+	desk_open(&r->d, "test-outbox", NULL, smtp);
+	free(smtp);
+	if (outbox_init(&r->o, r->d.conf, r->d.st, &r->stop) < 0) {
+		printf("Bail out! outbox_init\n");
+		exit(1);
+	}
+}
+
+static void
+rig_close(struct rig *r)
+{
+	outbox_release(&r->o);
+	desk_close(&r->d);
+	server_stop(&r->s);
+}
+
+static void
+test_results(void)
+{
+	struct rig g;
+	struct outbox_row r;
+	struct event *ev;
+	time_t next = 0, before;
+	long long t, a, b, c;
+	size_t n;
+
+	rig_open(&g, "250,451,550");
+	t = desk_ticket(&g.d, "anna@acme.example", 0, "open", clock_now());
+	a = queue_mail(&g.d, t, "a@acme.example");
+	b = queue_mail(&g.d, t, "b@acme.example");
+	c = queue_mail(&g.d, t, "c@acme.example");
+
+	test_begin("run: 250 is sent, 451 deferred with a backoff, 550 failed");
+	before = clock_now();
+	test_assert_inteq(outbox_run(&g.o, &next), 3);
+	test_assert_inteq(store_outbox_get(g.d.st, a, &r), 1);
+	test_assert_streq(r.status, "sent");
+	test_assert(r.sent_at >= before);
+	outbox_row_release(&r);
+	test_assert_inteq(store_outbox_get(g.d.st, b, &r), 1);
+	test_assert_streq(r.status, "queued");
+	test_assert_inteq(r.attempts, 1);
+	test_assert(r.next_attempt_at >= before + OUTBOX_BACKOFF_MIN * 4 / 5);
+	test_assert(r.last_error != NULL);
+	outbox_row_release(&r);
+	test_assert_inteq(store_outbox_get(g.d.st, c, &r), 1);
+	test_assert_streq(r.status, "failed");
+	outbox_row_release(&r);
+	test_assert(next >= before + OUTBOX_BACKOFF_MIN * 4 / 5);
+	test_end();
+
+	test_begin("run: a failed mail leaves an event on its ticket; nothing is due now");
+	test_assert_inteq(store_event_list(g.d.st, t, &ev, &n), 0);
+	test_assert_inteq(n, 1);
+	if (n == 1) {
+		test_assert_streq(ev[0].type, "mail_failed");
+		test_assert(strstr(ev[0].body, "c@acme.example") != NULL);
+	}
+	event_list_free(&ev, n);
+	test_assert_inteq(outbox_run(&g.o, &next), 0);
+	test_end();
+
+	rig_close(&g);
+}
+
+static void
+test_pause(void)
+{
+	struct rig g;
+	struct outbox_row r;
+	time_t next = 0, before;
+	long long a, b;
+
+	rig_open(&g, "421");
+	a = queue_mail(&g.d, 0, "a@acme.example");
+	b = queue_mail(&g.d, 0, "b@acme.example");
+
+	test_begin("pause: a 421 holds every mail back; the one in hand retries later");
+	before = clock_now();
+	test_assert_inteq(outbox_run(&g.o, &next), 1);
+	test_assert(g.o.paused_until >= before + OUTBOX_PAUSE_MIN * 4 / 5);
+	test_assert_inteq(g.o.pauses, 1);
+	test_assert_inteq(store_outbox_get(g.d.st, a, &r), 1);
+	test_assert_streq(r.status, "queued");
+	test_assert_inteq(r.attempts, 1);
+	outbox_row_release(&r);
+	test_assert_inteq(store_outbox_get(g.d.st, b, &r), 1);
+	test_assert_inteq(r.attempts, 0);
+	outbox_row_release(&r);
+	test_assert(next >= g.o.paused_until);
+	test_assert_inteq(outbox_run(&g.o, &next), 0);
+	test_end();
+
+	rig_close(&g);
+}
+
+static void
+test_backoff(void)
+{
+	long d;
+	int i, a;
+
+	test_begin("backoff: doubling from 30 s, capped at an hour, always within ±20 %");
+	for (a = 1; a <= 12; a++) {
+		long base = OUTBOX_BACKOFF_MIN << (a - 1);
+
+		if (base > OUTBOX_BACKOFF_MAX || a > 8)
+			base = OUTBOX_BACKOFF_MAX;
+		for (i = 0; i < 50; i++) {
+			d = outbox_backoff(a);
+			test_assert(d >= base - base / 5 && d <= base + base / 5);
+		}
+	}
+	test_end();
+}
+
+int
+main(void)
+{
+	log_open("/dev/null", LOG_LEVEL_ERROR, NULL);
+	test_backoff();
+	test_results();
+	test_pause();
+	return test_done();
+}
