@@ -287,6 +287,17 @@ log_action(struct actions *a, const char *what, long long number, const char *ac
 	log_kv(LOG_LEVEL_INFO, "action", &kv);
 }
 
+/* Commit (or roll back) as tx_end does, and log the action when it was done. */
+static enum action_rc
+action_end(struct actions *a, enum action_rc res, const char *what, long long number,
+	   const char *actor, const struct action_report *rep, char **error_r)
+{
+	res = tx_end(a, res, error_r);
+	if (res == ACTION_DONE)
+		log_action(a, what, number, actor, rep);
+	return res;
+}
+
 /* ---- comment ---- */
 
 int
@@ -399,9 +410,7 @@ action_comment(struct actions *a, long long number, const char *author, const ch
 dberr:
 	res = db_error(a, error_r);
 out:
-	res = tx_end(a, res, error_r);
-	if (res == ACTION_DONE)
-		log_action(a, internal ? "note" : "comment", number, author, rep);
+	res = action_end(a, res, internal ? "note" : "comment", number, author, rep, error_r);
 	recipients_free(&rcpts, n);
 	free(who);
 	ticket_release(&t);
@@ -493,9 +502,7 @@ action_status(struct actions *a, long long number, const char *status, const cha
 	}
 	res = ACTION_DONE;
 out:
-	res = tx_end(a, res, error_r);
-	if (res == ACTION_DONE)
-		log_action(a, "status", number, actor, rep);
+	res = action_end(a, res, "status", number, actor, rep, error_r);
 	recipients_free(&rcpts, n);
 	free(old);
 	ticket_release(&t);
@@ -572,9 +579,7 @@ action_share(struct actions *a, long long number, const char *email, const char 
 dberr:
 	res = db_error(a, error_r);
 out:
-	res = tx_end(a, res, error_r);
-	if (res == ACTION_DONE)
-		log_action(a, "shared", number, actor, rep);
+	res = action_end(a, res, "shared", number, actor, rep, error_r);
 	recipients_free(&rcpts, n);
 	free(sharer);
 	if (have_contact)
@@ -615,9 +620,7 @@ action_unshare(struct actions *a, long long number, const char *email, const cha
 		snprintf(rep->detail, sizeof(rep->detail), "no longer shared with %s", email);
 		res = ACTION_DONE;
 	}
-	res = tx_end(a, res, error_r);
-	if (res == ACTION_DONE)
-		log_action(a, "unshared", number, actor, rep);
+	res = action_end(a, res, "unshared", number, actor, rep, error_r);
 	ticket_release(&t);
 	return res;
 }
@@ -663,9 +666,7 @@ set_rank(struct actions *a, long long number, const char *field, int value, cons
 				    NULL) < 0)
 			res = db_error(a, error_r);
 	}
-	res = tx_end(a, res, error_r);
-	if (res == ACTION_DONE)
-		log_action(a, field, number, actor, rep);
+	res = action_end(a, res, field, number, actor, rep, error_r);
 	ticket_release(&t);
 	return res;
 }
@@ -725,9 +726,7 @@ action_assign(struct actions *a, long long number, const char *agent, const char
 		}
 		agent_release(&ag);
 	}
-	res = tx_end(a, res, error_r);
-	if (res == ACTION_DONE)
-		log_action(a, "assigned", number, actor, rep);
+	res = action_end(a, res, "assigned", number, actor, rep, error_r);
 	ticket_release(&t);
 	return res;
 }
