@@ -161,47 +161,52 @@ varset_release(struct varset *vs)
 	vs->n = 0;
 }
 
-enum notify_result
-notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail *m,
-	     const char **why_r, char **error_r)
+/*
+ * May m go to its recipient?  0 yes; 1 skipped (*why_r: an invalid
+ * address, or one that bounced: then an event on the ticket says so); -1
+ * on a store error.
+ */
+static int
+recipient_check(struct notify *n, const struct notify_mail *m, long long number,
+		const char **why_r, char **error_r)
 {
-	const struct conf *conf = n->conf;
-	struct varset vs;
-	struct compose c;
-	struct compose_addr to, reply_to;
-	char token[TOKEN_MAX], uuid_str[40], *subject = NULL, *body = NULL, *msgid = NULL;
-	char *reply_addr = NULL, *raw = NULL, **refs = NULL, *reason = NULL;
-	const char *lang = m->lang != NULL ? m->lang : (t != NULL ? t->language : "en");
-	size_t n_refs = 0, raw_len = 0, i;
-	long long number = t != NULL ? t->number : m->ticket_number;
-	enum notify_result result = NOTIFY_ERROR;
+	char *reason = NULL, *why;
 	int rc;
 
-	*why_r = NULL;
 	if (!compose_address_valid(m->rcpt)) {
 		*why_r = "invalid address";
-		return NOTIFY_SKIPPED;
+		return 1;
 	}
 	rc = store_undeliverable_get(n->st, m->rcpt, &reason);
 	if (rc < 0) {
 		*error_r = xasprintf("unable to look up '%s': %s", m->rcpt, store_error(n->st));
-		return NOTIFY_ERROR;
+		return -1;
 	}
-	if (rc == 1) {
-		/* The ticket's activity says why this person heard nothing. */
-		char *why = xasprintf("not sent to %s: undeliverable (%s)", m->rcpt, reason);
+	if (rc == 0)
+		return 0;
+	/* The ticket's activity says why this person heard nothing. */
+	why = xasprintf("not sent to %s: undeliverable (%s)", m->rcpt, reason);
+	free(reason);
+	*why_r = "undeliverable";
+	rc = number != 0 ? store_event_add(n->st, number, clock_now(), "mail_skipped", "system", 0,
+					    why, m->tmpl, NULL) : 0;
+	free(why);
+	if (rc < 0) {
+		*error_r = xasprintf("unable to record a skipped mail: %s", store_error(n->st));
+		return -1;
+	}
+	return 1;
+}
 
-		free(reason);
-		*why_r = "undeliverable";
-		rc = number != 0 ? store_event_add(n->st, number, clock_now(), "mail_skipped",
-						    "system", 0, why, m->tmpl, NULL) : 0;
-		free(why);
-		if (rc < 0) {
-			*error_r = xasprintf("unable to record a skipped mail: %s", store_error(n->st));
-			return NOTIFY_ERROR;
-		}
-		return NOTIFY_SKIPPED;
-	}
+/* The template m->tmpl about t (may be NULL) in lang.  -1 with *error_r. */
+static int
+render(struct notify *n, const struct ticket *t, const struct notify_mail *m, const char *lang,
+       char **subject_r, char **body_r, char **error_r)
+{
+	const struct conf *conf = n->conf;
+	struct varset vs;
+	size_t i;
+	int rc = -1;
 
 	memset(&vs, 0, sizeof(vs));
 	var_add(&vs, "support_name", conf->support_name);
@@ -214,36 +219,88 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 		var_add(&vs, "subject", m->subject);
 	for (i = 0; i < m->n_vars; i++)
 		var_add(&vs, m->vars[i].name, m->vars[i].value);
-	if (tmpl_render(conf->templates, lang, m->tmpl, vs.v, vs.n, &subject, &body, error_r) < 0)
-		goto out;
+	rc = tmpl_render(conf->templates, lang, m->tmpl, vs.v, vs.n, subject_r, body_r, error_r);
+out:
+	varset_release(&vs);
+	return rc;
+}
 
-	message_unique(uuid_str);
-	memset(&c, 0, sizeof(c));
-	if (number != 0 && m->staff) {
+/*
+ * A fresh Message-ID for mail about ticket number (0: none): with the
+ * reply token, or marked .staff for staff mail; *reply_addr_r gets the
+ * plus address to reply to when plus_addressing is on (else NULL).  Both
+ * are the caller's.
+ */
+static char *
+message_id(struct notify *n, const struct notify_mail *m, long long number, char **reply_addr_r)
+{
+	const struct conf *conf = n->conf;
+	char token[TOKEN_MAX], unique[40];
+
+	*reply_addr_r = NULL;
+	message_unique(unique);
+	if (number != 0 && m->staff)
 		/* Staff mail threads with the ticket but carries no token to reply with. */
-		msgid = xasprintf("%s.staff@%s", uuid_str, support_domain(conf));
-	} else if (number != 0) {
-		token_make(n->key, number, token, sizeof(token));
-		msgid = xasprintf("%s.%s@%s", uuid_str, token, support_domain(conf));
-		if (conf->plus_addressing) {
-			reply_addr = reply_address(conf, token);
-			reply_to.name = conf->support_name;
-			reply_to.address = reply_addr;
-			c.reply_to = &reply_to;
-		}
-	} else {
-		msgid = xasprintf("%s@%s", uuid_str, support_domain(conf));
-	}
-	/* The thread, as References keeps it: the first id and the latest ones. */
+		return xasprintf("%s.staff@%s", unique, support_domain(conf));
+	if (number == 0)
+		return xasprintf("%s@%s", unique, support_domain(conf));
+	token_make(n->key, number, token, sizeof(token));
+	if (conf->plus_addressing)
+		*reply_addr_r = reply_address(conf, token);
+	return xasprintf("%s.%s@%s", unique, token, support_domain(conf));
+}
+
+/*
+ * The thread, as References keeps it: the first id and the latest ones,
+ * and the mail answered even when it is not stored yet (ingest).  -1
+ * with *error_r on a store error.
+ */
+static int
+thread_refs(struct notify *n, const struct notify_mail *m, long long number, char ***refs_r,
+	    size_t *n_r, char **error_r)
+{
+	*refs_r = NULL;
+	*n_r = 0;
 	if (number != 0 && store_ticket_message_ids(n->st, number, COMPOSE_MAX_REFERENCES,
-						    &refs, &n_refs) < 0) {
+						    refs_r, n_r) < 0) {
 		*error_r = xasprintf("unable to read the thread: %s", store_error(n->st));
-		goto out;
+		return -1;
 	}
-	/* The mail answered belongs in References even when not stored yet (ingest). */
-	if (m->in_reply_to != NULL && (n_refs == 0 || strcmp(refs[n_refs - 1], m->in_reply_to) != 0)) {
-		refs = xrealloc(refs, (n_refs + 1) * sizeof(*refs));
-		refs[n_refs++] = xstrdup(m->in_reply_to);
+	if (m->in_reply_to != NULL && (*n_r == 0 || strcmp((*refs_r)[*n_r - 1], m->in_reply_to) != 0)) {
+		*refs_r = xrealloc(*refs_r, (*n_r + 1) * sizeof(**refs_r));
+		(*refs_r)[(*n_r)++] = xstrdup(m->in_reply_to);
+	}
+	return 0;
+}
+
+enum notify_result
+notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail *m,
+	     const char **why_r, char **error_r)
+{
+	const struct conf *conf = n->conf;
+	struct compose c;
+	struct compose_addr to, reply_to;
+	char *subject = NULL, *body = NULL, *msgid = NULL, *reply_addr = NULL, *raw = NULL;
+	char **refs = NULL;
+	const char *lang = m->lang != NULL ? m->lang : (t != NULL ? t->language : "en");
+	size_t n_refs = 0, raw_len = 0;
+	long long number = t != NULL ? t->number : m->ticket_number;
+	enum notify_result result = NOTIFY_ERROR;
+	int rc;
+
+	*why_r = NULL;
+	rc = recipient_check(n, m, number, why_r, error_r);
+	if (rc != 0)
+		return rc > 0 ? NOTIFY_SKIPPED : NOTIFY_ERROR;
+	if (render(n, t, m, lang, &subject, &body, error_r) < 0 ||
+	    thread_refs(n, m, number, &refs, &n_refs, error_r) < 0)
+		goto out;
+	msgid = message_id(n, m, number, &reply_addr);
+	memset(&c, 0, sizeof(c));
+	if (reply_addr != NULL) {
+		reply_to.name = conf->support_name;
+		reply_to.address = reply_addr;
+		c.reply_to = &reply_to;
 	}
 	c.from.name = conf->support_name;
 	c.from.address = conf->support_address;
@@ -274,7 +331,6 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 	}
 	result = NOTIFY_QUEUED;
 out:
-	varset_release(&vs);
 	strv_free(&refs, n_refs);
 	free(subject);
 	free(body);

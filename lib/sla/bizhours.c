@@ -152,12 +152,131 @@ parse_time(const char **pp, int32_t *secs_r)
 	return 0;
 }
 
+/* "Mon", "Mon-Fri", "Mon,Wed,Fri-Sun" at *pp into days[]; -1 with *error_r. */
+static int
+parse_days(const char **pp, int days[7], const char *spec, char **error_r)
+{
+	const char *p = *pp, *clause = p, *tok;
+	int d1, d2, d;
+
+	memset(days, 0, 7 * sizeof(days[0]));
+	for (;;) {
+		tok = p;
+		if (parse_day(&p, &d1) < 0)
+			goto bad_day;
+		d2 = d1;
+		if (*p == '-') {
+			p++;
+			tok = p;
+			if (parse_day(&p, &d2) < 0)
+				goto bad_day;
+		}
+		/* Ranges may wrap: Sat-Mon is Sat, Sun, Mon. */
+		for (d = d1;; d = (d + 1) % 7) {
+			days[d] = 1;
+			if (d == d2)
+				break;
+		}
+		if (*p != ',')
+			break;
+		p++;
+	}
+	if (*p != ' ' && *p != '\t') {
+		*error_r = xasprintf(*p == '\0' || *p == ';' ?
+				     "missing hours after '%.*s' in '%s'" :
+				     "bad day list '%.*s' in '%s'",
+				     (int)(p - clause + word_len(p)), clause, spec);
+		return -1;
+	}
+	*pp = p;
+	return 0;
+bad_day:
+	if (word_len(tok) == 0)
+		*error_r = xasprintf("missing day in '%s'", spec);
+	else
+		*error_r = xasprintf("unknown day '%.*s' in '%s'", word_len(tok), tok, spec);
+	return -1;
+}
+
+/* Open days[] from open to close (past midnight: into the next day). */
+static int
+add_range(struct bizhours *bh, const int days[7], int32_t open, int32_t close,
+	  const char *spec, char **error_r)
+{
+	int d, over;
+
+	for (d = 0; d < 7; d++) {
+		if (!days[d])
+			continue;
+		over = d;
+		if (open < close) {
+			if (week_add(bh, d, open, close) < 0)
+				goto too_many;
+			continue;
+		}
+		if (week_add(bh, d, open, TZ_DAY_SECS) < 0)
+			goto too_many;
+		over = (d + 1) % 7;
+		if (close > 0 && week_add(bh, over, 0, close) < 0)
+			goto too_many;
+	}
+	return 0;
+too_many:
+	*error_r = xasprintf("more than %d time ranges on %s in '%s'",
+			     BIZHOURS_MAX_RANGES, day_names[over], spec);
+	return -1;
+}
+
+/* "08:00-12:00,13:00-17:00" at *pp for days[]; -1 with *error_r. */
+static int
+parse_ranges(struct bizhours *bh, const char **pp, const int days[7], const char *spec,
+	     char **error_r)
+{
+	const char *p = skip_ws(*pp), *tok, *rtok;
+	int32_t open, close;
+
+	for (;;) {
+		tok = rtok = p;
+		if (parse_time(&p, &open) < 0 || open == TZ_DAY_SECS)
+			goto bad_time;
+		p = skip_ws(p);
+		if (*p != '-') {
+			*error_r = xasprintf("expected '-' after '%.*s' in '%s'",
+					     (int)(p - tok), tok, spec);
+			return -1;
+		}
+		p = skip_ws(p + 1);
+		tok = p;
+		if (parse_time(&p, &close) < 0)
+			goto bad_time;
+		if (open == close) {
+			*error_r = xasprintf("empty time range '%.*s' in '%s'",
+					     (int)(p - rtok), rtok, spec);
+			return -1;
+		}
+		if (add_range(bh, days, open, close, spec, error_r) < 0)
+			return -1;
+		p = skip_ws(p);
+		if (*p != ',')
+			break;
+		p = skip_ws(p + 1);
+	}
+	*pp = p;
+	return 0;
+bad_time:
+	if (word_len(tok) == 0)
+		*error_r = xasprintf("missing time in '%s'", spec);
+	else
+		*error_r = xasprintf("bad time '%.*s' in '%s', expected HH:MM",
+				     word_len(tok), tok, spec);
+	return -1;
+}
+
 static int
 week_parse(struct bizhours *bh, const char *spec, char **error_r)
 {
-	const char *p = skip_ws(spec), *clause, *tok, *rtok;
-	int days[7], d1, d2, d;
-	int32_t open, close;
+	const char *p = skip_ws(spec);
+	int days[7], d;
 
 	if (*p == '\0') {
 		*error_r = xstrdup("empty business hours");
@@ -169,79 +288,10 @@ week_parse(struct bizhours *bh, const char *spec, char **error_r)
 		return 0;
 	}
 	while (*p != '\0') {
-		/* Days: Mon, Mon-Fri, Mon,Wed,Fri-Sun */
-		clause = p;
-		memset(days, 0, sizeof(days));
-		for (;;) {
-			tok = p;
-			if (parse_day(&p, &d1) < 0)
-				goto bad_day;
-			d2 = d1;
-			if (*p == '-') {
-				p++;
-				tok = p;
-				if (parse_day(&p, &d2) < 0)
-					goto bad_day;
-			}
-			/* Ranges may wrap: Sat-Mon is Sat, Sun, Mon. */
-			for (d = d1;; d = (d + 1) % 7) {
-				days[d] = 1;
-				if (d == d2)
-					break;
-			}
-			if (*p != ',')
-				break;
-			p++;
-		}
-		if (*p != ' ' && *p != '\t') {
-			*error_r = xasprintf(*p == '\0' || *p == ';' ?
-					     "missing hours after '%.*s' in '%s'" :
-					     "bad day list '%.*s' in '%s'",
-					     (int)(p - clause + word_len(p)), clause, spec);
+		/* Days, blanks, then hours; clauses separated by ';'. */
+		if (parse_days(&p, days, spec, error_r) < 0 ||
+		    parse_ranges(bh, &p, days, spec, error_r) < 0)
 			return -1;
-		}
-		/* Hours: 08:00-12:00,13:00-17:00 */
-		p = skip_ws(p);
-		for (;;) {
-			tok = rtok = p;
-			if (parse_time(&p, &open) < 0 || open == TZ_DAY_SECS)
-				goto bad_time;
-			p = skip_ws(p);
-			if (*p != '-') {
-				*error_r = xasprintf("expected '-' after '%.*s' in '%s'",
-						     (int)(p - tok), tok, spec);
-				return -1;
-			}
-			p = skip_ws(p + 1);
-			tok = p;
-			if (parse_time(&p, &close) < 0)
-				goto bad_time;
-			if (open == close) {
-				*error_r = xasprintf("empty time range '%.*s' in '%s'",
-						     (int)(p - rtok), rtok, spec);
-				return -1;
-			}
-			for (d = 0; d < 7; d++) {
-				if (!days[d])
-					continue;
-				if (open < close) {
-					if (week_add(bh, d, open, close) < 0)
-						goto too_many;
-					continue;
-				}
-				/* Past midnight: the rest belongs to the next day. */
-				if (week_add(bh, d, open, TZ_DAY_SECS) < 0)
-					goto too_many;
-				if (close > 0 && week_add(bh, (d + 1) % 7, 0, close) < 0) {
-					d = (d + 1) % 7;
-					goto too_many;
-				}
-			}
-			p = skip_ws(p);
-			if (*p != ',')
-				break;
-			p = skip_ws(p + 1);
-		}
 		if (*p == ';') {
 			p = skip_ws(p + 1);
 			continue;
@@ -253,24 +303,6 @@ week_parse(struct bizhours *bh, const char *spec, char **error_r)
 		}
 	}
 	return 0;
-
-bad_day:
-	if (word_len(tok) == 0)
-		*error_r = xasprintf("missing day in '%s'", spec);
-	else
-		*error_r = xasprintf("unknown day '%.*s' in '%s'", word_len(tok), tok, spec);
-	return -1;
-bad_time:
-	if (word_len(tok) == 0)
-		*error_r = xasprintf("missing time in '%s'", spec);
-	else
-		*error_r = xasprintf("bad time '%.*s' in '%s', expected HH:MM",
-				     word_len(tok), tok, spec);
-	return -1;
-too_many:
-	*error_r = xasprintf("more than %d time ranges on %s in '%s'",
-			     BIZHOURS_MAX_RANGES, day_names[d], spec);
-	return -1;
 }
 
 /* Holidays ------------------------------------------------------------ */
