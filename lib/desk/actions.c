@@ -9,6 +9,7 @@
 #include "compose.h"
 #include "conf.h"
 #include "escalate.h"
+#include "lang.h"
 #include "log.h"
 #include "notify.h"
 #include "sla.h"
@@ -20,7 +21,7 @@
 struct recipient {
 	char *address;
 	char *name;             /* display name or NULL */
-	const char *lang;       /* static: one of tmpl_langs() */
+	const char *lang;       /* static: one of lang_codes() */
 };
 
 void
@@ -99,22 +100,6 @@ actor_or_desk(struct actions *a, const char *actor)
 	return actor != NULL ? actor : a->notify->conf->support_address;
 }
 
-/* code as the static string from tmpl_langs(), NULL when not one of them. */
-static const char *
-lang_static(const char *code)
-{
-	const char *const *langs;
-	size_t n, i;
-
-	if (code == NULL)
-		return NULL;
-	langs = tmpl_langs(&n);
-	for (i = 0; i < n; i++)
-		if (strcasecmp(langs[i], code) == 0)
-			return langs[i];
-	return NULL;
-}
-
 /*
  * The name people see for address: a registered agent's or contact's
  * name, else the address itself; NULL for the support desk.  *err on a
@@ -186,11 +171,11 @@ recipient_add(struct actions *a, const struct ticket *t, const char *address,
 	r->address = xstrdup(address);
 	r->name = xstrdup_or_null(rc == 1 && c.name != NULL && c.name[0] != '\0' ? c.name :
 				  fallback_name);
-	r->lang = rc == 1 ? lang_static(c.language) : NULL;
+	r->lang = rc == 1 ? lang_canonical(c.language) : NULL;
 	if (r->lang == NULL)
-		r->lang = lang_static(t->language);
+		r->lang = lang_canonical(t->language);
 	if (r->lang == NULL)
-		r->lang = lang_static(conf->default_language);
+		r->lang = lang_canonical(conf->default_language);
 	if (r->lang == NULL)
 		r->lang = "en";
 	if (rc == 1)

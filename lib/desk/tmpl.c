@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lang.h"
 #include "utf8.h"
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
@@ -31,10 +32,6 @@ static const char *const known_vars[] = {
 static const char *const template_names[] = {
 	"autoresponse", "comment", "status", "escalation", "shared",
 	"refusal", "too_large", "sla_warning", "sla_breach", "escalation_staff",
-};
-
-static const char *const languages[] = {
-	"en", "de", "es", "fr", "fi", "ja", "zh",
 };
 
 const char *const *
@@ -54,8 +51,7 @@ tmpl_names(size_t *n_r)
 const char *const *
 tmpl_langs(size_t *n_r)
 {
-	*n_r = N_ELEMENTS(languages);
-	return languages;
+	return lang_codes(n_r);
 }
 
 /* ---- parsing ---- */

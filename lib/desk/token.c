@@ -13,36 +13,8 @@
 #include <gnutls/gnutls.h>
 
 #include "store.h"
+#include "str.h"
 #include "xmalloc.h"
-
-static void
-to_hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int
-from_hex(const char *s, unsigned char *out, size_t n)
-{
-	size_t i;
-	int hi, lo;
-
-	for (i = 0; i < n; i++) {
-		hi = isdigit((unsigned char)s[2 * i]) ? s[2 * i] - '0' : tolower((unsigned char)s[2 * i]) - 'a' + 10;
-		lo = isdigit((unsigned char)s[2 * i + 1]) ? s[2 * i + 1] - '0' : tolower((unsigned char)s[2 * i + 1]) - 'a' + 10;
-		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]))
-			return -1;
-		out[i] = (unsigned char)(hi * 16 + lo);
-	}
-	return 0;
-}
 
 static int
 key_from_file(struct token_key *k, const char *path, char **error_r)
@@ -57,7 +29,7 @@ key_from_file(struct token_key *k, const char *path, char **error_r)
 			*error_r = xstrdup("unable to make a reply token key: no randomness");
 			return -1;
 		}
-		to_hex(k->key, sizeof(k->key), hex);
+		str_hex_encode(k->key, sizeof(k->key), hex);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 || write(fd, hex, strlen(hex)) != (ssize_t)strlen(hex) || fsync(fd) < 0) {
 			*error_r = xasprintf("unable to write '%s': %s", path, strerror(errno));
@@ -76,7 +48,7 @@ key_from_file(struct token_key *k, const char *path, char **error_r)
 	}
 	n = read(fd, hex, sizeof(hex) - 1);
 	close(fd);
-	if (n < 2 * TOKEN_KEY_LEN || from_hex(hex, k->key, TOKEN_KEY_LEN) < 0) {
+	if (n < 2 * TOKEN_KEY_LEN || str_hex_decode(hex, k->key, TOKEN_KEY_LEN) < 0) {
 		*error_r = xasprintf("'%s' does not hold a %d-byte hex key", path, TOKEN_KEY_LEN);
 		explicit_bzero(hex, sizeof(hex));
 		return -1;
@@ -94,7 +66,7 @@ token_key_load(struct token_key *k, struct store *st, const char *key_file, char
 	if (key_file != NULL)
 		return key_from_file(k, key_file, error_r);
 	rc = store_meta_get(st, "reply_token_key", &v);
-	if (rc == 1 && strlen(v) == 2 * TOKEN_KEY_LEN && from_hex(v, k->key, TOKEN_KEY_LEN) == 0) {
+	if (rc == 1 && strlen(v) == 2 * TOKEN_KEY_LEN && str_hex_decode(v, k->key, TOKEN_KEY_LEN) == 0) {
 		explicit_bzero(v, strlen(v));
 		free(v);
 		return 0;
@@ -109,12 +81,12 @@ token_key_load(struct token_key *k, struct store *st, const char *key_file, char
 		*error_r = xstrdup("unable to make a reply token key: no randomness");
 		return -1;
 	}
-	to_hex(k->key, sizeof(k->key), hex);
+	str_hex_encode(k->key, sizeof(k->key), hex);
 	/* Two processes starting at once: the first key stored wins, both use it. */
 	rc = store_meta_add(st, "reply_token_key", hex);
 	explicit_bzero(hex, sizeof(hex));
 	if (rc < 0 || store_meta_get(st, "reply_token_key", &v) != 1 ||
-	    strlen(v) != 2 * TOKEN_KEY_LEN || from_hex(v, k->key, TOKEN_KEY_LEN) < 0) {
+	    strlen(v) != 2 * TOKEN_KEY_LEN || str_hex_decode(v, k->key, TOKEN_KEY_LEN) < 0) {
 		*error_r = xasprintf("unable to keep the reply token key: %s", store_error(st));
 		if (v != NULL)
 			explicit_bzero(v, strlen(v));
@@ -140,7 +112,7 @@ mac_hex(const struct token_key *k, long long number, char *out)
 
 	snprintf(msg, sizeof(msg), "%lld", number);
 	gnutls_hmac_fast(GNUTLS_MAC_SHA256, k->key, sizeof(k->key), msg, strlen(msg), digest);
-	to_hex(digest, TOKEN_MAC_HEX / 2, out);
+	str_hex_encode(digest, TOKEN_MAC_HEX / 2, out);
 }
 
 void

@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum {
 	LANG_EN = 1 << 0,
@@ -219,16 +220,36 @@ struct lang_count {
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The seven languages ticketd speaks (templates, detection, contacts). */
+static const char *const lang_list[] = { "en", "de", "es", "fr", "fi", "ja", "zh" };
+
 int
 lang_supported(const char *code)
 {
-	static const char *const langs[] = { "en", "de", "es", "fr", "fi", "ja", "zh" };
 	size_t i;
 
-	for (i = 0; code != NULL && i < N_ELEMS(langs); i++)
-		if (strcmp(code, langs[i]) == 0)
+	for (i = 0; code != NULL && i < N_ELEMS(lang_list); i++)
+		if (strcmp(code, lang_list[i]) == 0)
 			return 1;
 	return 0;
+}
+
+const char *const *
+lang_codes(size_t *n_r)
+{
+	*n_r = N_ELEMS(lang_list);
+	return lang_list;
+}
+
+const char *
+lang_canonical(const char *code)
+{
+	size_t i;
+
+	for (i = 0; code != NULL && i < N_ELEMS(lang_list); i++)
+		if (strcasecmp(code, lang_list[i]) == 0)
+			return lang_list[i];
+	return NULL;
 }
 
 int

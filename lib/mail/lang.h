@@ -4,6 +4,8 @@
 #ifndef TICKETD_LANG_H
 #define TICKETD_LANG_H
 
+#include <stddef.h>
+
 /* Only this much text (quoted lines, addresses and URLs not counted) is read. */
 #define LANG_SCAN_BYTES 4096
 /* … and never more than this much input in all. */
@@ -26,6 +28,10 @@ const char *lang_detect(const char *text);
 
 /* 1 when code is one of the seven supported language codes. */
 int lang_supported(const char *code);
+/* The seven codes, "en" first (static). */
+const char *const *lang_codes(size_t *n_r);
+/* code (any case) as the static string of lang_codes(), NULL when not one of them. */
+const char *lang_canonical(const char *code);
 
 /* For the unit tests: 1 when the internal word table is sorted. */
 int lang_table_sorted(void);

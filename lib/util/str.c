@@ -92,6 +92,35 @@ str_eat(const char **pp, int c)
 	return 1;
 }
 
+void
+str_hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+int
+str_hex_decode(const char *s, unsigned char *out, size_t len)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		hi = str_hex_value((unsigned char)s[2 * i]);
+		lo = hi >= 0 ? str_hex_value((unsigned char)s[2 * i + 1]) : -1;
+		if (lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi * 16 + lo);
+	}
+	return 0;
+}
+
 int
 str_hex_value(int c)
 {

@@ -31,6 +31,10 @@ void str_trim_span(const char **p, size_t *len);
 int str_parse_digits(const char **pp, int maxdigits, int *v_r);
 /* 1 when **pp is c, and then *pp moves past it; else 0. */
 int str_eat(const char **pp, int c);
+/* in[0..len) as lowercase hex into out (2 * len + 1 bytes, NUL-terminated). */
+void str_hex_encode(const unsigned char *in, size_t len, char *out);
+/* 2 * len hex digits at s into out[0..len); -1 when one is not a hex digit. */
+int str_hex_decode(const char *s, unsigned char *out, size_t len);
 /* The value of hex digit c (either case), -1 when c is none. */
 int str_hex_value(int c);
 
