@@ -218,7 +218,7 @@ worker_run(struct worker *w)
 		store_close(&st);
 		return;
 	}
-	intake_init(&it, w->mb, &in, &w->stop);
+	intake_init(&it, w->mb, &in, &w->stop, w->wake[0]);
 	while (!w->stop) {
 		n = intake_poll(&it, &tempfail);
 		if (n > 0)
@@ -356,7 +356,7 @@ intakes_setup(struct daemon *d)
 
 	d->n_intakes = 0;
 	for (mb = d->conf->mailboxes; mb != NULL && d->n_intakes < CONF_MAX_MAILBOXES; mb = mb->next)
-		intake_init(&d->intakes[d->n_intakes++], mb, &d->in, &got_term);
+		intake_init(&d->intakes[d->n_intakes++], mb, &d->in, &got_term, sig_pipe[0]);
 }
 
 static void

@@ -484,6 +484,8 @@ EOF
 
 [mailbox support]
 url = imap://127.0.0.1:$IMAP_PORT
+# The test Dovecot speaks clear text on loopback unless a test says otherwise.
+tls = no
 user = support
 password = secret
 folder = INBOX
