@@ -486,17 +486,20 @@ imap_fetch () {
 
 # ---- SMTP sink (contrib/smtp-sink.py) -----------------------------------------
 
-# start_smtp_sink [--starttls|--ssl]: an aiosmtpd sink on a free port; every
-# message lands in $SINK_DIR as NNNNNN.eml (raw) + NNNNNN.env (envelope).
-# Exports SMTP_PORT, SINK_DIR (and SINK_LOG, SINK_PID). --starttls offers
-# STARTTLS, --ssl speaks implicit TLS (SMTPS); both with TLS_CERT (make_cert).
+# start_smtp_sink [--starttls|--ssl] [SINK-OPTIONS]: an aiosmtpd sink on a
+# free port; every message lands in $SINK_DIR as NNNNNN.eml (raw) +
+# NNNNNN.env (envelope). Exports SMTP_PORT, SINK_DIR (and SINK_LOG,
+# SINK_PID). --starttls offers STARTTLS, --ssl speaks implicit TLS (SMTPS);
+# both with TLS_CERT (make_cert). SINK-OPTIONS go to contrib/smtp-sink.py
+# (--auth-user U --auth-password P, --oauth-introspect URL, --close-after-data).
 start_smtp_sink () {
-	local tls=() dir=$TEST_DIR/sink n=1 pid port
-	case ${1:-} in
+	local tls=() dir=$TEST_DIR/sink n=1 pid port mode=${1:-}
+	case $mode in
 	--starttls|--ssl)
 		make_cert || return 1
-		tls=("$1" --cert "$TLS_CERT" --key "$TLS_KEY") ;;
-	"") ;;
+		tls=("$1" --cert "$TLS_CERT" --key "$TLS_KEY")
+		shift ;;
+	""|--auth-user|--oauth-introspect|--close-after-data) ;;
 	*) echo "start_smtp_sink: unknown option '$1'" >&2; return 1 ;;
 	esac
 	while [ -e "$dir" ]; do
@@ -508,10 +511,10 @@ start_smtp_sink () {
 	# so no other process can take it in between.
 	lib__start_server start_smtp_sink "$dir.log" "$dir.port" \
 		"$PY" "$TICKETD_SRC/contrib/smtp-sink.py" \
-		--host 127.0.0.1 --port 0 --port-file "$dir.port" --dir "$dir" "${tls[@]}" || return 1
+		--host 127.0.0.1 --port 0 --port-file "$dir.port" --dir "$dir" "${tls[@]}" "$@" || return 1
 	pid=$lib__pid
 	port=$(cat "$dir.port")
-	if [ "${1:-}" != --ssl ]; then
+	if [ "$mode" != --ssl ]; then
 		wait_for "port_greets $port 220" 10 || return 1
 	fi
 	SMTP_PORT=$port SINK_DIR=$dir SINK_LOG=$dir.log SINK_PID=$pid
