@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "lang.h"
-#include "oauth.h"
+#include "provider.h"
 
 #define CONF_MAX_LINE 4096
 
@@ -274,7 +274,7 @@ key_oauth(struct parser *p, struct conf_oauth **op, const char *k, const char *v
 	o = *op;
 	k += 6;
 	if (strcmp(k, "provider") == 0) {
-		if (oauth_preset_known(v))
+		if (provider_known(v))
 			set_str(&o->provider, v);
 		else
 			perr(p, "oauth_provider must be microsoft or google, not '%s'", v);
@@ -750,7 +750,7 @@ add_default_plans(struct conf *c)
  */
 static void
 check_oauth(struct parser *p, struct conf_oauth **op, enum conf_auth auth, const char *name,
-	    enum oauth_use use)
+	    enum provider_use use)
 {
 	struct conf_oauth *o = *op;
 	char *sect = name != NULL ? xasprintf("[mailbox %s]", name) : xstrdup("[smtp]");
@@ -764,7 +764,7 @@ check_oauth(struct parser *p, struct conf_oauth **op, enum conf_auth auth, const
 	}
 	if (o == NULL)
 		o = *op = xcalloc(1, sizeof(*o));
-	if (oauth_conf_complete(o, use, &error) < 0)
+	if (provider_complete(o, use, &error) < 0)
 		perr(p, "%s %s", sect, error);
 	if (o->refresh_token_file == NULL && p->conf->database != NULL) {
 		slash = strrchr(p->conf->database, '/');
@@ -821,7 +821,7 @@ check(struct parser *p)
 		}
 		if (!m->auth_set)
 			m->auth = m->oauth != NULL ? CONF_AUTH_OAUTH2 : CONF_AUTH_PASSWORD;
-		check_oauth(p, &m->oauth, m->auth, m->name, OAUTH_USE_IMAP);
+		check_oauth(p, &m->oauth, m->auth, m->name, PROVIDER_USE_IMAP);
 		if (!CONF_AUTH_IS_OAUTH(m->auth) && m->password == NULL)
 			perr(p, "[mailbox %s] has no password (password, password_file or password_env)", m->name);
 		if (m->region != NULL && conf_region(c, m->region) == NULL)
@@ -840,7 +840,7 @@ check(struct parser *p)
 		c->smtp_auth = c->smtp_oauth != NULL ? CONF_AUTH_OAUTH2 : CONF_AUTH_PASSWORD;
 	if (c->smtp_auth == CONF_AUTH_LOGIN && c->smtp_auth_set && c->smtp_user == NULL)
 		perr(p, "[smtp] auth = login needs a user");
-	check_oauth(p, &c->smtp_oauth, c->smtp_auth, NULL, OAUTH_USE_SMTP);
+	check_oauth(p, &c->smtp_oauth, c->smtp_auth, NULL, PROVIDER_USE_SMTP);
 	if (CONF_AUTH_IS_OAUTH(c->smtp_auth) && c->smtp_user == NULL)
 		perr(p, "[smtp] OAuth2 needs user (the account the token is for)");
 }

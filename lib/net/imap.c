@@ -8,6 +8,7 @@
 #include <gnutls/gnutls.h>
 #include <libetpan/libetpan.h>
 
+#include "base64.h"
 #include "xmalloc.h"
 
 /* How long one SASL exchange may be (an OAuth2 token is about 2 KiB). */
@@ -287,7 +288,8 @@ b64(const void *data, size_t len)
 static char *
 challenge_text(const char *line)
 {
-	gnutls_datum_t in, out = { NULL, 0 };
+	struct base64_decoder d = BASE64_DECODER_INIT;
+	struct buf out = BUF_INIT;
 	size_t n;
 	char *s, *p;
 
@@ -297,12 +299,9 @@ challenge_text(const char *line)
 	n = strcspn(line, "\r\n");
 	if (n == 0)
 		return NULL;
-	in.data = (unsigned char *)line;
-	in.size = (unsigned int)n;
-	if (gnutls_base64_decode2(&in, &out) < 0)
-		return xstrndup(line, n > 200 ? 200 : n);
-	s = xstrndup((const char *)out.data, out.size > 300 ? 300 : out.size);
-	gnutls_free(out.data);
+	base64_decode(&d, line, n, &out);
+	s = xstrndup(buf_str(&out), out.len > 300 ? 300 : out.len);
+	buf_release(&out);
 	for (p = s; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == '"')
 			*p = ' ';

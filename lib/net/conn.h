@@ -73,8 +73,9 @@ int conn_is_tls(const struct conn *conn);
 const char *conn_peer_fingerprint(const struct conn *conn);
 
 /*
- * Read up to len bytes: > 0 bytes read, 0 the peer closed, -1 on an error
- * (conn_error() tells it, conn_fail() its kind).  Waits at most the timeout.
+ * Read up to len bytes: > 0 bytes read, 0 the peer closed (conn_last_fail()
+ * is then CONN_IO), -1 on an error (conn_error() tells it, conn_last_fail()
+ * its kind).  Waits at most the timeout.
  */
 ssize_t conn_read(struct conn *conn, void *buf, size_t len);
 /* Write all of buf, or -1. */

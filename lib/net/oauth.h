@@ -29,23 +29,6 @@
 #define OAUTH_HTTP_TIMEOUT 30       /* seconds for one token endpoint request */
 #define OAUTH_MAX_REPLY (64 * 1024) /* a token endpoint answer larger than this is refused */
 
-/* What the token is for: the presets' scopes differ. */
-enum oauth_use {
-	OAUTH_USE_IMAP,
-	OAUTH_USE_SMTP,
-};
-
-/* "microsoft" and "google". */
-int oauth_preset_known(const char *provider);
-
-/*
- * Fill in the provider's endpoints and scope where the file gave none,
- * then check that a token endpoint and a client id are there and that the
- * endpoints are https:// (http:// only to a loopback address).  -1 with
- * *error_r (a static string).
- */
-int oauth_conf_complete(struct conf_oauth *c, enum oauth_use use, const char **error_r);
-
 struct oauth;
 
 /*

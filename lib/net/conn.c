@@ -533,6 +533,14 @@ io_wait(struct conn *c, short events, long long deadline, const char *what)
 	return -1;
 }
 
+/* The peer closed the connection: 0, and the reason kept for the log. */
+static ssize_t
+peer_closed(struct conn *c)
+{
+	set_error(c, CONN_IO, "the server at %s closed the connection", c->peer);
+	return 0;
+}
+
 ssize_t
 conn_read(struct conn *c, void *buf, size_t len)
 {
@@ -542,10 +550,12 @@ conn_read(struct conn *c, void *buf, size_t len)
 	for (;;) {
 		if (c->tls != NULL) {
 			r = gnutls_record_recv(c->tls, buf, len);
+			if (r == 0 && len > 0)
+				return peer_closed(c);
 			if (r >= 0)
 				return r;
 			if (r == GNUTLS_E_PREMATURE_TERMINATION)
-				return 0;    /* closed without close_notify: common, still the end */
+				return peer_closed(c);    /* without close_notify: common, still the end */
 			if (r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED &&
 			    gnutls_error_is_fatal((int)r)) {
 				set_error(c, CONN_IO, "reading from %s failed: %s", c->peer,
@@ -554,6 +564,8 @@ conn_read(struct conn *c, void *buf, size_t len)
 			}
 		} else {
 			r = recv(c->fd, buf, len, 0);
+			if (r == 0 && len > 0)
+				return peer_closed(c);
 			if (r >= 0)
 				return r;
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
