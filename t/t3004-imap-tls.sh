@@ -103,7 +103,7 @@ test_expect_success 'a fingerprint that does not match: kind=tls_verify, the rea
 	test_expect_code 75 "$TICKETD" -c badpin.conf --once 2>log &&
 	test_grep "kind=tls_verify" log &&
 	test_grep "does not match the pinned fingerprint" log &&
-	test_grep "$(cert_fingerprint "$IMAP_DEFAULT_CERT" | tr -d :)" log &&
+	test_grep -i "$(cert_fingerprint "$IMAP_DEFAULT_CERT" | tr -d :)" log &&
 	[ "$(logins)" = "$before" ]
 '
 

@@ -13,20 +13,8 @@
 #include <gnutls/gnutls.h>
 
 #include "store.h"
+#include "str.h"
 #include "xmalloc.h"
-
-static void
-to_hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 static int
 from_hex(const char *s, unsigned char *out, size_t n)
@@ -57,7 +45,7 @@ key_from_file(struct token_key *k, const char *path, char **error_r)
 			*error_r = xstrdup("unable to make a reply token key: no randomness");
 			return -1;
 		}
-		to_hex(k->key, sizeof(k->key), hex);
+		str_to_hex(k->key, sizeof(k->key), hex);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 || write(fd, hex, strlen(hex)) != (ssize_t)strlen(hex) || fsync(fd) < 0) {
 			*error_r = xasprintf("unable to write '%s': %s", path, strerror(errno));
@@ -109,7 +97,7 @@ token_key_load(struct token_key *k, struct store *st, const char *key_file, char
 		*error_r = xstrdup("unable to make a reply token key: no randomness");
 		return -1;
 	}
-	to_hex(k->key, sizeof(k->key), hex);
+	str_to_hex(k->key, sizeof(k->key), hex);
 	/* Two processes starting at once: the first key stored wins, both use it. */
 	rc = store_meta_add(st, "reply_token_key", hex);
 	explicit_bzero(hex, sizeof(hex));
@@ -140,7 +128,7 @@ mac_hex(const struct token_key *k, long long number, char *out)
 
 	snprintf(msg, sizeof(msg), "%lld", number);
 	gnutls_hmac_fast(GNUTLS_MAC_SHA256, k->key, sizeof(k->key), msg, strlen(msg), digest);
-	to_hex(digest, TOKEN_MAC_HEX / 2, out);
+	str_to_hex(digest, TOKEN_MAC_HEX / 2, out);
 }
 
 void

@@ -95,19 +95,6 @@ unfold(const char *p, size_t len)
 }
 
 static void
-hex_encode(const unsigned char *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
-static void
 sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char digest[SHA256_LEN];
@@ -116,7 +103,7 @@ sha256_hex(const void *data, size_t len, char out[65])
 		out[0] = '\0';
 		return;
 	}
-	hex_encode(digest, sizeof(digest), out);
+	str_to_hex(digest, sizeof(digest), out);
 }
 
 /* ------------------------------------------------------------------ */

@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "tls.h"
+#include "str.h"
 #include "xmalloc.h"
 
 #define CONN_DNS_SLICE_MS 25      /* how often a name lookup in progress is looked at */
@@ -322,19 +323,6 @@ wait_tls(struct conn *c, long long deadline)
 		       deadline);
 }
 
-static void
-hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789ABCDEF";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* "sha256//BASE64" of the certificate's SubjectPublicKeyInfo; caller frees. */
 static char *
 pubkey_pin(const gnutls_datum_t *der)
@@ -387,7 +375,7 @@ pin_listed(const char *want, const char *have, int is_hex)
 			for (j = 0; i < n; i++) {
 				if (p[i] == ':')
 					continue;
-				if (have[j] == '\0' || toupper((unsigned char)p[i]) != have[j])
+				if (have[j] == '\0' || tolower((unsigned char)p[i]) != have[j])
 					break;
 				j++;
 			}
@@ -419,7 +407,7 @@ check_trust(struct conn *c, const char *host, const struct conn_trust *trust)
 		set_error(c, CONN_TLS_VERIFY, "the server at %s sent an unreadable certificate", c->peer);
 		return -1;
 	}
-	hex(sum, sumlen, c->fingerprint);
+	str_to_hex(sum, sumlen, c->fingerprint);
 	if (trust->fingerprint != NULL || trust->pubkey != NULL) {
 		/* A pin is the whole check: it replaces the CA chain (a self-signed server). */
 		ok = trust->fingerprint != NULL && pin_listed(trust->fingerprint, c->fingerprint, 1);

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "str.h"
 #include "xmalloc.h"
 
 #define OAUTH_MAX_TOKEN 16384        /* bytes of a refresh token we read from its file */
@@ -159,13 +160,13 @@ static int
 hex4(const char *p, unsigned int *out)
 {
 	unsigned int v = 0;
-	int i;
+	int i, d;
 
 	for (i = 0; i < 4; i++) {
-		if (!isxdigit((unsigned char)p[i]))
+		d = str_hex_value((unsigned char)p[i]);
+		if (d < 0)
 			return -1;
-		v = v * 16 + (unsigned int)(isdigit((unsigned char)p[i]) ? p[i] - '0' :
-					    tolower((unsigned char)p[i]) - 'a' + 10);
+		v = v * 16 + (unsigned int)d;
 	}
 	*out = v;
 	return 0;

@@ -33,5 +33,7 @@ int str_parse_digits(const char **pp, int maxdigits, int *v_r);
 int str_eat(const char **pp, int c);
 /* The value of hex digit c (either case), -1 when c is none. */
 int str_hex_value(int c);
+/* in[0..n) as 2n lowercase hex digits and a NUL in out (2n + 1 bytes). */
+void str_to_hex(const unsigned char *in, size_t n, char *out);
 
 #endif
