@@ -185,10 +185,12 @@ sender_stop(struct sender *s)
 #define WORKER_GRACE 5   /* seconds a mailbox thread gets to finish when stopped */
 
 /*
- * One thread per mailbox.  Heap-allocated: a thread stuck in network I/O
- * past WORKER_GRACE is left behind (it holds no message: nothing is
- * committed or flagged while it waits), and its struct and configuration
- * must outlive it.
+ * One thread per mailbox.  Every network wait of its IMAP connection also
+ * watches wake[0] (lib/net/conn.h), so stop ends it at once.  Heap-
+ * allocated all the same: a thread still busy past WORKER_GRACE (a store
+ * lock, a token endpoint slow to answer) is left behind (it holds no
+ * message: nothing is committed or flagged while it waits), and its struct
+ * and configuration must outlive it.
  */
 struct worker {
 	const struct conf *conf;

@@ -176,4 +176,17 @@ test_expect_success 'bad OAuth2 settings are configuration errors' '
 	"$TICKETD" -n -c g.conf
 '
 
+test_expect_success 'the Microsoft 365 and Google mailboxes of conf/ticketd.conf are valid as documented' '
+	sed -e "s|^templates = templates|templates = $TICKETD_SRC/conf/templates|" \
+		-e "s|^holidays = holidays|holidays = $TICKETD_SRC/conf/holidays|" \
+		-e "s|^database = .*|database = $TEST_DIR/example.db|" \
+		-e "s|/etc/ticketd/google-client.secret|$TEST_DIR/client.secret|" \
+		-e "s/^#\[mailbox \(m365\|gmail\)\]/[mailbox \1]/" \
+		-e "/^\[mailbox \(m365\|gmail\)\]/,/^\$/ s/^#\(url\|user\|oauth_[a-z_]*\) = /\1 = /" \
+		"$TICKETD_SRC/conf/ticketd.conf" >example.conf &&
+	test_grep "^oauth_provider = microsoft" example.conf &&
+	test_grep "^oauth_provider = google" example.conf &&
+	TICKETD_IMAP_PASSWORD=x "$TICKETD" -n -c example.conf
+'
+
 test_done
