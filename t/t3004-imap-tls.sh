@@ -152,4 +152,16 @@ test_expect_success 'a server that never answers: SIGTERM stops the daemon at on
 	! grep -q "thread_abandoned" "$TICKETD_LOG"
 '
 
+test_expect_success 'a malformed pin or tls value is a configuration error' '
+	conf badfp.conf "imaps://127.0.0.1:$IMAPS_PORT" "tls_fingerprint = AB:CD" &&
+	test_must_fail "$TICKETD" -n -c badfp.conf 2>err &&
+	test_grep "is not a SHA-256 fingerprint" err &&
+	conf badkey.conf "imaps://127.0.0.1:$IMAPS_PORT" "tls_pubkey = md5//x" &&
+	test_must_fail "$TICKETD" -n -c badkey.conf 2>err2 &&
+	test_grep "is not a public-key pin" err2 &&
+	conf badtls.conf "imaps://127.0.0.1:$IMAPS_PORT" "tls = no" &&
+	test_must_fail "$TICKETD" -n -c badtls.conf 2>err3 &&
+	test_grep "imaps:// is TLS from the start" err3
+'
+
 test_done

@@ -9,6 +9,7 @@
 
 #include "lang.h"
 #include "provider.h"
+#include "str.h"
 
 #define CONF_MAX_LINE 4096
 
@@ -261,6 +262,43 @@ parse_auth(struct parser *p, const char *v, enum conf_auth *out, int *set)
 	return -1;
 }
 
+/*
+ * A pin list (',' or ';' between pins): SHA-256 certificate fingerprints
+ * (64 hex digits, ':' allowed, "sha256:" prefix allowed) or public-key
+ * pins "sha256//" + 44 base64 characters.
+ */
+static int
+check_pins(struct parser *p, const char *k, const char *v, int fingerprint)
+{
+	const char *q = v, *e;
+	size_t n, digits, i;
+
+	while (*q != '\0') {
+		while (*q == ' ' || *q == ',' || *q == ';')
+			q++;
+		if (*q == '\0')
+			break;
+		e = q + strcspn(q, ",;");
+		n = (size_t)(e - q);
+		while (n > 0 && q[n - 1] == ' ')
+			n--;
+		if (fingerprint) {
+			i = n > 7 && strncasecmp(q, "sha256:", 7) == 0 ? 7 : 0;
+			for (digits = 0; i < n && (q[i] == ':' || str_hex_value((unsigned char)q[i]) >= 0); i++)
+				digits += q[i] != ':';
+			if (i != n || digits != 64) {
+				perr(p, "%s '%.*s' is not a SHA-256 fingerprint (64 hex digits)", k, (int)n, q);
+				return -1;
+			}
+		} else if (n != 52 || strncmp(q, "sha256//", 8) != 0) {
+			perr(p, "%s '%.*s' is not a public-key pin like sha256//BASE64", k, (int)n, q);
+			return -1;
+		}
+		q = e;
+	}
+	return 0;
+}
+
 /* The oauth_* keys of a mailbox or of [smtp]; 0 when k is not one of them. */
 static int
 key_oauth(struct parser *p, struct conf_oauth **op, const char *k, const char *v)
@@ -407,7 +445,8 @@ key_smtp(struct parser *p, const char *k, const char *v)
 	} else if (strcmp(k, "tls") == 0) {
 		parse_tls(p, v, &c->smtp_tls, &c->smtp_tls_set);
 	} else if (strcmp(k, "tls_pubkey") == 0) {
-		set_str(&c->smtp_tls_pubkey, v);
+		if (check_pins(p, k, v, 0) == 0)
+			set_str(&c->smtp_tls_pubkey, v);
 	} else if (strcmp(k, "auth") == 0) {
 		parse_auth(p, v, &c->smtp_auth, &c->smtp_auth_set);
 	} else if (key_oauth(p, &c->smtp_oauth, k, v)) {
@@ -469,9 +508,11 @@ key_mailbox(struct parser *p, const char *k, const char *v)
 	} else if (strcmp(k, "tls") == 0) {
 		parse_tls(p, v, &m->tls, &m->tls_set);
 	} else if (strcmp(k, "tls_fingerprint") == 0) {
-		set_str(&m->tls_fingerprint, v);
+		if (check_pins(p, k, v, 1) == 0)
+			set_str(&m->tls_fingerprint, v);
 	} else if (strcmp(k, "tls_pubkey") == 0) {
-		set_str(&m->tls_pubkey, v);
+		if (check_pins(p, k, v, 0) == 0)
+			set_str(&m->tls_pubkey, v);
 	} else if (strcmp(k, "auth") == 0) {
 		parse_auth(p, v, &m->auth, &m->auth_set);
 	} else if (key_oauth(p, &m->oauth, k, v)) {
