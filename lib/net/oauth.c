@@ -367,7 +367,8 @@ reply_long(const struct reply *r, const char *key, long dflt)
 static char *
 tidy(const char *s, size_t max)
 {
-	char *t = xstrndup(s != NULL ? s : "", max), *q;
+	const char *from = s != NULL ? s : "";
+	char *t = xstrndup(from, strnlen(from, max)), *q;
 
 	for (q = t; *q != '\0'; q++)
 		if ((unsigned char)*q < 0x20 || *q == '"' || *q == '\\')
