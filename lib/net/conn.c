@@ -157,7 +157,7 @@ resolve(struct conn *c, const char *host, unsigned int port)
 		free(lk);
 		return NULL;
 	}
-	while ((r = gai_error(&lk->req)) == EAI_INPROGRESS) {
+	for (r = gai_error(&lk->req); r == EAI_INPROGRESS; r = gai_error(&lk->req)) {
 		if (c->stop.fd >= 0) {
 			/* The stop descriptor as a timer: it ends the sleep when it fires. */
 			w = wait_fd(&c->stop, c->stop.fd, POLLIN, clock_mono_ms() + CONN_DNS_SLICE_MS);

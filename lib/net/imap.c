@@ -549,7 +549,8 @@ imap_open(const struct conf_mailbox *mb, const char *secret, const struct conn_s
 		*error_r = imap_err(imap, "greeting", rc);
 		goto fail;
 	}
-	if (!have_capabilities(imap) && (rc = refresh_capabilities(imap)) != MAILIMAP_NO_ERROR) {
+	rc = have_capabilities(imap) ? MAILIMAP_NO_ERROR : refresh_capabilities(imap);
+	if (rc != MAILIMAP_NO_ERROR) {
 		*fail_r = rc == MAILIMAP_ERROR_STREAM ? io_fail(imap) : IMAP_FAIL_PROTOCOL;
 		*error_r = imap_err(imap, "capability", rc);
 		goto fail;
