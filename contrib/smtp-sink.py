@@ -14,28 +14,103 @@ exists, it and its .env are complete.
 once the server listens. --starttls/--ssl with --cert/--key add STARTTLS or
 implicit TLS. SIGTERM or SIGINT shut it down cleanly.
 
+AUTH (after TLS only, and then required before MAIL): --auth-user U with
+--auth-password P takes PLAIN and LOGIN; --oauth-introspect URL takes
+XOAUTH2 and OAUTHBEARER bearer tokens and asks URL (RFC 7662, POST
+token=...) whether they are live and whose they are. Each attempt is
+logged as "sink: auth mech=M user=U result=ok|refused".
+--close-after-data closes each connection once a message is accepted (as
+servers that take one message per connection do).
+
 Needs aiosmtpd: run it with Debian's /usr/bin/python3.
 """
 
 import argparse
 import asyncio
+import base64
+import json
 import os
 import re
 import signal
 import ssl
 import sys
+import urllib.parse
+import urllib.request
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+def log_auth(mech, user, ok):
+    print('sink: auth mech=%s user=%s result=%s' % (mech, user, 'ok' if ok else 'refused'),
+          flush=True)
+
+
+class PasswordAuth:
+    """PLAIN and LOGIN against one user and password."""
+
+    def __init__(self, user, password):
+        self.user = user
+        self.password = password
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword)
+              and auth_data.login.decode() == self.user
+              and auth_data.password.decode() == self.password)
+        log_auth(mechanism, auth_data.login.decode() if auth_data else '-', ok)
+        return AuthResult(success=ok)
 
 
 class SinkHandler:
-    def __init__(self, directory):
+    def __init__(self, directory, introspect=None, close_after_data=False):
         self.dir = directory
+        self.introspect = introspect
+        self.close_after_data = close_after_data
         self.seq = 0
         for name in os.listdir(directory):
             m = re.match(r'^(\d+)\.eml$', name)
             if m:
                 self.seq = max(self.seq, int(m.group(1)))
+
+    def _token_user(self, token):
+        data = urllib.parse.urlencode({'token': token}).encode()
+        with urllib.request.urlopen(self.introspect, data, timeout=5) as r:
+            info = json.load(r)
+        return info.get('username') if info.get('active') else None
+
+    async def _bearer(self, server, args, mech, parse):
+        """AUTH mech with the initial response (or one 334 round)."""
+        if len(args) > 1:
+            blob = base64.b64decode(args[1])
+        else:
+            blob = await server.challenge_auth('')
+            if not isinstance(blob, bytes):
+                return AuthResult(success=False, handled=True)
+        user, token = parse(blob.decode('utf-8', 'replace'))
+        who = await asyncio.get_running_loop().run_in_executor(None, self._token_user, token) \
+            if token else None
+        ok = who is not None and who == user
+        log_auth(mech, user or '-', ok)
+        if ok:
+            return AuthResult(success=True, auth_data=user)
+        await server.push('535 5.7.8 Authentication credentials invalid')
+        return AuthResult(success=False, handled=True)
+
+    async def auth_XOAUTH2(self, server, args):
+        def parse(s):
+            kv = dict(p.split('=', 1) for p in s.split('\x01') if '=' in p)
+            tok = kv.get('auth', '')
+            return kv.get('user'), tok[7:] if tok.startswith('Bearer ') else None
+        return await self._bearer(server, args, 'XOAUTH2', parse)
+
+    async def auth_OAUTHBEARER(self, server, args):
+        def parse(s):
+            head, _, rest = s.partition('\x01')
+            user = next((f[2:] for f in head.split(',') if f.startswith('a=')), None)
+            user = user.replace('=2C', ',').replace('=3D', '=') if user else None
+            kv = dict(p.split('=', 1) for p in rest.split('\x01') if '=' in p)
+            tok = kv.get('auth', '')
+            return user, tok[7:] if tok.startswith('Bearer ') else None
+        return await self._bearer(server, args, 'OAUTHBEARER', parse)
 
     def _write(self, name, data):
         path = os.path.join(self.dir, name)
@@ -54,6 +129,9 @@ class SinkHandler:
         print('sink: message %s from=<%s> to=%s bytes=%d'
               % (base, envelope.mail_from, ','.join(envelope.rcpt_tos),
                  len(envelope.original_content)), flush=True)
+        if self.close_after_data:
+            # After the 250 has gone out: the client finds the connection closed next time.
+            asyncio.get_running_loop().call_later(0.2, server.transport.close)
         return '250 2.0.0 OK queued as %s' % base
 
 
@@ -68,6 +146,10 @@ def main():
     tls.add_argument('--ssl', action='store_true', help='implicit TLS (SMTPS)')
     p.add_argument('--cert')
     p.add_argument('--key')
+    p.add_argument('--auth-user')
+    p.add_argument('--auth-password')
+    p.add_argument('--oauth-introspect', metavar='URL')
+    p.add_argument('--close-after-data', action='store_true')
     args = p.parse_args()
 
     os.makedirs(args.dir, exist_ok=True)
@@ -80,13 +162,21 @@ def main():
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    handler = SinkHandler(args.dir)
+    handler = SinkHandler(args.dir, args.oauth_introspect, args.close_after_data)
+    auth = {}
+    if args.auth_user or args.oauth_introspect:
+        # Without a password user, PLAIN and LOGIN refuse everyone.
+        auth = dict(auth_required=True, auth_require_tls=True,
+                    authenticator=PasswordAuth(args.auth_user or '', args.auth_password or ''))
+        if not args.oauth_introspect:
+            # The handler's bearer mechanisms need an introspection URL.
+            auth['auth_exclude_mechanism'] = ['XOAUTH2', 'OAUTHBEARER']
 
     def factory():
         # hostname given: aiosmtpd would otherwise call getfqdn(), which
         # waits on DNS. SMTPUTF8 on: the sink should never be the one to refuse.
         return SMTP(handler, hostname='sink.test', enable_SMTPUTF8=True,
-                    tls_context=ctx if args.starttls else None, loop=loop)
+                    tls_context=ctx if args.starttls else None, loop=loop, **auth)
 
     server = loop.run_until_complete(loop.create_server(
         factory, host=args.host, port=args.port,

@@ -91,4 +91,7 @@ int cmd_escalate(struct ctl *c, int argc, char **argv);
 /* The SLA state of t for show: lines into out, or an "sla" member into j when not NULL. */
 void ctl_sla_show(struct ctl *c, const struct ticket *t, struct buf *out, struct json *j);
 
+/* ctl-oauth.c */
+int cmd_oauth(struct ctl *c, int argc, char **argv);
+
 #endif

@@ -53,6 +53,9 @@ static const char usage_text[] =
 	"  outbox retry ID                       send a failed mail again\n"
 	"SLA:\n"
 	"  sla [--region R] [--since TIME] [--json]  open tickets on the clock; met/missed since TIME (default 30d)\n"
+	"OAuth2:\n"
+	"  oauth login NAME [--browser] [--port N]  first sign-in of mailbox NAME (or smtp): device code,\n"
+	"                                        or a browser redirect to 127.0.0.1 (Google); stores the refresh token\n"
 	"\n"
 	"Exit status: 0 done, 1 failure, 2 bad usage, 75 temporary failure (retry later).\n";
 
@@ -307,6 +310,7 @@ static const struct {
 	{ "outbox", cmd_outbox },
 	{ "escalate", cmd_escalate },
 	{ "sla", cmd_sla },
+	{ "oauth", cmd_oauth },
 };
 
 int

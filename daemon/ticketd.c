@@ -185,10 +185,12 @@ sender_stop(struct sender *s)
 #define WORKER_GRACE 5   /* seconds a mailbox thread gets to finish when stopped */
 
 /*
- * One thread per mailbox.  Heap-allocated: a thread stuck in network I/O
- * past WORKER_GRACE is left behind (it holds no message: nothing is
- * committed or flagged while it waits), and its struct and configuration
- * must outlive it.
+ * One thread per mailbox.  Every network wait of its IMAP connection also
+ * watches wake[0] (lib/net/conn.h), so stop ends it at once.  Heap-
+ * allocated all the same: a thread still busy past WORKER_GRACE (a store
+ * lock, a token endpoint slow to answer) is left behind (it holds no
+ * message: nothing is committed or flagged while it waits), and its struct
+ * and configuration must outlive it.
  */
 struct worker {
 	const struct conf *conf;
@@ -218,7 +220,7 @@ worker_run(struct worker *w)
 		store_close(&st);
 		return;
 	}
-	intake_init(&it, w->mb, &in, &w->stop);
+	intake_init(&it, w->mb, &in, &w->stop, w->wake[0]);
 	while (!w->stop) {
 		n = intake_poll(&it, &tempfail);
 		if (n > 0)
@@ -356,7 +358,7 @@ intakes_setup(struct daemon *d)
 
 	d->n_intakes = 0;
 	for (mb = d->conf->mailboxes; mb != NULL && d->n_intakes < CONF_MAX_MAILBOXES; mb = mb->next)
-		intake_init(&d->intakes[d->n_intakes++], mb, &d->in, &got_term);
+		intake_init(&d->intakes[d->n_intakes++], mb, &d->in, &got_term, sig_pipe[0]);
 }
 
 static void

@@ -1,7 +1,10 @@
 # t/lib-servers.sh: throwaway servers on loopback for end-to-end tests.
 # Source it after test-lib.sh (it uses TEST_DIR, test_on_exit, wait_for).
 #
-#	start_dovecot [--ssl]  IMAP server with users support/secret, other/secret
+#	start_dovecot [--ssl] [--sni] [--oauth]  IMAP server with users
+#	                        support/secret, other/secret
+#	start_oauth_server [--rotate] [--lifetime S]  t/oauth-server.py, a token
+#	                        endpoint with introspection
 #	start_smtp_sink [--starttls|--ssl]  aiosmtpd sink saving every message
 #	start_fake_smtp [OPTIONS]  t/fake-smtp.py, a scripted misbehaving server
 #	write_config FILE       a ticketd config for the servers started
@@ -117,6 +120,23 @@ lib__stop_pids () {
 	return 0
 }
 
+# lib__start_server NAME LOG PORTFILE COMMAND...: spawns COMMAND (output to
+# LOG), stops it at exit, and waits until it has written PORTFILE (it does
+# once it listens). Sets lib__pid. Says why on stderr when it died first.
+lib__start_server () {
+	local name=$1 log=$2 portfile=$3
+	shift 3
+	lib__spawn "$log" "$@"
+	lib__pid=$!
+	test_on_exit "lib__stop_pids $lib__pid"
+	if ! wait_for "[ -s '$portfile' ] || ! lib__pid_alive $lib__pid" 10 ||
+	   ! lib__pid_alive "$lib__pid"; then
+		echo "$name: it did not start; its output:" >&2
+		cat "$log" >&2
+		return 1
+	fi
+}
+
 # ---- TLS ----------------------------------------------------------------------
 
 # make_cert: a self-signed certificate for localhost / 127.0.0.1, once per
@@ -139,6 +159,62 @@ make_cert () {
 	chmod 644 "$TLS_KEY" "$TLS_CERT"
 }
 
+# make_named_cert NAME CN [SAN]: another self-signed certificate in
+# $TEST_DIR/tls/NAME.pem with its key NAME.key (SAN default DNS:CN).
+make_named_cert () {
+	mkdir -p "$TEST_DIR/tls" || return 1
+	[ -s "$TEST_DIR/tls/$1.pem" ] && return 0
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -days 3650 -subj "/CN=$2" -addext "subjectAltName=${3:-DNS:$2}" \
+		-keyout "$TEST_DIR/tls/$1.key" -out "$TEST_DIR/tls/$1.pem" \
+		>>"$TEST_DIR/tls/openssl.log" 2>&1 || return 1
+	chmod 644 "$TEST_DIR/tls/$1.key" "$TEST_DIR/tls/$1.pem"
+}
+
+# cert_fingerprint FILE: the SHA-256 fingerprint of a PEM certificate,
+# as openssl prints it (AB:CD:...).
+cert_fingerprint () {
+	openssl x509 -noout -fingerprint -sha256 -in "$1" | sed 's/^.*=//'
+}
+
+# cert_pubkey_pin FILE: "sha256//BASE64" of the certificate's public key
+# (the form of curl's --pinnedpubkey).
+cert_pubkey_pin () {
+	echo "sha256//$(openssl x509 -noout -pubkey -in "$1" | openssl pkey -pubin -outform der |
+		openssl dgst -sha256 -binary | base64)"
+}
+
+# ---- OAuth2 token endpoint (t/oauth-server.py) ---------------------------------
+
+# start_oauth_server [ARGS]: the test authorization server (--rotate,
+# --lifetime S, --client-secret S ...). Exports OAUTH_URL
+# (http://127.0.0.1:PORT), OAUTH_LOG (one line per request) and OAUTH_PID.
+start_oauth_server () {
+	local dir=$TEST_DIR/oauth
+	mkdir -p "$dir" || return 1
+	lib__start_server start_oauth_server "$dir.out" "$dir/port" \
+		"$PY" "$TICKETD_SRC/t/oauth-server.py" --port-file "$dir/port" --log "$dir/log" "$@" ||
+		return 1
+	OAUTH_URL=http://127.0.0.1:$(cat "$dir/port") OAUTH_LOG=$dir/log OAUTH_PID=$lib__pid
+	export OAUTH_URL OAUTH_LOG OAUTH_PID
+}
+
+# oauth_admin WHAT [KEY=VALUE...]: calls /admin/WHAT; prints the JSON answer.
+oauth_admin () {
+	local what=$1 arg args=()
+	shift
+	for arg in "$@"; do
+		args+=(--data-urlencode "$arg")
+	done
+	curl -sf -X POST "${args[@]}" "$OAUTH_URL/admin/$what"
+}
+
+# oauth_issue USER FILE: writes a fresh refresh token for USER to FILE (0600).
+oauth_issue () {
+	(umask 077 && oauth_admin issue user="$1" |
+		"$PY" -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])' >"$2")
+}
+
 # ---- Dovecot ------------------------------------------------------------------
 
 # start_dovecot [--ssl]: a Dovecot on 127.0.0.1 with its config, state, log
@@ -148,12 +224,20 @@ make_cert () {
 # self-signed certificate, also TLS_CERT/TLS_KEY). Calling it again starts another
 # instance (dovecot2, ...) and points the variables at it.
 start_dovecot () {
-	local ssl="" dir n=1 user uid gid chroot_opt="" attempt
-	case ${1:-} in
-	--ssl) ssl=1 ;;
-	"") ;;
-	*) echo "start_dovecot: unknown option '$1'" >&2; return 1 ;;
-	esac
+	local ssl="" sni="" oauth="" dir n=1 user uid gid chroot_opt="" attempt
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--ssl) ssl=1 ;;
+		--sni) ssl=1 sni=1 ;;
+		--oauth) oauth=1 ;;
+		*) echo "start_dovecot: unknown option '$1'" >&2; return 1 ;;
+		esac
+		shift
+	done
+	if [ -n "$oauth" ] && [ -z "${OAUTH_URL:-}" ]; then
+		echo "start_dovecot: --oauth needs start_oauth_server first" >&2
+		return 1
+	fi
 	dir=$TEST_DIR/dovecot
 	while [ -e "$dir" ]; do
 		n=$((n + 1))
@@ -194,6 +278,27 @@ service imap-login {
 		IMAP_CERT=$TLS_CERT
 		export IMAP_CERT
 	fi
+	if [ -n "$sni" ]; then
+		# The default certificate names another host; "localhost" gets
+		# $TLS_CERT only when the client sends it as SNI.
+		make_named_cert default default.test || return 1
+		IMAP_DEFAULT_CERT=$TEST_DIR/tls/default.pem
+		export IMAP_DEFAULT_CERT
+	fi
+	if [ -n "$oauth" ]; then
+		# Dovecot's oauth2 passdb asks the test server whether a token is live.
+		cat >"$dir/dovecot-oauth2.conf.ext" <<-EOF
+		tokeninfo_url = $OAUTH_URL/tokeninfo?access_token=
+		introspection_url = $OAUTH_URL/introspect
+		introspection_mode = post
+		force_introspection = yes
+		username_attribute = username
+		active_attribute = active
+		active_value = true
+		timeout_msecs = 5000
+		EOF
+		chmod 644 "$dir/dovecot-oauth2.conf.ext"
+	fi
 
 	# Registered first: stop_dovecot does nothing until a pid file exists.
 	test_on_exit "stop_dovecot '$dir'"
@@ -206,7 +311,7 @@ service imap-login {
 		if [ -n "$ssl" ]; then
 			IMAPS_PORT=$(free_port) || return 1
 		fi
-		lib__dovecot_conf "$dir" "$ssl" "$chroot_opt" >"$dir/dovecot.conf" || return 1
+		lib__dovecot_conf "$dir" "$ssl" "$chroot_opt" "$sni" "$oauth" >"$dir/dovecot.conf" || return 1
 		echo "$IMAP_PORT $IMAPS_PORT" >"$dir/ports"
 		if lib__dovecot_run "$dir"; then
 			break
@@ -225,9 +330,10 @@ service imap-login {
 	export DOVECOT_DIR IMAP_PORT IMAPS_PORT IMAP_USER IMAP_PASS
 }
 
-# lib__dovecot_conf DIR SSL EXTRA: prints the configuration (NOTES.md).
+# lib__dovecot_conf DIR SSL EXTRA SNI OAUTH: prints the configuration (NOTES.md).
 lib__dovecot_conf () {
-	local dir=$1 ssl=$2
+	local dir=$1 ssl=$2 sni=${4:-} oauth=${5:-} mechs="plain login"
+	[ -n "$oauth" ] && mechs="plain login xoauth2 oauthbearer"
 	cat <<EOF
 # written by t/lib-servers.sh
 protocols = imap
@@ -237,9 +343,21 @@ state_dir = $dir/state
 instance_name = ticketd-test-${dir##*/}
 log_path = $dir/dovecot.log
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = $mechs
+EOF
+	if [ -n "$oauth" ]; then
+		cat <<EOF
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $dir/dovecot-oauth2.conf.ext
+}
+EOF
+	fi
+	cat <<EOF
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u $dir/users
 }
 userdb {
@@ -252,7 +370,17 @@ first_valid_uid = 100
 auth_failure_delay = 0
 mail_max_userip_connections = 100
 EOF
-	if [ -n "$ssl" ]; then
+	if [ -n "$sni" ]; then
+		cat <<EOF
+ssl = yes
+ssl_cert = <$IMAP_DEFAULT_CERT
+ssl_key = <${IMAP_DEFAULT_CERT%.pem}.key
+local_name localhost {
+  ssl_cert = <$TLS_CERT
+  ssl_key = <$TLS_KEY
+}
+EOF
+	elif [ -n "$ssl" ]; then
 		cat <<EOF
 ssl = yes
 ssl_cert = <$TLS_CERT
@@ -358,17 +486,20 @@ imap_fetch () {
 
 # ---- SMTP sink (contrib/smtp-sink.py) -----------------------------------------
 
-# start_smtp_sink [--starttls|--ssl]: an aiosmtpd sink on a free port; every
-# message lands in $SINK_DIR as NNNNNN.eml (raw) + NNNNNN.env (envelope).
-# Exports SMTP_PORT, SINK_DIR (and SINK_LOG, SINK_PID). --starttls offers
-# STARTTLS, --ssl speaks implicit TLS (SMTPS); both with TLS_CERT (make_cert).
+# start_smtp_sink [--starttls|--ssl] [SINK-OPTIONS]: an aiosmtpd sink on a
+# free port; every message lands in $SINK_DIR as NNNNNN.eml (raw) +
+# NNNNNN.env (envelope). Exports SMTP_PORT, SINK_DIR (and SINK_LOG,
+# SINK_PID). --starttls offers STARTTLS, --ssl speaks implicit TLS (SMTPS);
+# both with TLS_CERT (make_cert). SINK-OPTIONS go to contrib/smtp-sink.py
+# (--auth-user U --auth-password P, --oauth-introspect URL, --close-after-data).
 start_smtp_sink () {
-	local tls=() dir=$TEST_DIR/sink n=1 pid port
-	case ${1:-} in
+	local tls=() dir=$TEST_DIR/sink n=1 pid port mode=${1:-}
+	case $mode in
 	--starttls|--ssl)
 		make_cert || return 1
-		tls=("$1" --cert "$TLS_CERT" --key "$TLS_KEY") ;;
-	"") ;;
+		tls=("$1" --cert "$TLS_CERT" --key "$TLS_KEY")
+		shift ;;
+	""|--auth-user|--oauth-introspect|--close-after-data) ;;
 	*) echo "start_smtp_sink: unknown option '$1'" >&2; return 1 ;;
 	esac
 	while [ -e "$dir" ]; do
@@ -378,18 +509,12 @@ start_smtp_sink () {
 	mkdir -p "$dir" || return 1
 	# Port 0: the sink binds a port the kernel picks and writes it to a file,
 	# so no other process can take it in between.
-	lib__spawn "$dir.log" "$PY" "$TICKETD_SRC/contrib/smtp-sink.py" \
-		--host 127.0.0.1 --port 0 --port-file "$dir.port" --dir "$dir" "${tls[@]}"
-	pid=$!
-	test_on_exit "lib__stop_pids $pid"
-	if ! wait_for "[ -s '$dir.port' ] || ! lib__pid_alive $pid" 10 ||
-	   ! lib__pid_alive "$pid"; then
-		echo "start_smtp_sink: the sink did not start; its log:" >&2
-		cat "$dir.log" >&2
-		return 1
-	fi
+	lib__start_server start_smtp_sink "$dir.log" "$dir.port" \
+		"$PY" "$TICKETD_SRC/contrib/smtp-sink.py" \
+		--host 127.0.0.1 --port 0 --port-file "$dir.port" --dir "$dir" "${tls[@]}" "$@" || return 1
+	pid=$lib__pid
 	port=$(cat "$dir.port")
-	if [ "${1:-}" != --ssl ]; then
+	if [ "$mode" != --ssl ]; then
 		wait_for "port_greets $port 220" 10 || return 1
 	fi
 	SMTP_PORT=$port SINK_DIR=$dir SINK_LOG=$dir.log SINK_PID=$pid
@@ -427,24 +552,17 @@ sink_wait () {
 # $FAKE_SMTP_DIR/log, accepted mail as NNNNNN.eml there). Point a config at
 # it with: SMTP_PORT=$FAKE_SMTP_PORT write_config FILE
 start_fake_smtp () {
-	local dir=$TEST_DIR/fake-smtp n=1 pid
+	local dir=$TEST_DIR/fake-smtp n=1
 	while [ -e "$dir" ]; do
 		n=$((n + 1))
 		dir=$TEST_DIR/fake-smtp$n
 	done
 	mkdir -p "$dir" || return 1
-	lib__spawn "$dir.out" "$PY" "$TICKETD_SRC/t/fake-smtp.py" --port 0 --dir "$dir" "$@"
-	pid=$!
-	test_on_exit "lib__stop_pids $pid"
 	# It writes DIR/port once it listens (probing would count as a
 	# connection in its log, and would hang with --hang).
-	if ! wait_for "[ -s '$dir/port' ] || ! lib__pid_alive $pid" 10 ||
-	   ! lib__pid_alive "$pid"; then
-		echo "start_fake_smtp: it did not start:" >&2
-		cat "$dir.out" >&2
-		return 1
-	fi
-	FAKE_SMTP_PORT=$(cat "$dir/port") FAKE_SMTP_DIR=$dir FAKE_SMTP_PID=$pid
+	lib__start_server start_fake_smtp "$dir.out" "$dir/port" \
+		"$PY" "$TICKETD_SRC/t/fake-smtp.py" --port 0 --dir "$dir" "$@" || return 1
+	FAKE_SMTP_PORT=$(cat "$dir/port") FAKE_SMTP_DIR=$dir FAKE_SMTP_PID=$lib__pid
 	export FAKE_SMTP_PORT FAKE_SMTP_DIR FAKE_SMTP_PID
 }
 
@@ -484,6 +602,8 @@ EOF
 
 [mailbox support]
 url = imap://127.0.0.1:$IMAP_PORT
+# The test Dovecot speaks clear text on loopback unless a test says otherwise.
+tls = no
 user = support
 password = secret
 folder = INBOX

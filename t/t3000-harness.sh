@@ -243,6 +243,8 @@ test_expect_success 'write_config' '
 
 	[mailbox support]
 	url = imap://127.0.0.1:1143
+	# The test Dovecot speaks clear text on loopback unless a test says otherwise.
+	tls = no
 	user = support
 	password = secret
 	folder = INBOX

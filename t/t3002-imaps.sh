@@ -9,7 +9,8 @@ DATA=$TICKETD_SRC/t/data/mail
 # conf FILE EXTRA-MAILBOX-LINES: a config whose mailbox speaks IMAPS.
 imaps_config () {
 	write_config "$1" &&
-	sed -i "s|^url = imap://127.0.0.1:$IMAP_PORT|url = imaps://$2:$IMAPS_PORT|" "$1" &&
+	sed -i -e "s|^url = imap://127.0.0.1:$IMAP_PORT|url = imaps://$2:$IMAPS_PORT|" \
+		-e "/^tls = no$/d" "$1" &&
 	printf '%s\n' "${@:3}" >extra.lines &&
 	sed -i "/^after = seen/r extra.lines" "$1" &&
 	printf '%s\n' "[general]" "accept_unregistered = yes" >>"$1"

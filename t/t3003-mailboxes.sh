@@ -20,6 +20,7 @@ test_expect_success 'setup: two good mailboxes, a dead one and a hung one' '
 	poll_interval = 30
 	[mailbox other]
 	url = imap://127.0.0.1:$IMAP_PORT
+	tls = no
 	user = other
 	password = secret
 	after = move:Done
@@ -27,10 +28,12 @@ test_expect_success 'setup: two good mailboxes, a dead one and a hung one' '
 	language = ja
 	[mailbox dead]
 	url = imap://127.0.0.1:$dead_port
+	tls = no
 	user = x
 	password = y
 	[mailbox hung]
 	url = imap://127.0.0.1:$FAKE_SMTP_PORT
+	tls = no
 	user = x
 	password = y
 	EOF

@@ -20,6 +20,7 @@ test_expect_success 'setup: a scripted IMAP server that cuts the first two fetch
 	accept_unregistered = yes
 	[mailbox fake]
 	url = imap://127.0.0.1:$(cat fake/port)
+	tls = no
 	user = support
 	password = secret
 	EOF

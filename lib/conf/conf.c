@@ -8,6 +8,8 @@
 #include <strings.h>
 
 #include "lang.h"
+#include "provider.h"
+#include "str.h"
 
 #define CONF_MAX_LINE 4096
 
@@ -219,6 +221,124 @@ set_lang(struct parser *p, char **dst, const char *v)
 	set_str(dst, v);
 }
 
+/* tls = starttls | optional | no (imap:// and smtp://; the s-schemes are TLS from the start). */
+static int
+parse_tls(struct parser *p, const char *v, enum conf_tls *out, int *set)
+{
+	if (strcmp(v, "starttls") == 0)
+		*out = CONF_TLS_STARTTLS;
+	else if (strcmp(v, "optional") == 0)
+		*out = CONF_TLS_OPTIONAL;
+	else if (strcmp(v, "no") == 0)
+		*out = CONF_TLS_NONE;
+	else {
+		perr(p, "tls must be starttls, optional or no, not '%s'", v);
+		return -1;
+	}
+	*set = 1;
+	return 0;
+}
+
+static int
+parse_auth(struct parser *p, const char *v, enum conf_auth *out, int *set)
+{
+	static const struct {
+		const char *word;
+		enum conf_auth auth;
+	} words[] = {
+		{ "password", CONF_AUTH_PASSWORD }, { "login", CONF_AUTH_LOGIN },
+		{ "plain", CONF_AUTH_PLAIN }, { "oauth2", CONF_AUTH_OAUTH2 },
+		{ "xoauth2", CONF_AUTH_XOAUTH2 }, { "oauthbearer", CONF_AUTH_OAUTHBEARER },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(v, words[i].word) == 0) {
+			*out = words[i].auth;
+			*set = 1;
+			return 0;
+		}
+	perr(p, "auth must be password, login, plain, oauth2, xoauth2 or oauthbearer, not '%s'", v);
+	return -1;
+}
+
+/*
+ * A pin list (',' or ';' between pins): SHA-256 certificate fingerprints
+ * (64 hex digits, ':' allowed, "sha256:" prefix allowed) or public-key
+ * pins "sha256//" + 44 base64 characters.
+ */
+static int
+check_pins(struct parser *p, const char *k, const char *v, int fingerprint)
+{
+	const char *q = v, *e;
+	size_t n, digits, i;
+
+	while (*q != '\0') {
+		while (*q == ' ' || *q == ',' || *q == ';')
+			q++;
+		if (*q == '\0')
+			break;
+		e = q + strcspn(q, ",;");
+		n = (size_t)(e - q);
+		while (n > 0 && q[n - 1] == ' ')
+			n--;
+		if (fingerprint) {
+			i = n > 7 && strncasecmp(q, "sha256:", 7) == 0 ? 7 : 0;
+			for (digits = 0; i < n && (q[i] == ':' || str_hex_value((unsigned char)q[i]) >= 0); i++)
+				digits += q[i] != ':';
+			if (i != n || digits != 64) {
+				perr(p, "%s '%.*s' is not a SHA-256 fingerprint (64 hex digits)", k, (int)n, q);
+				return -1;
+			}
+		} else if (n != 52 || strncmp(q, "sha256//", 8) != 0) {
+			perr(p, "%s '%.*s' is not a public-key pin like sha256//BASE64", k, (int)n, q);
+			return -1;
+		}
+		q = e;
+	}
+	return 0;
+}
+
+/* The oauth_* keys of a mailbox or of [smtp]; 0 when k is not one of them. */
+static int
+key_oauth(struct parser *p, struct conf_oauth **op, const char *k, const char *v)
+{
+	struct conf_oauth *o;
+
+	if (strncmp(k, "oauth_", 6) != 0)
+		return 0;
+	if (*op == NULL)
+		*op = xcalloc(1, sizeof(**op));
+	o = *op;
+	k += 6;
+	if (strcmp(k, "provider") == 0) {
+		if (provider_known(v))
+			set_str(&o->provider, v);
+		else
+			perr(p, "oauth_provider must be microsoft or google, not '%s'", v);
+	} else if (strcmp(k, "tenant") == 0) {
+		set_str(&o->tenant, v);
+	} else if (strcmp(k, "token_url") == 0) {
+		set_str(&o->token_url, v);
+	} else if (strcmp(k, "device_url") == 0) {
+		set_str(&o->device_url, v);
+	} else if (strcmp(k, "auth_url") == 0) {
+		set_str(&o->auth_url, v);
+	} else if (strcmp(k, "client_id") == 0) {
+		set_str(&o->client_id, v);
+	} else if (strncmp(k, "client_secret", 13) == 0 && (k[13] == '\0' || k[13] == '_')) {
+		set_secret(p, &o->client_secret, k[13] == '_' ? k + 14 : "", v);
+	} else if (strcmp(k, "scope") == 0) {
+		set_str(&o->scope, v);
+	} else if (strcmp(k, "refresh_token_file") == 0) {
+		free(o->refresh_token_file);
+		o->refresh_token_file = resolve_path(p, v);
+	} else {
+		perr(p, "unknown key 'oauth_%s'", k);
+	}
+	return 1;
+}
+
 static void
 key_general(struct parser *p, const char *k, const char *v)
 {
@@ -322,6 +442,15 @@ key_smtp(struct parser *p, const char *k, const char *v)
 	} else if (strcmp(k, "tls_verify") == 0) {
 		if (parse_bool(v, &c->smtp_tls_verify) < 0)
 			perr(p, "tls_verify must be yes or no");
+	} else if (strcmp(k, "tls") == 0) {
+		parse_tls(p, v, &c->smtp_tls, &c->smtp_tls_set);
+	} else if (strcmp(k, "tls_pubkey") == 0) {
+		if (check_pins(p, k, v, 0) == 0)
+			set_str(&c->smtp_tls_pubkey, v);
+	} else if (strcmp(k, "auth") == 0) {
+		parse_auth(p, v, &c->smtp_auth, &c->smtp_auth_set);
+	} else if (key_oauth(p, &c->smtp_oauth, k, v)) {
+		/* done */
 	} else if (strcmp(k, "timeout") == 0) {
 		if (conf_parse_duration(v, &d, &why) < 0 || d < 1 || d > 3600)
 			perr(p, "timeout '%s' must be a duration from 1s to 1h", v);
@@ -376,6 +505,18 @@ key_mailbox(struct parser *p, const char *k, const char *v)
 	} else if (strcmp(k, "ca_file") == 0) {
 		free(m->ca_file);
 		m->ca_file = resolve_path(p, v);
+	} else if (strcmp(k, "tls") == 0) {
+		parse_tls(p, v, &m->tls, &m->tls_set);
+	} else if (strcmp(k, "tls_fingerprint") == 0) {
+		if (check_pins(p, k, v, 1) == 0)
+			set_str(&m->tls_fingerprint, v);
+	} else if (strcmp(k, "tls_pubkey") == 0) {
+		if (check_pins(p, k, v, 0) == 0)
+			set_str(&m->tls_pubkey, v);
+	} else if (strcmp(k, "auth") == 0) {
+		parse_auth(p, v, &m->auth, &m->auth_set);
+	} else if (key_oauth(p, &m->oauth, k, v)) {
+		/* done */
 	} else {
 		perr(p, "unknown key '%s' in [mailbox %s]", k, m->name);
 	}
@@ -643,6 +784,39 @@ add_default_plans(struct conf *c)
 	}
 }
 
+/*
+ * OAuth2 settings complete (presets applied) when auth is an OAuth2
+ * mechanism; oauth_* keys without such an auth are a mistake.  name NULL:
+ * [smtp].  The refresh token lives beside the database unless told.
+ */
+static void
+check_oauth(struct parser *p, struct conf_oauth **op, enum conf_auth auth, const char *name,
+	    enum provider_use use)
+{
+	struct conf_oauth *o = *op;
+	char *sect = name != NULL ? xasprintf("[mailbox %s]", name) : xstrdup("[smtp]");
+	const char *error = NULL, *slash;
+
+	if (!CONF_AUTH_IS_OAUTH(auth)) {
+		if (o != NULL)
+			perr(p, "%s has oauth_* keys but auth is not oauth2, xoauth2 or oauthbearer", sect);
+		free(sect);
+		return;
+	}
+	if (o == NULL)
+		o = *op = xcalloc(1, sizeof(*o));
+	if (provider_complete(o, use, &error) < 0)
+		perr(p, "%s %s", sect, error);
+	if (o->refresh_token_file == NULL && p->conf->database != NULL) {
+		slash = strrchr(p->conf->database, '/');
+		o->refresh_token_file = slash != NULL ?
+			xasprintf("%.*s/oauth-%s.token", (int)(slash - p->conf->database),
+				  p->conf->database, name != NULL ? name : "smtp") :
+			xasprintf("oauth-%s.token", name != NULL ? name : "smtp");
+	}
+	free(sect);
+}
+
 static void
 check(struct parser *p)
 {
@@ -678,11 +852,38 @@ check(struct parser *p)
 			perr(p, "[mailbox %s] has no url", m->name);
 		if (m->user == NULL)
 			perr(p, "[mailbox %s] has no user", m->name);
-		if (m->password == NULL)
+		if (m->url != NULL && strncmp(m->url, "imaps://", 8) == 0) {
+			if (m->tls_set)
+				perr(p, "[mailbox %s] tls is for imap:// urls (imaps:// is TLS from the start)",
+				     m->name);
+			m->tls = CONF_TLS_IMPLICIT;
+		} else if (!m->tls_set) {
+			m->tls = CONF_TLS_STARTTLS;
+		}
+		if (!m->auth_set)
+			m->auth = m->oauth != NULL ? CONF_AUTH_OAUTH2 : CONF_AUTH_PASSWORD;
+		check_oauth(p, &m->oauth, m->auth, m->name, PROVIDER_USE_IMAP);
+		if (!CONF_AUTH_IS_OAUTH(m->auth) && m->password == NULL)
 			perr(p, "[mailbox %s] has no password (password, password_file or password_env)", m->name);
 		if (m->region != NULL && conf_region(c, m->region) == NULL)
 			perr(p, "[mailbox %s] region '%s' is not a configured region", m->name, m->region);
 	}
+	if (c->smtp_url != NULL && strncmp(c->smtp_url, "smtps://", 8) == 0) {
+		if (c->smtp_tls_set)
+			perr(p, "[smtp] tls is for smtp:// urls (smtps:// is TLS from the start)");
+		c->smtp_tls = CONF_TLS_IMPLICIT;
+	} else if (!c->smtp_tls_set) {
+		/* With credentials to protect, STARTTLS is required; a bare relay may go without. */
+		c->smtp_tls = c->smtp_user != NULL || c->smtp_oauth != NULL ?
+			CONF_TLS_STARTTLS : CONF_TLS_OPTIONAL;
+	}
+	if (!c->smtp_auth_set)
+		c->smtp_auth = c->smtp_oauth != NULL ? CONF_AUTH_OAUTH2 : CONF_AUTH_PASSWORD;
+	if (c->smtp_auth == CONF_AUTH_LOGIN && c->smtp_auth_set && c->smtp_user == NULL)
+		perr(p, "[smtp] auth = login needs a user");
+	check_oauth(p, &c->smtp_oauth, c->smtp_auth, NULL, PROVIDER_USE_SMTP);
+	if (CONF_AUTH_IS_OAUTH(c->smtp_auth) && c->smtp_user == NULL)
+		perr(p, "[smtp] OAuth2 needs user (the account the token is for)");
 }
 
 int
@@ -754,6 +955,20 @@ free_secret(char **s)
 	xfree(s);
 }
 
+static void
+free_oauth(struct conf_oauth **op)
+{
+	struct conf_oauth *o = *op;
+
+	if (o == NULL)
+		return;
+	free(o->provider); free(o->tenant); free(o->token_url); free(o->device_url);
+	free(o->auth_url); free(o->client_id); free_secret(&o->client_secret);
+	free(o->scope); free(o->refresh_token_file);
+	free(o);
+	*op = NULL;
+}
+
 void
 conf_free(struct conf **confp)
 {
@@ -771,6 +986,7 @@ conf_free(struct conf **confp)
 		free(m->name); free(m->url); free(m->user); free_secret(&m->password);
 		free(m->folder); free(m->after_folder); free(m->quarantine_folder);
 		free(m->region); free(m->language); free(m->ca_file);
+		free(m->tls_fingerprint); free(m->tls_pubkey); free_oauth(&m->oauth);
 		free(m);
 	}
 	while (c->regions != NULL) {
@@ -793,7 +1009,8 @@ conf_free(struct conf **confp)
 	free(c->default_region); free(c->default_language); free(c->default_plan);
 	free(c->hmac_key_file);
 	free(c->smtp_url); free(c->smtp_user); free_secret(&c->smtp_password);
-	free(c->smtp_helo); free(c->smtp_ca_file);
+	free(c->smtp_helo); free(c->smtp_ca_file); free(c->smtp_tls_pubkey);
+	free_oauth(&c->smtp_oauth);
 	free(c);
 	*confp = NULL;
 }

@@ -23,11 +23,53 @@ enum conf_after {
 	CONF_AFTER_DELETE,   /* \Deleted + expunge */
 };
 
+/* How the connection is protected.  imaps:// and smtps:// are implicit TLS. */
+enum conf_tls {
+	CONF_TLS_IMPLICIT,   /* TLS from the first byte (imaps://, smtps://) */
+	CONF_TLS_STARTTLS,   /* STARTTLS, and no credentials when the server does not offer it */
+	CONF_TLS_OPTIONAL,   /* STARTTLS when offered, else clear text (explicitly allowed) */
+	CONF_TLS_NONE,       /* clear text (explicitly allowed) */
+};
+
+/* How we log in. */
+enum conf_auth {
+	CONF_AUTH_PASSWORD,     /* IMAP: AUTHENTICATE PLAIN where offered, else LOGIN */
+	CONF_AUTH_LOGIN,        /* IMAP LOGIN only */
+	CONF_AUTH_PLAIN,        /* AUTHENTICATE PLAIN only */
+	CONF_AUTH_OAUTH2,       /* OAUTHBEARER where offered, else XOAUTH2 */
+	CONF_AUTH_XOAUTH2,
+	CONF_AUTH_OAUTHBEARER,
+};
+#define CONF_AUTH_IS_OAUTH(a) ((a) >= CONF_AUTH_OAUTH2)
+
+/*
+ * OAuth2 client settings of a mailbox or of [smtp] (lib/oauth.h uses them).
+ * A preset (provider) fills in the endpoints and the scope.
+ */
+struct conf_oauth {
+	char *provider;          /* "microsoft", "google" or NULL */
+	char *tenant;            /* microsoft: directory (tenant) id or domain */
+	char *token_url;         /* refresh_token, device_code and authorization_code grants */
+	char *device_url;        /* RFC 8628 device authorization endpoint (ticketctl oauth login) */
+	char *auth_url;          /* authorization endpoint, for the browser flow (Google) */
+	char *client_id;
+	char *client_secret;     /* NULL: a public client */
+	char *scope;
+	char *refresh_token_file;  /* rewritten atomically (0600) when the token rotates */
+};
+
 struct conf_mailbox {
 	char *name;
 	char *url;           /* imap://host:port or imaps://host:port */
 	char *user;
 	char *password;
+	enum conf_tls tls;
+	int tls_set;         /* tls given in the file */
+	enum conf_auth auth;
+	int auth_set;        /* auth given in the file (else chosen from the other keys) */
+	char *tls_fingerprint;  /* SHA-256 certificate pin(s): replaces the CA check */
+	char *tls_pubkey;    /* "sha256//BASE64" public key pin(s): replaces the CA check */
+	struct conf_oauth *oauth;  /* NULL: no OAuth2 */
 	char *folder;
 	enum conf_after after;
 	char *after_folder;
@@ -89,6 +131,12 @@ struct conf {
 	char *smtp_helo;
 	char *smtp_ca_file;
 	int smtp_tls_verify;
+	enum conf_tls smtp_tls;
+	int smtp_tls_set;        /* tls given in the file */
+	enum conf_auth smtp_auth;
+	int smtp_auth_set;
+	char *smtp_tls_pubkey;   /* "sha256//BASE64" (libcurl's CURLOPT_PINNEDPUBLICKEY) */
+	struct conf_oauth *smtp_oauth;
 	int smtp_timeout;        /* seconds */
 	long smtp_max_retry;     /* seconds of retrying before a mail fails */
 	struct conf_mailbox *mailboxes;

@@ -8,27 +8,39 @@
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
+#include "oauth.h"
 #include "store.h"
 #include "xmalloc.h"
 
 void
 intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
-	    const atomic_int *stop)
+	    const atomic_int *stop, int stop_fd)
 {
+	char *who;
+
 	memset(it, 0, sizeof(*it));
 	it->mb = mb;
 	it->in = in;
 	it->stop = stop;
+	it->conn_stop.fd = stop_fd;
+	it->conn_stop.flag = stop;
+	if (CONF_AUTH_IS_OAUTH(mb->auth) && mb->oauth != NULL) {
+		who = xasprintf("mailbox=%s", mb->name);
+		it->oauth = oauth_new(mb->oauth, who, stop);
+		free(who);
+	}
 }
 
 void
 intake_release(struct intake *it)
 {
 	imap_close(&it->imap);
+	oauth_free(&it->oauth);
 }
 
+/* kind: what failed (imap_fail_name(), "token"), for people reading the log. */
 static void
-connection_failed(struct intake *it, const char *error)
+connection_failed(struct intake *it, const char *kind, const char *error)
 {
 	long delay = 1;
 	int i;
@@ -39,33 +51,85 @@ connection_failed(struct intake *it, const char *error)
 	if (delay > INTAKE_BACKOFF_MAX)
 		delay = INTAKE_BACKOFF_MAX;
 	it->retry_at = clock_now() + delay;
-	log_warn("imap", "mailbox=%s event=disconnected error=\"%s\" retry_in=%lds",
-		 it->mb->name, error, delay);
+	if (strcmp(kind, "stopped") == 0)
+		log_info("imap", "mailbox=%s event=interrupted reason=\"shutting down\"", it->mb->name);
+	else
+		log_warn("imap", "mailbox=%s event=disconnected kind=%s error=\"%s\" retry_in=%lds",
+			 it->mb->name, kind, error, delay);
 	imap_close(&it->imap);
 	it->idling = 0;
+}
+
+/* A failure in the middle of a session: the connection's own kind (io, stopped). */
+static void
+session_failed(struct intake *it, const char *error)
+{
+	connection_failed(it, imap_fail_name(imap_last_fail(it->imap)), error);
+}
+
+/*
+ * Log in with the password, or with an OAuth2 access token: refreshed
+ * first when it is about to expire, and refreshed once more at once when
+ * the server refuses it (revoked, or expired early).
+ */
+static int
+open_session(struct intake *it)
+{
+	const char *secret = it->mb->password;
+	enum oauth_result res;
+	enum imap_fail fail;
+	char *error = NULL;
+	int attempt, refreshed = 0;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (it->oauth != NULL) {
+			res = oauth_access_token(it->oauth, &secret, &refreshed, &error);
+			if (res != OAUTH_OK) {
+				connection_failed(it, "token", error);
+				free(error);
+				return -1;
+			}
+		}
+		if (imap_open(it->mb, secret, &it->conn_stop, &it->imap, &fail, &error) == 0)
+			return 0;
+		if (fail == IMAP_FAIL_AUTH && it->oauth != NULL) {
+			oauth_invalidate(it->oauth);
+			if (!refreshed && attempt == 0) {
+				log_info("imap", "mailbox=%s event=token_refused action=refresh error=\"%s\"",
+					 it->mb->name, error);
+				free(error);
+				continue;
+			}
+		}
+		break;
+	}
+	connection_failed(it, imap_fail_name(fail), error);
+	free(error);
+	return -1;
 }
 
 static int
 connect_mailbox(struct intake *it)
 {
-	char *error = NULL;
-
 	if (it->imap != NULL)
 		return 0;
 	if (clock_now() < it->retry_at)
 		return -1;
-	if (imap_open(it->mb, &it->imap, &error) < 0) {
-		connection_failed(it, error);
-		free(error);
+	if (open_session(it) < 0)
 		return -1;
-	}
 	if (it->failures > 0)
-		log_info("imap", "mailbox=%s event=reconnected attempts=%d", it->mb->name, it->failures + 1);
+		log_info("imap", "mailbox=%s event=reconnected attempts=%d tls=%s auth=%s", it->mb->name,
+			 it->failures + 1, imap_tls_mode(it->imap), imap_auth_mech(it->imap));
 	else
-		log_debug("imap", "mailbox=%s event=connected uidvalidity=%u idle=%s", it->mb->name,
-			  imap_uidvalidity(it->imap), imap_has_idle(it->imap) ? "yes" : "no");
+		log_debug("imap", "mailbox=%s event=connected uidvalidity=%u idle=%s tls=%s auth=%s",
+			  it->mb->name, imap_uidvalidity(it->imap), imap_has_idle(it->imap) ? "yes" : "no",
+			  imap_tls_mode(it->imap), imap_auth_mech(it->imap));
 	it->failures = 0;
-	if (strncmp(it->mb->url, "imaps://", 8) == 0 && !it->mb->tls_verify)
+	if (strcmp(imap_tls_mode(it->imap), "none") == 0)
+		log_warn("imap", "mailbox=%s event=tls_off "
+			 "note=\"no TLS (tls = %s): the login and the mail travel in clear text\"",
+			 it->mb->name, it->mb->tls == CONF_TLS_NONE ? "no" : "optional");
+	else if (!it->mb->tls_verify && it->mb->tls_fingerprint == NULL && it->mb->tls_pubkey == NULL)
 		log_warn("imap", "mailbox=%s event=tls_unverified "
 			 "note=\"tls_verify = no: the server certificate is not checked\"", it->mb->name);
 	return 0;
@@ -81,7 +145,7 @@ apply_actions(struct intake *it, unsigned int uidvalidity, const unsigned int *u
 	if (n == 0)
 		return 0;
 	if (imap_apply(it->imap, uids, n, quarantine, &error) < 0) {
-		connection_failed(it, error);
+		session_failed(it, error);
 		free(error);
 		return -1;
 	}
@@ -126,7 +190,7 @@ intake_poll(struct intake *it, int *tempfail_r)
 		return -1;
 
 	if (imap_list_new(it->imap, last_uid, &list, &n, &error) < 0) {
-		connection_failed(it, error);
+		session_failed(it, error);
 		free(error);
 		return -1;
 	}
@@ -151,7 +215,7 @@ intake_poll(struct intake *it, int *tempfail_r)
 			continue;
 		}
 		if (imap_fetch(it->imap, list[i].uid, &raw, &len, &error) < 0) {
-			connection_failed(it, error);
+			session_failed(it, error);
 			free(error);
 			goto out;
 		}
@@ -205,7 +269,7 @@ intake_idle_start(struct intake *it, int *ready_r)
 	fd = imap_idle_start(it->imap, ready_r, &error);
 	if (fd < 0) {
 		if (error != NULL) {
-			connection_failed(it, error);
+			session_failed(it, error);
 			free(error);
 		}
 		return -1;
@@ -223,7 +287,7 @@ intake_idle_done(struct intake *it)
 		return;
 	it->idling = 0;
 	if (imap_idle_done(it->imap, &error) < 0) {
-		connection_failed(it, error);
+		session_failed(it, error);
 		free(error);
 	}
 }

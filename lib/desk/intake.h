@@ -15,9 +15,12 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "conn.h"
+
 struct conf_mailbox;
 struct imap;
 struct ingest;
+struct oauth;
 
 #define INTAKE_APPLY_BATCH 50          /* server actions applied per batch */
 #define INTAKE_BACKOFF_MAX 300         /* seconds between reconnect attempts */
@@ -30,10 +33,17 @@ struct intake {
 	int failures;
 	int idling;
 	const atomic_int *stop;
+	struct conn_stop conn_stop;  /* network waits end when stop_fd fires with *stop set */
+	struct oauth *oauth;         /* the mailbox's OAuth2 tokens, NULL for a password */
 };
 
+/*
+ * stop: the flag that ends the round (between messages); stop_fd (or -1):
+ * a descriptor that becomes readable when stop is set, so that a blocked
+ * network wait ends at once too.
+ */
 void intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
-		 const atomic_int *stop);
+		 const atomic_int *stop, int stop_fd);
 void intake_release(struct intake *it);
 
 /*

@@ -5,37 +5,55 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/gnutls.h>
 #include <libetpan/libetpan.h>
 
-#include "tls.h"
+#include "base64.h"
 #include "xmalloc.h"
 
-/*
- * libetpan's stream drivers return 0 at end of file, and its literal
- * parser treats 0 as "nothing yet" and reads again: a server that closes
- * the connection in the middle of a FETCH makes it spin forever.  We wrap
- * the connection's driver so that end of file is an error.
- */
-struct eof_driver {
-	mailstream_low_driver drv;        /* first: low->driver points here */
-	mailstream_low_driver *orig;
-};
+/* How long one SASL exchange may be (an OAuth2 token is about 2 KiB). */
+#define IMAP_MAX_SASL 16384
 
 struct imap {
-	struct eof_driver eof;
+	mailstream_low_driver drv;        /* libetpan reads and writes through conn */
+	struct conn *conn;
 	mailimap *session;
 	const struct conf_mailbox *mb;
+	const char *mech;
+	const char *tls_mode;
 	unsigned int uidvalidity;
 	int has_move;
 	int has_uidplus;
 	int has_idle;
 };
 
+const char *
+imap_fail_name(enum imap_fail fail)
+{
+	static const char *const names[] = {
+		"none", "dns", "connect", "tls", "tls_verify", "starttls", "auth", "protocol", "io",
+		"stopped",
+	};
+
+	return (unsigned int)fail < sizeof(names) / sizeof(names[0]) ? names[fail] : "unknown";
+}
+
+/* The failure kind of a broken connection (the conn knows better than libetpan). */
+static enum imap_fail
+io_fail(const struct imap *imap)
+{
+	if (imap->conn != NULL && conn_last_fail(imap->conn) == CONN_STOPPED)
+		return IMAP_FAIL_STOPPED;
+	return IMAP_FAIL_IO;
+}
+
 static char *
 imap_err(struct imap *imap, const char *what, int rc)
 {
 	const char *resp = imap->session != NULL ? imap->session->imap_response : NULL;
 
+	if (rc == MAILIMAP_ERROR_STREAM && imap->conn != NULL && conn_last_fail(imap->conn) != CONN_OK)
+		return xasprintf("%s failed: %s", what, conn_error(imap->conn));
 	if (resp != NULL && *resp != '\0')
 		return xasprintf("%s failed: %s", what, resp);
 	return xasprintf("%s failed: %s (libetpan error %d)", what,
@@ -45,7 +63,7 @@ imap_err(struct imap *imap, const char *what, int rc)
 			 rc == MAILIMAP_ERROR_SSL ? "TLS error" : "protocol error", rc);
 }
 
-/* imap://host:port or imaps://host:port → host, port, tls */
+/* imap://host:port or imaps://host:port → host, port, implicit TLS */
 static int
 parse_url(const char *url, char **host_r, uint16_t *port_r, int *tls_r)
 {
@@ -80,99 +98,497 @@ parse_url(const char *url, char **host_r, uint16_t *port_r, int *tls_r)
 	return 0;
 }
 
+/*
+ * The libetpan driver over our conn.  libetpan's literal parser treats a
+ * read of 0 as "nothing yet" and reads again: a server that closes the
+ * connection in the middle of a FETCH would make it spin forever, so end
+ * of file is an error here.  The conn belongs to struct imap: close does
+ * nothing, free releases only libetpan's mailstream_low.
+ */
 static ssize_t
-read_eof_is_error(mailstream_low *low, void *buf, size_t len)
+drv_read(mailstream_low *low, void *buf, size_t len)
 {
-	struct eof_driver *d = (struct eof_driver *)low->driver;
-	ssize_t r = d->orig->mailstream_read(low, buf, len);
+	struct imap *imap = low->data;
+	ssize_t r = conn_read(imap->conn, buf, len);
 
 	return r == 0 && len > 0 ? -1 : r;
 }
 
-static void
-wrap_driver(struct imap *imap)
+static ssize_t
+drv_write(mailstream_low *low, const void *buf, size_t len)
 {
-	mailstream_low *low = mailstream_get_low(imap->session->imap_stream);
+	struct imap *imap = low->data;
 
-	imap->eof.orig = low->driver;
-	imap->eof.drv = *low->driver;
-	imap->eof.drv.mailstream_read = read_eof_is_error;
-	low->driver = &imap->eof.drv;
+	return conn_write(imap->conn, buf, len);
 }
 
 static int
-verify_server(struct imap *imap, const char *host, const char *ca_file, char **error_r)
+drv_close(mailstream_low *low)
 {
-	carray *chain = mailstream_get_certificate_chain(imap->session->imap_stream);
-	struct tls_der *der;
-	unsigned int i, n;
-	int rc;
+	return 0;
+}
 
-	n = chain != NULL ? carray_count(chain) : 0;
-	der = xcalloc(n + 1, sizeof(*der));
-	for (i = 0; i < n; i++) {
-		MMAPString *s = carray_get(chain, i);
+static int
+drv_get_fd(mailstream_low *low)
+{
+	struct imap *imap = low->data;
 
-		der[i].data = (const unsigned char *)s->str;
-		der[i].len = s->len;
-	}
-	rc = tls_verify_chain(der, n, host, ca_file, error_r);
-	free(der);
-	if (chain != NULL)
-		mailstream_certificate_chain_free(chain);
+	return conn_fd(imap->conn);
+}
+
+static void
+drv_free(mailstream_low *low)
+{
+	free(low);
+}
+
+static void
+drv_cancel(mailstream_low *low)
+{
+}
+
+static struct mailstream_cancel *
+drv_get_cancel(mailstream_low *low)
+{
+	return NULL;
+}
+
+static carray *
+drv_get_certificate_chain(mailstream_low *low)
+{
+	return NULL;
+}
+
+static int
+drv_no_idle(mailstream_low *low)
+{
+	return -1;
+}
+
+static mailstream *
+conn_stream(struct imap *imap)
+{
+	mailstream_low *low;
+	mailstream *stream;
+
+	imap->drv.mailstream_read = drv_read;
+	imap->drv.mailstream_write = drv_write;
+	imap->drv.mailstream_close = drv_close;
+	imap->drv.mailstream_get_fd = drv_get_fd;
+	imap->drv.mailstream_free = drv_free;
+	imap->drv.mailstream_cancel = drv_cancel;
+	imap->drv.mailstream_get_cancel = drv_get_cancel;
+	imap->drv.mailstream_get_certificate_chain = drv_get_certificate_chain;
+	imap->drv.mailstream_setup_idle = drv_no_idle;
+	imap->drv.mailstream_unsetup_idle = drv_no_idle;
+	imap->drv.mailstream_interrupt_idle = drv_no_idle;
+	low = mailstream_low_new(imap, &imap->drv);
+	if (low == NULL)
+		return NULL;
+	stream = mailstream_new(low, 8192);
+	if (stream == NULL)
+		mailstream_low_free(low);
+	return stream;
+}
+
+static void
+trust_of(const struct conf_mailbox *mb, struct conn_trust *t)
+{
+	t->verify = mb->tls_verify;
+	t->ca_file = mb->ca_file;
+	t->fingerprint = mb->tls_fingerprint;
+	t->pubkey = mb->tls_pubkey;
+}
+
+static enum imap_fail
+tls_fail(enum conn_fail f)
+{
+	return f == CONN_TLS_VERIFY ? IMAP_FAIL_TLS_VERIFY : f == CONN_STOPPED ? IMAP_FAIL_STOPPED :
+		f == CONN_IO ? IMAP_FAIL_IO : IMAP_FAIL_TLS;
+}
+
+/* Ask for the capabilities (they are forgotten after STARTTLS and may change after login). */
+static int
+refresh_capabilities(struct imap *imap)
+{
+	struct mailimap_capability_data *cap = NULL;
+	int rc = mailimap_capability(imap->session, &cap);
+
+	if (cap != NULL)
+		mailimap_capability_data_free(cap);
 	return rc;
 }
 
+static int
+have_capabilities(struct imap *imap)
+{
+	return imap->session->imap_connection_info != NULL &&
+		imap->session->imap_connection_info->imap_capability != NULL;
+}
+
+/*
+ * STARTTLS (RFC 9051 section 6.2.1), then the handshake and the trust
+ * check on our conn.  Anything the server sent after its OK but before
+ * the handshake would be read as if it came over TLS: refuse it (the
+ * STARTTLS command injection of CVE-2011-0411 and friends).
+ */
+static int
+start_tls(struct imap *imap, const char *host, enum imap_fail *fail_r, char **error_r)
+{
+	struct conn_trust trust;
+	enum conn_fail cf;
+	int rc;
+
+	rc = mailimap_starttls(imap->session);
+	if (rc != MAILIMAP_NO_ERROR) {
+		*fail_r = rc == MAILIMAP_ERROR_STREAM ? io_fail(imap) : IMAP_FAIL_STARTTLS;
+		*error_r = imap_err(imap, "starttls", rc);
+		return -1;
+	}
+	if (imap->session->imap_stream->read_buffer_len > 0) {
+		*fail_r = IMAP_FAIL_STARTTLS;
+		*error_r = xasprintf("the server at '%s' sent data after its STARTTLS answer, "
+				     "before TLS began: refused", host);
+		return -1;
+	}
+	trust_of(imap->mb, &trust);
+	if (conn_start_tls(imap->conn, host, &trust, &cf, error_r) < 0) {
+		*fail_r = tls_fail(cf);
+		return -1;
+	}
+	/* What the server said in clear text is forgotten; ask again over TLS. */
+	rc = refresh_capabilities(imap);
+	if (rc != MAILIMAP_NO_ERROR) {
+		*fail_r = rc == MAILIMAP_ERROR_STREAM ? io_fail(imap) : IMAP_FAIL_PROTOCOL;
+		*error_r = imap_err(imap, "capability after starttls", rc);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+b64(const void *data, size_t len)
+{
+	gnutls_datum_t in, out = { NULL, 0 };
+	char *s;
+
+	in.data = (unsigned char *)data;
+	in.size = (unsigned int)len;
+	if (len == 0)
+		return xstrdup("=");    /* RFC 4959: an empty initial response */
+	if (gnutls_base64_encode2(&in, &out) < 0)
+		return NULL;
+	s = xstrndup((const char *)out.data, out.size);
+	explicit_bzero(out.data, out.size);
+	gnutls_free(out.data);
+	return s;
+}
+
+/* A challenge line "+ BASE64" decoded for the log (the server's error JSON), or NULL. */
+static char *
+challenge_text(const char *line)
+{
+	struct base64_decoder d = BASE64_DECODER_INIT;
+	struct buf out = BUF_INIT;
+	size_t n;
+	char *s, *p;
+
+	if (line[0] != '+')
+		return NULL;
+	line += 1 + (line[1] == ' ');
+	n = strcspn(line, "\r\n");
+	if (n == 0)
+		return NULL;
+	base64_decode(&d, line, n, &out);
+	s = xstrndup(buf_str(&out), out.len > 300 ? 300 : out.len);
+	buf_release(&out);
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == '"')
+			*p = ' ';
+	return s;
+}
+
+static int
+send_line(struct imap *imap, const char *a, const char *b)
+{
+	mailstream *st = imap->session->imap_stream;
+
+	if (mailstream_write(st, a, strlen(a)) < 0 ||
+	    (b != NULL && mailstream_write(st, b, strlen(b)) < 0) ||
+	    mailstream_write(st, "\r\n", 2) < 0 || mailstream_flush(st) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * AUTHENTICATE mech with one client response (RFC 3501 6.2.2, SASL-IR
+ * RFC 4959 when offered).  A challenge after our response is the
+ * server's error report (XOAUTH2, OAUTHBEARER RFC 7628 3.2.3): we answer
+ * it with abort_reply and read the tagged NO.  libetpan's own
+ * mailimap_authenticate needs cyrus-sasl and mailimap_oauth2_authenticate
+ * knows only XOAUTH2, so the exchange is written here with libetpan's
+ * tag, line reader and response parser.
+ */
+static int
+sasl_authenticate(struct imap *imap, const char *mech, const char *resp, size_t resp_len,
+		  const char *abort_reply, enum imap_fail *fail_r, char **error_r)
+{
+	mailimap *s = imap->session;
+	struct mailimap_response *response = NULL;
+	char *enc = b64(resp, resp_len), *cmd = NULL, *why = NULL;
+	const char *line;
+	int ir = mailimap_has_extension(s, "SASL-IR"), rc = -1, r, state;
+
+	if (enc == NULL || strlen(enc) > IMAP_MAX_SASL) {
+		*fail_r = IMAP_FAIL_AUTH;
+		*error_r = xasprintf("unable to encode the %s response", mech);
+		goto out;
+	}
+	cmd = xasprintf("AUTHENTICATE %s%s", mech, ir ? " " : "");
+	if (mailimap_send_current_tag(s) != MAILIMAP_NO_ERROR ||
+	    send_line(imap, cmd, ir ? enc : NULL) < 0)
+		goto broken;
+	line = mailimap_read_line(s);
+	if (line == NULL)
+		goto broken;
+	if (!ir && line[0] == '+') {
+		if (send_line(imap, enc, NULL) < 0)
+			goto broken;
+		line = mailimap_read_line(s);
+		if (line == NULL)
+			goto broken;
+	}
+	if (line[0] == '+') {
+		why = challenge_text(line);
+		if (send_line(imap, abort_reply, NULL) < 0)
+			goto broken;
+		if (mailimap_read_line(s) == NULL)
+			goto broken;
+	}
+	r = mailimap_parse_response(s, &response);
+	if (r != MAILIMAP_NO_ERROR) {
+		*fail_r = r == MAILIMAP_ERROR_STREAM ? io_fail(imap) : IMAP_FAIL_AUTH;
+		*error_r = imap_err(imap, mech, r);
+		goto out;
+	}
+	state = response->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type;
+	mailimap_response_free(response);
+	if (state != MAILIMAP_RESP_COND_STATE_OK) {
+		*fail_r = IMAP_FAIL_AUTH;
+		*error_r = xasprintf("AUTHENTICATE %s refused: %s%s%s%s", mech,
+				     s->imap_response != NULL && *s->imap_response != '\0' ?
+				     s->imap_response : "no reason given",
+				     why != NULL ? " (server said: " : "", why != NULL ? why : "",
+				     why != NULL ? ")" : "");
+		goto out;
+	}
+	s->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+	rc = 0;
+	goto out;
+broken:
+	*fail_r = io_fail(imap);
+	*error_r = xasprintf("AUTHENTICATE %s failed: %s", mech, conn_error(imap->conn));
+out:
+	if (enc != NULL) {
+		explicit_bzero(enc, strlen(enc));
+		free(enc);
+	}
+	free(cmd);
+	free(why);
+	return rc;
+}
+
+/* RFC 7628 saslname: ',' and '=' escaped. */
+static void
+add_saslname(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == ',')
+			buf_adds(b, "=2C");
+		else if (*s == '=')
+			buf_adds(b, "=3D");
+		else
+			buf_addc(b, *s);
+	}
+}
+
+static int
+login_with(struct imap *imap, const char *mech, const char *host, unsigned int port,
+	   const char *secret, enum imap_fail *fail_r, char **error_r)
+{
+	const struct conf_mailbox *mb = imap->mb;
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (strcmp(mech, "LOGIN") == 0) {
+		rc = mailimap_login(imap->session, mb->user, secret);
+		if (rc != MAILIMAP_NO_ERROR) {
+			*fail_r = rc == MAILIMAP_ERROR_STREAM ? io_fail(imap) : IMAP_FAIL_AUTH;
+			*error_r = imap_err(imap, "login", rc);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(mech, "PLAIN") == 0) {
+		/* RFC 4616: authzid NUL authcid NUL passwd */
+		buf_addc(&b, '\0');
+		buf_adds(&b, mb->user);
+		buf_addc(&b, '\0');
+		buf_adds(&b, secret);
+		rc = sasl_authenticate(imap, mech, b.data, b.len, "*", fail_r, error_r);
+	} else if (strcmp(mech, "XOAUTH2") == 0) {
+		buf_addf(&b, "user=%s\001auth=Bearer %s\001\001", mb->user, secret);
+		rc = sasl_authenticate(imap, mech, b.data, b.len, "", fail_r, error_r);
+	} else {
+		/* RFC 7628 OAUTHBEARER: gs2 header, then host, port and the bearer token. */
+		buf_adds(&b, "n,a=");
+		add_saslname(&b, mb->user);
+		buf_addf(&b, ",\001host=%s\001port=%u\001auth=Bearer %s\001\001", host, port, secret);
+		/* An error challenge is answered with %x01 (RFC 7628 3.2.3), "AQ==" in base64. */
+		rc = sasl_authenticate(imap, mech, b.data, b.len, "AQ==", fail_r, error_r);
+	}
+	explicit_bzero(b.data, b.len);
+	buf_release(&b);
+	return rc;
+}
+
+static int
+offers(struct imap *imap, const char *mech)
+{
+	return mailimap_has_authentication(imap->session, mech);
+}
+
+/* The mechanism mb->auth and the server's offer agree on, or NULL with *error_r. */
+static const char *
+choose_mech(struct imap *imap, const char *host, char **error_r)
+{
+	int login_ok = !mailimap_has_extension(imap->session, "LOGINDISABLED");
+
+	switch (imap->mb->auth) {
+	case CONF_AUTH_PASSWORD:
+		if (offers(imap, "PLAIN"))
+			return "PLAIN";
+		if (login_ok)
+			return "LOGIN";
+		break;
+	case CONF_AUTH_LOGIN:
+		if (login_ok)
+			return "LOGIN";
+		*error_r = xasprintf("the server at '%s' refuses LOGIN (LOGINDISABLED)", host);
+		return NULL;
+	case CONF_AUTH_PLAIN:
+		if (offers(imap, "PLAIN"))
+			return "PLAIN";
+		break;
+	case CONF_AUTH_OAUTH2:
+		if (offers(imap, "OAUTHBEARER"))
+			return "OAUTHBEARER";
+		if (offers(imap, "XOAUTH2"))
+			return "XOAUTH2";
+		*error_r = xasprintf("the server at '%s' offers neither AUTHENTICATE OAUTHBEARER "
+				     "nor XOAUTH2", host);
+		return NULL;
+	case CONF_AUTH_XOAUTH2:
+		if (offers(imap, "XOAUTH2"))
+			return "XOAUTH2";
+		break;
+	case CONF_AUTH_OAUTHBEARER:
+		if (offers(imap, "OAUTHBEARER"))
+			return "OAUTHBEARER";
+		break;
+	}
+	*error_r = xasprintf("the server at '%s' offers no login mechanism for auth = %s", host,
+			     imap->mb->auth == CONF_AUTH_PLAIN ? "plain" :
+			     imap->mb->auth == CONF_AUTH_XOAUTH2 ? "xoauth2" :
+			     imap->mb->auth == CONF_AUTH_OAUTHBEARER ? "oauthbearer" : "password");
+	return NULL;
+}
+
 int
-imap_open(const struct conf_mailbox *mb, struct imap **imap_r, char **error_r)
+imap_open(const struct conf_mailbox *mb, const char *secret, const struct conn_stop *stop,
+	  struct imap **imap_r, enum imap_fail *fail_r, char **error_r)
 {
 	struct imap *imap = xcalloc(1, sizeof(*imap));
+	struct conn_trust trust;
+	mailstream *stream;
+	enum conn_fail cf;
 	char *host = NULL;
 	uint16_t port;
-	int tls, rc;
+	int implicit, rc;
 
 	imap->mb = mb;
-	if (parse_url(mb->url, &host, &port, &tls) < 0) {
+	imap->tls_mode = "none";
+	*fail_r = IMAP_FAIL_PROTOCOL;
+	if (parse_url(mb->url, &host, &port, &implicit) < 0) {
 		*error_r = xasprintf("bad mailbox url '%s'", mb->url);
 		goto fail;
 	}
+	imap->conn = conn_open(host, port, IMAP_TIMEOUT, stop, &cf, error_r);
+	if (imap->conn == NULL) {
+		*fail_r = cf == CONN_DNS ? IMAP_FAIL_DNS : cf == CONN_STOPPED ? IMAP_FAIL_STOPPED :
+			IMAP_FAIL_CONNECT;
+		goto fail;
+	}
+	if (implicit) {
+		trust_of(mb, &trust);
+		if (conn_start_tls(imap->conn, host, &trust, &cf, error_r) < 0) {
+			*fail_r = tls_fail(cf);
+			goto fail;
+		}
+		imap->tls_mode = "imaps";
+	}
 	imap->session = mailimap_new(0, NULL);
-	if (imap->session == NULL) {
+	stream = imap->session != NULL ? conn_stream(imap) : NULL;
+	if (stream == NULL) {
 		*error_r = xstrdup("out of memory");
 		goto fail;
 	}
-	mailimap_set_timeout(imap->session, IMAP_TIMEOUT);
-	rc = tls ? mailimap_ssl_connect(imap->session, host, port) :
-		mailimap_socket_connect(imap->session, host, port);
+	rc = mailimap_connect(imap->session, stream);
 	if (rc != MAILIMAP_NO_ERROR && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		*error_r = xasprintf("unable to connect to %s:%u: %s", host, port,
-				     rc == MAILIMAP_ERROR_CONNECTION_REFUSED ? "connection refused" :
-				     rc == MAILIMAP_ERROR_SSL ? "TLS handshake failed" :
-				     "no IMAP greeting");
+		*fail_r = rc == MAILIMAP_ERROR_STREAM ? io_fail(imap) : IMAP_FAIL_PROTOCOL;
+		*error_r = imap_err(imap, "greeting", rc);
 		goto fail;
 	}
-	wrap_driver(imap);
-	/* libetpan accepts any certificate: check the chain before we send a password. */
-	if (tls && mb->tls_verify && verify_server(imap, host, mb->ca_file, error_r) < 0)
-		goto fail;
-	rc = mailimap_login(imap->session, mb->user, mb->password != NULL ? mb->password : "");
+	rc = have_capabilities(imap) ? MAILIMAP_NO_ERROR : refresh_capabilities(imap);
 	if (rc != MAILIMAP_NO_ERROR) {
-		*error_r = imap_err(imap, "login", rc);
+		*fail_r = rc == MAILIMAP_ERROR_STREAM ? io_fail(imap) : IMAP_FAIL_PROTOCOL;
+		*error_r = imap_err(imap, "capability", rc);
 		goto fail;
+	}
+	if (!implicit && mb->tls != CONF_TLS_NONE) {
+		if (mailimap_has_extension(imap->session, "STARTTLS")) {
+			if (start_tls(imap, host, fail_r, error_r) < 0)
+				goto fail;
+			imap->tls_mode = "starttls";
+		} else if (mb->tls == CONF_TLS_STARTTLS) {
+			*fail_r = IMAP_FAIL_STARTTLS;
+			*error_r = xasprintf("the server at '%s' does not offer STARTTLS: not sending "
+					     "credentials in clear text (tls = optional allows it)", host);
+			goto fail;
+		}
+	}
+	/* No credentials before the state is settled (PREAUTH: nothing to send). */
+	if (imap->session->imap_state == MAILIMAP_STATE_NON_AUTHENTICATED) {
+		imap->mech = choose_mech(imap, host, error_r);
+		if (imap->mech == NULL) {
+			*fail_r = IMAP_FAIL_AUTH;
+			goto fail;
+		}
+		if (login_with(imap, imap->mech, host, port, secret != NULL ? secret : "", fail_r,
+			       error_r) < 0)
+			goto fail;
+	} else {
+		imap->mech = "PREAUTH";
 	}
 	/* Capabilities seen after login (MOVE and UIDPLUS come only then). */
-	if (imap->session->imap_connection_info == NULL ||
-	    imap->session->imap_connection_info->imap_capability == NULL) {
-		struct mailimap_capability_data *cap = NULL;
-
-		if (mailimap_capability(imap->session, &cap) == MAILIMAP_NO_ERROR && cap != NULL)
-			mailimap_capability_data_free(cap);
-	}
+	if (!have_capabilities(imap))
+		refresh_capabilities(imap);
 	imap->has_move = mailimap_has_extension(imap->session, "MOVE");
 	imap->has_uidplus = mailimap_has_extension(imap->session, "UIDPLUS");
 	imap->has_idle = mailimap_has_idle(imap->session);
 	rc = mailimap_select(imap->session, mb->folder);
 	if (rc != MAILIMAP_NO_ERROR) {
+		*fail_r = rc == MAILIMAP_ERROR_STREAM ? io_fail(imap) : IMAP_FAIL_PROTOCOL;
 		*error_r = imap_err(imap, "select", rc);
 		goto fail;
 	}
@@ -195,12 +611,37 @@ imap_close(struct imap **imapp)
 	if (imap == NULL)
 		return;
 	if (imap->session != NULL) {
-		if (imap->session->imap_stream != NULL)
+		/* LOGOUT only over a healthy connection: a hung server would hold us again. */
+		if (imap->session->imap_stream != NULL && imap->conn != NULL &&
+		    conn_last_fail(imap->conn) == CONN_OK)
 			mailimap_logout(imap->session);
+		if (imap->session->imap_stream != NULL) {
+			mailstream_close(imap->session->imap_stream);
+			imap->session->imap_stream = NULL;
+		}
 		mailimap_free(imap->session);
 	}
+	conn_close(&imap->conn);
 	free(imap);
 	*imapp = NULL;
+}
+
+enum imap_fail
+imap_last_fail(const struct imap *imap)
+{
+	return io_fail(imap);
+}
+
+const char *
+imap_auth_mech(const struct imap *imap)
+{
+	return imap->mech != NULL ? imap->mech : "none";
+}
+
+const char *
+imap_tls_mode(const struct imap *imap)
+{
+	return imap->tls_mode;
 }
 
 unsigned int
@@ -436,8 +877,8 @@ imap_idle_start(struct imap *imap, int *ready_r, char **error_r)
 		*error_r = imap_err(imap, "idle", rc);
 		return -1;
 	}
-	/* Data may already be buffered before we poll (NOTES). */
-	*ready_r = imap->session->imap_stream->read_buffer_len > 0;
+	/* Data may already be buffered before we poll (NOTES), in libetpan or in TLS. */
+	*ready_r = imap->session->imap_stream->read_buffer_len > 0 || conn_pending(imap->conn) > 0;
 	return mailimap_idle_get_fd(imap->session);
 }
 

@@ -1,10 +1,16 @@
 /*
  * imap: one IMAP mailbox as an intake source, with libetpan.
  *
- * Connect (imap:// or imaps://), LOGIN, SELECT; list the UIDs above a
- * cursor with their sizes; fetch one message; apply the after-action
+ * Connect (imaps://, or imap:// with STARTTLS), log in (LOGIN,
+ * AUTHENTICATE PLAIN, XOAUTH2 or OAUTHBEARER), SELECT; list the UIDs above
+ * a cursor with their sizes; fetch one message; apply the after-action
  * (\Seen, MOVE, delete) to UIDs whose fate is committed; wait for new
  * mail with IDLE where the server has it.
+ *
+ * The socket and the TLS session are ours (lib/conn.h): libetpan reads
+ * and writes through a driver over them.  So SNI is sent, the certificate
+ * is checked before any credential goes out, every read is bounded by
+ * IMAP_TIMEOUT and a stop descriptor ends any wait at once.
  */
 #ifndef TICKETD_IMAP_H
 #define TICKETD_IMAP_H
@@ -13,6 +19,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "conn.h"
 
 #define IMAP_MAX_LITERAL (64 * 1024 * 1024)   /* we never fetch a bigger message */
 #define IMAP_TIMEOUT 60                        /* seconds for one command */
@@ -24,9 +31,39 @@ struct imap_msginfo {
 	size_t size;
 };
 
-/* Connect, log in and select mb->folder.  -1 with *error_r (caller frees). */
-int imap_open(const struct conf_mailbox *mb, struct imap **imap_r, char **error_r);
+/* Why imap_open() failed: the log's kind= word, and whether a new token may help. */
+enum imap_fail {
+	IMAP_FAIL_NONE = 0,
+	IMAP_FAIL_DNS,         /* the host name does not resolve */
+	IMAP_FAIL_CONNECT,     /* no TCP connection */
+	IMAP_FAIL_TLS,         /* the TLS handshake failed */
+	IMAP_FAIL_TLS_VERIFY,  /* the certificate is not trusted / not the pinned one */
+	IMAP_FAIL_STARTTLS,    /* no STARTTLS offered (or it failed): no credentials sent */
+	IMAP_FAIL_AUTH,        /* the server refused our credentials (or offers no usable mechanism) */
+	IMAP_FAIL_PROTOCOL,    /* greeting, SELECT or another answer was not what IMAP says */
+	IMAP_FAIL_IO,          /* the connection broke or timed out */
+	IMAP_FAIL_STOPPED,     /* the stop descriptor fired */
+};
+
+/* "dns", "connect", "tls", "tls_verify", "starttls", "auth", "protocol", "io", "stopped". */
+const char *imap_fail_name(enum imap_fail fail);
+
+/*
+ * Connect, log in with secret (the password, or an OAuth2 access token
+ * when mb->auth is an OAuth2 mechanism) and select mb->folder.  stop may
+ * be NULL.  -1 with *fail_r and *error_r (caller frees).
+ */
+int imap_open(const struct conf_mailbox *mb, const char *secret, const struct conn_stop *stop,
+	      struct imap **imap_r, enum imap_fail *fail_r, char **error_r);
 void imap_close(struct imap **imap);
+
+/* The kind of the last failure of an open session (IMAP_FAIL_IO, or _STOPPED). */
+enum imap_fail imap_last_fail(const struct imap *imap);
+
+/* The mechanism we logged in with ("PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"). */
+const char *imap_auth_mech(const struct imap *imap);
+/* "imaps", "starttls" or "none". */
+const char *imap_tls_mode(const struct imap *imap);
 
 unsigned int imap_uidvalidity(const struct imap *imap);
 int imap_has_idle(const struct imap *imap);

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include "conf.h"
+#include "oauth.h"
 #include "xmalloc.h"
 
 /* How far a transaction got: a refusal before MAIL is about the server. */
@@ -26,6 +27,9 @@ struct smtp {
 	enum smtp_phase phase;
 	int fresh;          /* open a new connection for the next send */
 	char *url;          /* smtp url, with /HELO-NAME when helo is set */
+	struct oauth *oauth;  /* [smtp] logs in with OAuth2 */
+	int refreshed;      /* the token in use was fetched by this send */
+	char *login_error;  /* why no token could be had (the last send's) */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -116,6 +120,8 @@ smtp_new(const struct conf *conf, const atomic_int *stop)
 		free(s);
 		return NULL;
 	}
+	if (CONF_AUTH_IS_OAUTH(conf->smtp_auth) && conf->smtp_oauth != NULL)
+		s->oauth = oauth_new(conf->smtp_oauth, "smtp", stop);
 	return s;
 }
 
@@ -127,9 +133,77 @@ smtp_free(struct smtp **sp)
 	if (s == NULL)
 		return;
 	curl_easy_cleanup(s->curl);
+	oauth_free(&s->oauth);
+	free(s->login_error);
 	free(s->url);
 	free(s);
 	*sp = NULL;
+}
+
+/*
+ * TLS: smtps:// is TLS from the start; smtp:// takes STARTTLS, required
+ * (tls = starttls, the default when there are credentials), when offered
+ * (optional) or never (no).  A public-key pin (libcurl's
+ * CURLOPT_PINNEDPUBLICKEY, "sha256//BASE64") replaces the CA check, as
+ * tls_fingerprint and tls_pubkey do for IMAP; libcurl pins the key, not
+ * the whole certificate, so a renewed certificate with the same key passes.
+ */
+static void
+set_security(struct smtp *s)
+{
+	const struct conf *conf = s->conf;
+	CURL *c = s->curl;
+	int verify = conf->smtp_tls_verify && conf->smtp_tls_pubkey == NULL;
+
+	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)(conf->smtp_tls == CONF_TLS_STARTTLS ? CURLUSESSL_ALL :
+						     conf->smtp_tls == CONF_TLS_NONE ? CURLUSESSL_NONE :
+						     CURLUSESSL_TRY));
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
+	if (conf->smtp_tls_pubkey != NULL)
+		curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, conf->smtp_tls_pubkey);
+	if (conf->smtp_ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, conf->smtp_ca_file);
+}
+
+/*
+ * AUTH: the password (libcurl picks the mechanism, or the one auth names),
+ * or an OAuth2 bearer token (OAUTHBEARER and/or XOAUTH2), fetched or
+ * refreshed here.  -1 with s->login_error when no token can be had.
+ */
+static int
+set_login(struct smtp *s)
+{
+	const struct conf *conf = s->conf;
+	CURL *c = s->curl;
+	const char *token = NULL, *mech;
+	char *why = NULL;
+
+	s->refreshed = 0;
+	if (conf->smtp_user == NULL)
+		return 0;
+	curl_easy_setopt(c, CURLOPT_USERNAME, conf->smtp_user);
+	switch (conf->smtp_auth) {
+	case CONF_AUTH_LOGIN: mech = "AUTH=LOGIN"; break;
+	case CONF_AUTH_PLAIN: mech = "AUTH=PLAIN"; break;
+	case CONF_AUTH_XOAUTH2: mech = "AUTH=XOAUTH2"; break;
+	case CONF_AUTH_OAUTHBEARER: mech = "AUTH=OAUTHBEARER"; break;
+	case CONF_AUTH_OAUTH2: mech = "AUTH=OAUTHBEARER;AUTH=XOAUTH2"; break;
+	default: mech = NULL; break;
+	}
+	curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, mech);
+	if (s->oauth == NULL) {
+		curl_easy_setopt(c, CURLOPT_PASSWORD, conf->smtp_password != NULL ? conf->smtp_password : "");
+		return 0;
+	}
+	if (oauth_access_token(s->oauth, &token, &s->refreshed, &why) != OAUTH_OK) {
+		free(s->login_error);
+		s->login_error = xasprintf("no OAuth2 token: %s", why);
+		free(why);
+		return -1;
+	}
+	curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, token);
+	return 0;
 }
 
 static CURLcode
@@ -178,15 +252,9 @@ smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *r
 	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, debug_cb);
 	curl_easy_setopt(c, CURLOPT_DEBUGDATA, s);
-	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, conf->smtp_tls_verify ? 1L : 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, conf->smtp_tls_verify ? 2L : 0L);
-	if (conf->smtp_ca_file != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, conf->smtp_ca_file);
-	if (conf->smtp_user != NULL) {
-		curl_easy_setopt(c, CURLOPT_USERNAME, conf->smtp_user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, conf->smtp_password != NULL ? conf->smtp_password : "");
-	}
+	set_security(s);
+	if (set_login(s) < 0)
+		goto no_token;
 	rc = perform(s, &u, &code);
 	if (rc != CURLE_OK && code == 0 && s->phase < PHASE_BODY && !s->fresh &&
 	    !(s->stop != NULL && *s->stop)) {
@@ -198,6 +266,15 @@ smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *r
 			s->fresh = 1;
 			rc = perform(s, &u, &code);
 		}
+	}
+	if (rc == CURLE_LOGIN_DENIED && s->oauth != NULL && !s->refreshed &&
+	    !(s->stop != NULL && *s->stop)) {
+		/* The server refused the token (revoked, or expired early): one fresh one, at once. */
+		oauth_invalidate(s->oauth);
+		s->fresh = 1;
+		if (set_login(s) < 0)
+			goto no_token;
+		rc = perform(s, &u, &code);
 	}
 	curl_slist_free_all(rcpts);
 	free(from);
@@ -212,4 +289,13 @@ smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *r
 	s->fresh = 1;
 	*error_r = s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(rc);
 	return classify(s->phase, code);
+no_token:
+	/* The token endpoint, not the server: the whole outbox waits (error says why). */
+	curl_slist_free_all(rcpts);
+	free(from);
+	free(to);
+	*code_r = 0;
+	s->fresh = 1;
+	*error_r = s->login_error;
+	return SMTP_UNAVAILABLE;
 }
