@@ -749,16 +749,17 @@ split_lines(const char *body, struct line **lines_r)
 {
 	struct line *l = NULL;
 	size_t n = 0, cap = 0;
-	const char *p = body, *nl;
+	const char *p = body, *end = body + strlen(body), *nl;
 
-	while (*p != '\0') {
-		nl = strchr(p, '\n');
+	/* One pass: memchr within the known end, never a rescan to the NUL. */
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			l = xrealloc(l, cap * sizeof(*l));
 		}
 		l[n].s = p;
-		l[n].len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		l[n].len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
 		if (l[n].len > 0 && p[l[n].len - 1] == '\r')
 			l[n].len--;
 		n++;
