@@ -23,21 +23,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
-
 #include "charset.h"
 #include "cte.h"
 #include "html.h"
 #include "imf.h"
 #include "rfc2047.h"
+#include "sha256.h"
 #include "str.h"
 #include "xmalloc.h"
 
 #define MIME_MAX_WARNINGS   64     /* warnings kept per message */
 #define MIME_MAX_PARAMS     64     /* parameters kept per Content-Type */
 #define MIME_WARN_QUOTE     64     /* bytes of hostile text quoted in a warning */
-#define SHA256_LEN          32
 
 /* One-time warnings. */
 enum {
@@ -92,18 +89,6 @@ unfold(const char *p, size_t len)
 			buf_addc(&b, p[i]);
 	}
 	return buf_detach(&b, NULL);
-}
-
-static void
-sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char digest[SHA256_LEN];
-
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, digest) != 0) {
-		out[0] = '\0';
-		return;
-	}
-	str_hex_encode(digest, sizeof(digest), out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -685,6 +670,9 @@ entity_fields(struct mime_node *n, const struct fieldv *fv, const char *default_
 	if (n->filename == NULL)
 		n->filename = param_decode(ct, "name");
 	params_release(&cd);
+	f = fieldv_get(fv, "content-id");
+	if (f != NULL)
+		n->content_id = imf_id_first(f->value, f->value_len, 1);
 }
 
 /* message/rfc822: the enclosed message, decoded first when encoded. */
@@ -773,6 +761,7 @@ node_release(struct mime_node *n)
 	free(n->content_type);
 	free(n->charset);
 	free(n->filename);
+	free(n->content_id);
 	free(n->subject);
 	free(n->data);
 	memset(n, 0, sizeof(*n));
@@ -949,7 +938,9 @@ uu_attach(struct body_ctx *bc, const char *name, size_t name_len,
 	a->content_type = xstrdup("application/octet-stream");
 	a->size = data.len;
 	sha256_hex(data.data ? data.data : "", data.len, a->sha256);
-	buf_release(&data);
+	a->content_id = NULL;
+	a->data_owned = buf_detach(&data, NULL);
+	a->data = a->data_owned;
 }
 
 /* Copy text (LF line ends) to out, moving "begin NNN name" blocks out. */
@@ -1162,7 +1153,8 @@ body_collect(struct body_ctx *bc, struct mime_node *n, int level)
 /* leaves into parts[] and attachments[]                                */
 
 static void
-attachment_add(struct mime_msg *m, const struct mime_part *p, const char *fallback_name)
+attachment_add(struct mime_msg *m, const struct mime_part *p, const char *fallback_name,
+	       char *content_id)
 {
 	struct mime_attachment *a;
 
@@ -1172,6 +1164,9 @@ attachment_add(struct mime_msg *m, const struct mime_part *p, const char *fallba
 	a->content_type = xstrdup(p->content_type);
 	a->size = p->size;
 	sha256_hex(p->data, p->size, a->sha256);
+	a->content_id = content_id;
+	a->data = p->data;          /* the part keeps the bytes */
+	a->data_owned = NULL;
 }
 
 static void
@@ -1203,8 +1198,10 @@ part_add(struct mime_msg *m, struct mime_node *n, size_t *cap)
 	n->data = NULL;
 	if (n->type == MIME_NODE_MESSAGE && n->n_children > 0)
 		fallback = n->children[0].subject;
-	if (p->is_attachment)
-		attachment_add(m, p, fallback);
+	if (p->is_attachment) {
+		attachment_add(m, p, fallback, n->content_id);
+		n->content_id = NULL;
+	}
 }
 
 static void
@@ -1360,6 +1357,8 @@ mime_msg_free(struct mime_msg **msg)
 	for (i = 0; i < m->n_attachments; i++) {
 		free(m->attachments[i].filename);
 		free(m->attachments[i].content_type);
+		free(m->attachments[i].content_id);
+		free(m->attachments[i].data_owned);
 	}
 	free(m->attachments);
 	for (i = 0; i < m->n_headers; i++) {

@@ -34,6 +34,9 @@ struct mime_attachment {
 	char *content_type;   /* lowercase type/subtype */
 	size_t size;          /* decoded size in bytes */
 	char sha256[65];      /* hex of the decoded bytes */
+	char *content_id;     /* Content-ID without <>, or NULL */
+	const char *data;     /* the decoded bytes (size of them), owned by the message */
+	char *data_owned;     /* internal: the bytes when no part holds them (uuencoded) */
 };
 
 /* A leaf part, in document order (containers are not listed). */
@@ -129,6 +132,7 @@ struct mime_node {
 	char *content_type;       /* lowercase type/subtype, defaults applied */
 	char *charset;            /* lowercase, or NULL */
 	char *filename;           /* decoded, or NULL */
+	char *content_id;         /* Content-ID without <>, or NULL */
 	int is_attachment;
 	int depth;
 	char **fields;            /* header fields as written, folds kept */
