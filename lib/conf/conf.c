@@ -339,6 +339,17 @@ key_oauth(struct parser *p, struct conf_oauth **op, const char *k, const char *v
 	return 1;
 }
 
+/* A size, or "0" (which conf_parse_size refuses). */
+static int
+parse_size_or_zero(const char *v, size_t *bytes_r, const char **error_r)
+{
+	if (strcmp(v, "0") == 0) {
+		*bytes_r = 0;
+		return 0;
+	}
+	return conf_parse_size(v, bytes_r, error_r);
+}
+
 static void
 key_general(struct parser *p, const char *k, const char *v)
 {
@@ -404,6 +415,20 @@ key_general(struct parser *p, const char *k, const char *v)
 	} else if (strcmp(k, "max_message_size") == 0) {
 		if (conf_parse_size(v, &c->max_message_size, &why) < 0)
 			perr(p, "max_message_size '%s' is not a size like 25M", v);
+	} else if (strcmp(k, "max_attachment_size") == 0) {
+		if (conf_parse_size(v, &c->max_attachment_size, &why) < 0)
+			perr(p, "max_attachment_size '%s' is not a size like 20M: %s", v, why);
+		else if (c->max_attachment_size > CONF_MAX_ATTACHMENT_LIMIT)
+			perr(p, "max_attachment_size '%s' is over 512M (the store keeps each "
+			     "attachment as one value)", v);
+	} else if (strcmp(k, "ticket_attachment_quota") == 0) {
+		if (parse_size_or_zero(v, &c->ticket_attachment_quota, &why) < 0)
+			perr(p, "ticket_attachment_quota '%s' is not a size like 200M (0: no quota): %s",
+			     v, why);
+	} else if (strcmp(k, "max_outgoing_attachments") == 0) {
+		if (parse_size_or_zero(v, &c->max_outgoing_attachments, &why) < 0)
+			perr(p, "max_outgoing_attachments '%s' is not a size like 10M "
+			     "(0: name the files, attach none): %s", v, why);
 	} else if (strcmp(k, "autoresponse_limit") == 0) {
 		if (parse_int(v, 0, 100000, &c->autoresponse_limit) < 0)
 			perr(p, "autoresponse_limit must be a number of mails per hour");
@@ -915,6 +940,9 @@ conf_load(const char *path, struct conf **conf_r, struct buf *errors)
 	c->default_severity = 3;
 	c->default_priority = 3;
 	c->max_message_size = 25 * 1024 * 1024;
+	c->max_attachment_size = CONF_DEFAULT_MAX_ATTACHMENT;
+	c->ticket_attachment_quota = CONF_DEFAULT_ATTACHMENT_QUOTA;
+	c->max_outgoing_attachments = CONF_DEFAULT_MAX_OUTGOING;
 	c->autoresponse_limit = 10;
 	c->sla_warning_percent = 80;
 	c->smtp_tls_verify = 1;

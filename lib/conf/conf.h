@@ -16,6 +16,10 @@
 #define CONF_LEVELS 5          /* escalation levels 0 Analyst … 4 VP */
 #define CONF_MAX_MAILBOXES 64  /* one intake thread each */
 #define CONF_AUTORESPONSE_WINDOW 3600  /* seconds autoresponse_limit counts mails in */
+#define CONF_DEFAULT_MAX_ATTACHMENT (20 * 1024 * 1024)     /* max_attachment_size */
+#define CONF_DEFAULT_ATTACHMENT_QUOTA (200 * 1024 * 1024)  /* ticket_attachment_quota */
+#define CONF_DEFAULT_MAX_OUTGOING (10 * 1024 * 1024)       /* max_outgoing_attachments */
+#define CONF_MAX_ATTACHMENT_LIMIT (512 * 1024 * 1024)     /* highest max_attachment_size */
 
 enum conf_after {
 	CONF_AFTER_SEEN,     /* set \Seen */
@@ -120,6 +124,10 @@ struct conf {
 	int default_severity;
 	int default_priority;
 	size_t max_message_size;
+	size_t max_attachment_size;      /* bytes of one attachment kept; larger ones are dropped */
+	size_t ticket_attachment_quota;  /* bytes of attachments kept per ticket; 0: no quota */
+	size_t max_outgoing_attachments; /* bytes of attachments one notification carries;
+					    0: none (the mail names the files) */
 	int autoresponse_limit;  /* automatic mails per sender per hour */
 	int reopen_closed;       /* reply to closed: reopen instead of a new ticket */
 	int accept_unregistered; /* anyone may open tickets (no contact registry) */

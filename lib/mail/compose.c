@@ -7,6 +7,7 @@
  * the way in, so nothing a sender controls can start a header line.
  */
 #include "compose.h"
+#include "sha256.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -657,28 +658,35 @@ qp_encode(const struct buf *body, struct buf *out)
 	}
 }
 
+/* Base64 in lines of 76 characters (57 bytes), each ending in CRLF. */
 static void
-b64_encode_lines(const struct buf *body, struct buf *out)
+b64_encode_lines(const char *data, size_t len, struct buf *out)
 {
 	size_t i, n;
 
-	for (i = 0; i < body->len; i += 57) {
-		n = body->len - i < 57 ? body->len - i : 57;
-		b64_add(out, (const unsigned char *)body->data + i, n);
+	buf_grow(out, b64_size(len) + (len + 56) / 57 * 2);
+	for (i = 0; i < len; i += 57) {
+		n = len - i < 57 ? len - i : 57;
+		b64_add(out, (const unsigned char *)data + i, n);
 		buf_add(out, "\r\n", 2);
 	}
 }
 
+/*
+ * The text part: its Content-Type and Content-Transfer-Encoding, the
+ * blank line, the encoded text.  *is_7bit_r: the text went out as it is
+ * (so a boundary must be checked against it).
+ */
 static void
-add_body(struct buf *b, const char *text)
+add_text_part(struct buf *b, const char *text, int *is_7bit_r)
 {
 	struct buf body = BUF_INIT, qp = BUF_INIT;
 	size_t b64_len;
 
 	body_normalise(text, &body);
-	buf_adds(b, "MIME-Version: 1.0\r\n");
 	buf_adds(b, "Content-Type: text/plain; charset=UTF-8\r\n");
-	if (body_is_7bit(&body)) {
+	*is_7bit_r = body_is_7bit(&body);
+	if (*is_7bit_r) {
 		buf_adds(b, "Content-Transfer-Encoding: 7bit\r\n\r\n");
 		buf_add(b, body.data, body.len);
 	} else {
@@ -689,11 +697,196 @@ add_body(struct buf *b, const char *text)
 			buf_add(b, qp.data, qp.len);
 		} else {
 			buf_adds(b, "Content-Transfer-Encoding: base64\r\n\r\n");
-			b64_encode_lines(&body, b);
+			b64_encode_lines(body.data, body.len, b);
 		}
 	}
 	buf_release(&qp);
 	buf_release(&body);
+}
+
+/* ---- attachments ---- */
+
+/* RFC 2045 token characters. */
+static int
+token_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7F && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
+/* type when it is type/subtype in tokens and may go base64, else application/octet-stream. */
+static const char *
+file_type(const char *type)
+{
+	const char *slash = type != NULL ? strchr(type, '/') : NULL, *p;
+
+	if (slash == NULL || slash == type || slash[1] == '\0')
+		return "application/octet-stream";
+	for (p = type; *p != '\0'; p++)
+		if (p != slash && !token_char((unsigned char)*p))
+			return "application/octet-stream";
+	/* message/ and multipart/ bodies may not be base64 (RFC 2046 5.1, 5.2) */
+	if (strncasecmp(type, "message/", 8) == 0 || strncasecmp(type, "multipart/", 10) == 0)
+		return "application/octet-stream";
+	return type;
+}
+
+/* Short printable ASCII without quotes or backslashes: a plain quoted string will do. */
+static int
+name_plain(const char *name)
+{
+	const char *p;
+
+	if (strlen(name) > 60)
+		return 0;
+	for (p = name; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7E || *p == '"' || *p == '\\')
+			return 0;
+	return 1;
+}
+
+/* RFC 2231 attribute-char: these go as they are, everything else as %XX. */
+static int
+attr_char(unsigned char c)
+{
+	return token_char(c) && c != '*' && c != '\'' && c != '%';
+}
+
+/* RFC 2231 sections of at most 60 characters, each a whole number of UTF-8 characters. */
+static void
+rfc2231_words(const char *param, const char *name, struct words *out)
+{
+	const unsigned char *u = (const unsigned char *)name;
+	size_t len = strlen(name), i, cl, k;
+	struct buf seg = BUF_INIT, ch = BUF_INIT;
+	unsigned int n = 0;
+
+	buf_adds(&seg, "UTF-8''");
+	for (i = 0; i < len; i += cl) {
+		cl = utf8_len(u + i, len - i);
+		buf_reset(&ch);
+		for (k = 0; k < cl; k++) {
+			if (attr_char(u[i + k]))
+				buf_addc(&ch, (char)u[i + k]);
+			else
+				buf_addf(&ch, "%%%02X", u[i + k]);
+		}
+		if (seg.len + ch.len > 60) {
+			words_add(out, xasprintf("%s*%u*=%s;", param, n++, buf_str(&seg)));
+			buf_reset(&seg);
+		}
+		buf_add(&seg, ch.data, ch.len);
+	}
+	if (n == 0)
+		words_add(out, xasprintf("%s*=%s", param, buf_str(&seg)));
+	else
+		words_add(out, xasprintf("%s*%u*=%s", param, n, buf_str(&seg)));
+	buf_release(&seg);
+	buf_release(&ch);
+}
+
+/* name="…" as RFC 2047 words (a plain quoted string when the name allows). */
+static void
+rfc2047_param_words(const char *param, const char *name, struct words *out)
+{
+	struct words w = { NULL, 0, 0 };
+	char *first, *last;
+	size_t i;
+
+	if (name_plain(name)) {
+		words_add(out, xasprintf("%s=\"%s\"", param, name));
+		return;
+	}
+	encode_words(name, WORD_MAX - strlen(param) - 3, &w);
+	/* the quotes go around all the words: name="=?…?= =?…?=" */
+	first = w.v[0];
+	w.v[0] = xasprintf("%s=\"%s", param, first);
+	free(first);
+	last = w.v[w.n - 1];
+	w.v[w.n - 1] = xasprintf("%s\"", last);
+	free(last);
+	for (i = 0; i < w.n; i++)
+		words_add(out, w.v[i]);
+	free(w.v);
+}
+
+static void
+add_file_part(struct buf *b, const struct compose_file *f)
+{
+	const char *name = f->name != NULL && f->name[0] != '\0' ? f->name : "attachment";
+	char *clean = text_sanitise(name, COMPOSE_MAX_FILENAME);
+	struct words w = { NULL, 0, 0 };
+	struct hdr h;
+
+	if (clean[0] == '\0') {
+		free(clean);
+		clean = xstrdup("attachment");
+	}
+	hdr_begin(&h, b, "Content-Type");
+	words_add(&w, xasprintf("%s;", file_type(f->content_type)));
+	rfc2047_param_words("name", clean, &w);
+	hdr_words(&h, &w);
+	hdr_end(&h);
+	words_free(&w);
+	hdr_begin(&h, b, "Content-Disposition");
+	words_add(&w, xstrdup("attachment;"));
+	if (name_plain(clean))
+		words_add(&w, xasprintf("filename=\"%s\"", clean));
+	else
+		rfc2231_words("filename", clean, &w);
+	hdr_words(&h, &w);
+	hdr_end(&h);
+	words_free(&w);
+	buf_adds(b, "Content-Transfer-Encoding: base64\r\n\r\n");
+	b64_encode_lines(f->data != NULL ? f->data : "", f->data != NULL ? f->size : 0, b);
+	free(clean);
+}
+
+/* A boundary found in no 7bit text part (base64 and QP cannot hold "=_"). */
+static char *
+make_boundary(const struct compose *c, const char *text_part, int text_7bit)
+{
+	char hex[SHA256_HEX_SIZE], *bnd, *seed;
+	unsigned int k;
+
+	seed = xasprintf("%s %lld %s", c->message_id != NULL ? c->message_id : "",
+			 (long long)c->date, c->body != NULL ? c->body : "");
+	sha256_hex(seed, strlen(seed), hex);
+	free(seed);
+	hex[24] = '\0';
+	for (k = 0;; k++) {
+		bnd = k == 0 ? xasprintf("=_tkd_%s", hex) : xasprintf("=_tkd_%s_%u", hex, k);
+		if (!text_7bit || strstr(text_part, bnd) == NULL)
+			return bnd;
+		free(bnd);
+	}
+}
+
+static void
+add_body(struct buf *b, const struct compose *c)
+{
+	struct buf text = BUF_INIT;
+	char *bnd;
+	size_t i;
+	int is_7bit;
+
+	buf_adds(b, "MIME-Version: 1.0\r\n");
+	if (c->n_files == 0) {
+		add_text_part(b, c->body, &is_7bit);
+		return;
+	}
+	add_text_part(&text, c->body, &is_7bit);
+	bnd = make_boundary(c, buf_str(&text), is_7bit);
+	buf_addf(b, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n", bnd);
+	buf_adds(b, "This is a multi-part message in MIME format.\r\n");
+	buf_addf(b, "\r\n--%s\r\n", bnd);
+	buf_add(b, text.data, text.len);
+	for (i = 0; i < c->n_files; i++) {
+		buf_addf(b, "\r\n--%s\r\n", bnd);
+		add_file_part(b, &c->files[i]);
+	}
+	buf_addf(b, "\r\n--%s--\r\n", bnd);
+	buf_release(&text);
+	free(bnd);
 }
 
 /* ---- the message ---- */
@@ -763,6 +956,6 @@ compose_message(const struct compose *c, size_t *len_r)
 		if (header_name_ok(c->extra[i].name))
 			add_unstructured(&b, c->extra[i].name,
 					 c->extra[i].value != NULL ? c->extra[i].value : "");
-	add_body(&b, c->body);
+	add_body(&b, c);
 	return buf_detach(&b, len_r);
 }

@@ -1,5 +1,6 @@
 /*
- * compose: build an outgoing RFC 5322 message (text/plain, UTF-8).
+ * compose: build an outgoing RFC 5322 message (text/plain, UTF-8, and
+ * any attachments as the parts of a multipart/mixed).
  *
  * Headers: Date, From, To, Cc, Reply-To, Subject, Message-ID,
  * In-Reply-To, References, Auto-Submitted, X-Auto-Response-Suppress: All,
@@ -28,6 +29,7 @@
 #define COMPOSE_MAX_ADDRESS 254		/* RFC 5321 path limit */
 #define COMPOSE_MAX_ID 250		/* one Message-ID, without <> */
 #define COMPOSE_MAX_NAME 256		/* display name bytes; longer is cut */
+#define COMPOSE_MAX_FILENAME 255	/* attachment name bytes; longer is cut */
 #define COMPOSE_MAX_REFERENCES 10	/* ids kept in References */
 
 struct compose_addr {
@@ -38,6 +40,22 @@ struct compose_addr {
 struct compose_header {
 	const char *name;
 	const char *value;	/* UTF-8 */
+};
+
+/*
+ * An attachment.  The name should already be safe (filename_safe); it is
+ * written as RFC 2231 (filename*=UTF-8''…, in continuations when long)
+ * in Content-Disposition and as RFC 2047 words in Content-Type's name
+ * for older clients, plain when it is short printable ASCII.  The bytes
+ * go out base64 in lines of 76.  A type that is not type/subtype, or a
+ * message/ or multipart/ one (which may not be base64, RFC 2046), is sent
+ * as application/octet-stream.
+ */
+struct compose_file {
+	const char *name;		/* UTF-8; NULL or "": "attachment" */
+	const char *content_type;	/* lowercase type/subtype, NULL: application/octet-stream */
+	const char *data;
+	size_t size;
 };
 
 struct compose {
@@ -58,6 +76,8 @@ struct compose {
 	const struct compose_header *extra;	/* e.g. X-Ticket */
 	size_t n_extra;
 	const char *body;		/* UTF-8 text, any line ends */
+	const struct compose_file *files;	/* n_files > 0: multipart/mixed, the text first */
+	size_t n_files;
 };
 
 /*

@@ -18,7 +18,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 int store_open(const char *path, struct store **st_r, char **error_r);
 void store_close(struct store **st);
@@ -115,6 +115,52 @@ int store_imap_done(struct store *st, const char *mailbox, unsigned int uidvalid
  */
 int store_ticket_message_ids(struct store *st, long long ticket, size_t max, char ***ids_r,
 			     size_t *n_r);
+
+/* Set the ticket of message id (ingest stores a message before applying it). */
+int store_message_set_ticket(struct store *st, long long id, long long ticket);
+
+/* ---- attachments: bytes kept once per SHA-256, in the store ---- */
+
+struct attachment {
+	long long number;        /* its number on the ticket: 1, 2, … */
+	long long ticket;
+	long long event;         /* the event it came with, 0: none */
+	long long message;       /* the inbound message it came with, 0: none (ticketctl) */
+	char *filename;          /* safe to show and to save as (filename_safe) */
+	char *sent_name;         /* the name as the mail gave it, when that differs; NULL */
+	char *content_type;
+	long long size;
+	char *sha256;            /* hex of the bytes */
+	char *dropped;           /* NULL: the bytes are kept; else why they are not */
+	char *role;              /* "file"; "inline": an image the mail's HTML shows (cid:);
+				    "history": already on the ticket when an agent's reply
+				    carried it again */
+	time_t at;
+};
+
+/*
+ * Keep data (size bytes whose SHA-256 is sha256) unless the store has
+ * those bytes already.
+ */
+int store_blob_put(struct store *st, const char *sha256, const void *data, size_t size);
+/* 1 with a copy of the bytes (caller frees; NUL-terminated), 0 when absent. */
+int store_blob_get(struct store *st, const char *sha256, char **data_r, size_t *size_r);
+/*
+ * Record a (number ignored: the ticket's next one is set in a->number).
+ * A kept one (dropped NULL) needs its blob first (store_blob_put).
+ */
+int store_attachment_add(struct store *st, struct attachment *a);
+/* A ticket's attachments in order of their numbers. */
+int store_attachment_list(struct store *st, long long ticket, struct attachment **list_r,
+			  size_t *n_r);
+int store_attachment_get(struct store *st, long long ticket, long long number,
+			 struct attachment *a_r);
+/* Bytes the ticket's kept attachments take, each distinct SHA-256 counted once. */
+int store_attachment_usage(struct store *st, long long ticket, long long *bytes_r);
+/* 1 when the ticket keeps an attachment with these bytes. */
+int store_attachment_has(struct store *st, long long ticket, const char *sha256);
+void attachment_release(struct attachment *a);
+void attachment_list_free(struct attachment **list, size_t n);
 
 /* ---- events ---- */
 

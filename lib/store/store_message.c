@@ -131,3 +131,10 @@ store_ticket_message_ids(struct store *st, long long ticket, size_t max, char **
 		") ORDER BY id", "ii", ticket, (long long)(max > 1 ? max - 1 : 1)),
 		"message ids", ids_r, n_r);
 }
+
+int
+store_message_set_ticket(struct store *st, long long id, long long ticket)
+{
+	return store_exec(st, store_query(st, "UPDATE messages SET ticket = NULLIF(?, 0) WHERE id = ?",
+					  "ii", ticket, id), "set message ticket");
+}

@@ -13,6 +13,7 @@
 #include "xmalloc.h"
 
 #define STORE_BUSY_TIMEOUT_MS 10000
+#define STORE_WAL_LIMIT "33554432"     /* bytes of WAL kept after a checkpoint (32 MiB) */
 
 /*
  * Each entry migrates the schema from version i to i+1.  Never edit a
@@ -132,6 +133,38 @@ static const char *const migrations[] = {
 	"  sender TEXT NOT NULL COLLATE NOCASE,"
 	"  at INTEGER NOT NULL);"
 	"CREATE INDEX autoresponses_sender ON autoresponses(sender, at);",
+	/*
+	 * 1 -> 2: attachments.  The bytes live once per SHA-256 in blobs,
+	 * in the same transaction as the message and fate they came with
+	 * (never a fate without its bytes, backed up with the store, the
+	 * store's own file mode); attachments says which ticket, event and
+	 * message each came with, under which safe name.  A dropped one
+	 * (over a limit) keeps its name, size and hash but no blob.  number
+	 * is the attachment's number on its ticket (SUP-12 attachment 2).
+	 */
+	"CREATE TABLE blobs ("
+	"  sha256 TEXT PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  data BLOB NOT NULL);"
+	"CREATE TABLE attachments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket INTEGER NOT NULL REFERENCES tickets(number),"
+	"  number INTEGER NOT NULL,"
+	"  event INTEGER REFERENCES events(id),"
+	"  message INTEGER REFERENCES messages(id),"
+	"  filename TEXT NOT NULL,"
+	"  sent_name TEXT,"
+	"  content_type TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  blob TEXT REFERENCES blobs(sha256),"
+	"  dropped TEXT,"
+	"  role TEXT NOT NULL DEFAULT 'file' CHECK (role IN ('file', 'inline', 'history')),"
+	"  at INTEGER NOT NULL,"
+	"  UNIQUE (ticket, number),"
+	"  CHECK ((blob IS NULL) = (dropped IS NOT NULL)));"
+	"CREATE INDEX attachments_event ON attachments(event);"
+	"CREATE INDEX attachments_sha256 ON attachments(ticket, sha256);",
 };
 
 static int
@@ -192,6 +225,9 @@ sq_open(const char *path, void **db_r, char **error_r)
 	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
 	if (sq_exec(db, "PRAGMA journal_mode = WAL") < 0 ||
 	    sq_exec(db, "PRAGMA synchronous = NORMAL") < 0 ||
+	    /* A mail with large attachments grows the WAL; give the space back
+	       after each checkpoint instead of keeping the largest size ever. */
+	    sq_exec(db, "PRAGMA journal_size_limit = " STORE_WAL_LIMIT) < 0 ||
 	    sq_exec(db, "PRAGMA foreign_keys = ON") < 0)
 		why = xstrdup(sqlite3_errmsg(db));
 	else

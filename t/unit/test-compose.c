@@ -2,6 +2,8 @@
  * every shipped template composed into a message. */
 #include "test.h"
 #include "compose.h"
+#include "mime.h"
+#include "sha256.h"
 #include "tmpl.h"
 #include "xmalloc.h"
 
@@ -1018,6 +1020,135 @@ test_templates(void)
 	test_end();
 }
 
+/* ---- attachments ---- */
+
+/* 1 when every line of msg[0..len) is at most max characters before its CRLF. */
+static int
+lines_at_most(const char *msg, size_t max)
+{
+	const char *p = msg, *eol;
+
+	for (; *p != '\0'; p = eol + 2) {
+		eol = strstr(p, "\r\n");
+		if (eol == NULL)
+			return strlen(p) <= max;
+		if ((size_t)(eol - p) > max) {
+			printf("#   line of %zu: %.60s\n", (size_t)(eol - p), p);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void
+test_files(void)
+{
+	static char bin[70000];
+	struct compose_file f[3];
+	struct compose c;
+	struct mime_msg *m;
+	char *msg, hash[SHA256_HEX_SIZE], longname[300];
+	size_t len, i;
+	const char *b64;
+
+	for (i = 0; i < sizeof(bin); i++)
+		bin[i] = (char)(i * 7 + (i >> 8));
+	snprintf(longname, sizeof(longname), "%s", "障害報告書_");
+	for (i = 0; i < 20; i++)
+		strncat(longname, "ログ", sizeof(longname) - strlen(longname) - 5);
+	strncat(longname, ".txt", sizeof(longname) - strlen(longname) - 1);
+
+	test_begin("compose: attachments as multipart/mixed, names and bytes read back by the parser");
+	base(&c);
+	c.body = "Please find the patch attached.\n";
+	f[0].name = "fix-1234.patch";
+	f[0].content_type = "text/x-diff";
+	f[0].data = "--- a\n+++ b\n";
+	f[0].size = strlen(f[0].data);
+	f[1].name = longname;
+	f[1].content_type = "application/octet-stream";
+	f[1].data = bin;
+	f[1].size = sizeof(bin);
+	f[2].name = "Käyttöohje.pdf";
+	f[2].content_type = "application/pdf";
+	f[2].data = "";
+	f[2].size = 0;
+	c.files = f;
+	c.n_files = 3;
+	msg = compose_message(&c, &len);
+	test_assert(msg != NULL && strstr(msg, "Content-Type: multipart/mixed;") != NULL);
+	test_assert(lines_at_most(msg, 76));
+	/* the 70,000 bytes (the second base64 part) in lines of exactly 76 */
+	b64 = strstr(msg, "Content-Transfer-Encoding: base64\r\n\r\n");
+	b64 = b64 != NULL ? strstr(b64 + 1, "Content-Transfer-Encoding: base64\r\n\r\n") : NULL;
+	test_assert(b64 != NULL && strstr(b64 + 37, "\r\n") - (b64 + 37) == 76);
+	m = mime_parse(msg, len, NULL);
+	test_assert_inteq(m->n_attachments, 3);
+	test_assert(m->body != NULL && strstr(m->body, "patch attached") != NULL);
+	for (i = 0; i < m->n_attachments && i < 3; i++) {
+		test_assert_streq(m->attachments[i].filename, f[i].name);
+		test_assert_inteq(m->attachments[i].size, f[i].size);
+		sha256_hex(f[i].data, f[i].size, hash);
+		test_assert_streq(m->attachments[i].sha256, hash);
+	}
+	test_assert(m->n_warnings == 0);
+	mime_msg_free(&m);
+	/* RFC 2231 for the non-ASCII names, in sections when long */
+	test_assert(strstr(msg, "filename*0*=UTF-8''%E9%9A%9C") != NULL);
+	test_assert(strstr(msg, "filename*=UTF-8''K%C3%A4ytt%C3%B6ohje.pdf") != NULL);
+	test_assert(strstr(msg, "filename=\"fix-1234.patch\"") != NULL);
+	test_assert(strstr(msg, "name=\"=?UTF-8?") != NULL);
+	free(msg);
+	test_end();
+
+	test_begin("compose: message/ and odd types go as application/octet-stream; no name injects a header");
+	base(&c);
+	f[0].name = "orig.eml";
+	f[0].content_type = "message/rfc822";
+	f[0].data = "Subject: x\r\n\r\nhi\r\n";
+	f[0].size = strlen(f[0].data);
+	f[1].name = "a\r\nBcc: evil@example.com\r\n.txt";
+	f[1].content_type = "text/plain\r\nBcc: evil@example.com";
+	f[1].data = "x";
+	f[1].size = 1;
+	c.files = f;
+	c.n_files = 2;
+	msg = compose_message(&c, &len);
+	test_assert(msg != NULL && strstr(msg, "Content-Type: application/octet-stream; name=\"orig.eml\"") != NULL);
+	test_assert(strstr(msg, "\r\nBcc:") == NULL);
+	test_assert(lines_at_most(msg, 76));
+	m = mime_parse(msg, len, NULL);
+	test_assert_inteq(m->n_attachments, 2);
+	mime_msg_free(&m);
+	free(msg);
+	test_end();
+
+	test_begin("compose: the boundary is found in no part");
+	base(&c);
+	c.files = f;
+	c.n_files = 1;
+	msg = compose_message(&c, &len);
+	b64 = msg != NULL ? strstr(msg, "boundary=\"") : NULL;
+	test_assert(b64 != NULL);
+	if (b64 != NULL) {
+		char bnd[80], body[200];
+
+		snprintf(bnd, sizeof(bnd), "%.*s", (int)(strchr(b64 + 10, '"') - b64 - 10), b64 + 10);
+		free(msg);
+		/* the same message again, its text holding that boundary line */
+		snprintf(body, sizeof(body), "before\n--%s\nafter\n", bnd);
+		c.body = body;
+		msg = compose_message(&c, &len);
+		test_assert(msg != NULL && strstr(msg, bnd) != NULL);
+		m = mime_parse(msg, len, NULL);
+		test_assert_inteq(m->n_attachments, 1);
+		test_assert(m->body != NULL && strstr(m->body, "after") != NULL);
+		mime_msg_free(&m);
+	}
+	free(msg);
+	test_end();
+}
+
 int
 main(void)
 {
@@ -1030,5 +1161,6 @@ main(void)
 	test_bodies();
 	test_references();
 	test_templates();
+	test_files();
 	return test_done();
 }

@@ -15,6 +15,9 @@
 #include "token.h"
 #include "xmalloc.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static char dbpath[64];
 
 static struct store *
@@ -39,6 +42,18 @@ raw_sql(const char *sql)
 	sqlite3_open(dbpath, &db);
 	sqlite3_exec(db, sql, NULL, NULL, NULL);
 	sqlite3_close(db);
+}
+
+static void
+remove_store(void)
+{
+	char wal[80];
+
+	unlink(dbpath);
+	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", dbpath);
+	unlink(wal);
 }
 
 static long long
@@ -93,7 +108,26 @@ test_schema(void)
 	test_assert(store_open(dbpath, &st, &error) < 0);
 	test_assert(error != NULL && strstr(error, "newer than this ticketd") != NULL);
 	free(error);
-	raw_sql("PRAGMA user_version = 1");
+	raw_sql("PRAGMA user_version = " STR(STORE_SCHEMA_VERSION));
+	test_end();
+
+	test_begin("a version 1 store is migrated to version 2 (attachments), keeping its tickets");
+	st = open_store();
+	new_ticket(st);
+	store_close(&st);
+	raw_sql("DROP TABLE attachments; DROP TABLE blobs; PRAGMA user_version = 1");
+	st = open_store();
+	test_assert(st != NULL);
+	if (st != NULL) {
+		struct ticket t;
+		long long used = -1;
+
+		test_assert(store_ticket_get(st, 1, &t) == 1);
+		ticket_release(&t);
+		test_assert(store_attachment_usage(st, 1, &used) == 0 && used == 0);
+		store_close(&st);
+	}
+	remove_store();
 	test_end();
 }
 
@@ -313,6 +347,92 @@ test_subjects(void)
 	test_end();
 }
 
+static void
+test_attachments(void)
+{
+	struct store *st = open_store();
+	struct attachment a, got, *list = NULL;
+	long long t = new_ticket(st), other = new_ticket(st), used = -1, blobs = 0;
+	const char *sha = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+	char *data = NULL;
+	size_t n = 0, len = 0;
+
+	test_begin("attachment bytes are kept once per hash, numbered per ticket");
+	test_assert(store_begin(st) == 0);
+	test_assert(store_blob_put(st, sha, "hello", 5) == 0);
+	test_assert(store_blob_put(st, sha, "hello", 5) == 0);
+	memset(&a, 0, sizeof(a));
+	a.ticket = t;
+	a.filename = "hello.txt";
+	a.content_type = "text/plain";
+	a.size = 5;
+	a.sha256 = (char *)sha;
+	a.at = 1000;
+	test_assert(store_attachment_add(st, &a) == 0 && a.number == 1);
+	a.filename = "again.txt";
+	a.sent_name = "../again.txt";
+	a.role = "history";
+	test_assert(store_attachment_add(st, &a) == 0 && a.number == 2);
+	a.ticket = other;
+	a.sent_name = NULL;
+	a.role = NULL;
+	test_assert(store_attachment_add(st, &a) == 0 && a.number == 1);
+	/* dropped: name, size and hash, no bytes */
+	a.ticket = t;
+	a.filename = "dump.bin";
+	a.size = 99999999;
+	a.sha256 = "00000000000000000000000000000000000000000000000000000000000000ff";
+	a.dropped = "over max_attachment_size";
+	test_assert(store_attachment_add(st, &a) == 0 && a.number == 3);
+	test_assert(store_commit(st) == 0);
+	raw_sql("PRAGMA foreign_keys = ON");
+	test_assert(store_blob_get(st, sha, &data, &len) == 1 && len == 5 &&
+		    memcmp(data, "hello", 5) == 0);
+	free(data);
+	test_assert(store_blob_get(st, a.sha256, &data, &len) == 0);
+	test_assert(store_attachment_list(st, t, &list, &n) == 0 && n == 3);
+	if (n == 3) {
+		test_assert_streq(list[0].filename, "hello.txt");
+		test_assert(list[0].sent_name == NULL && list[0].dropped == NULL);
+		test_assert_streq(list[0].role, "file");
+		test_assert_streq(list[1].sent_name, "../again.txt");
+		test_assert_streq(list[1].role, "history");
+		test_assert_streq(list[2].dropped, "over max_attachment_size");
+	}
+	attachment_list_free(&list, n);
+	test_assert(store_attachment_get(st, t, 3, &got) == 1 && got.size == 99999999);
+	attachment_release(&got);
+	test_assert(store_attachment_get(st, t, 4, &got) == 0);
+	test_assert(store_attachment_get(st, other, 2, &got) == 0);
+	test_end();
+
+	test_begin("usage counts each kept hash once; dropped ones count nothing");
+	test_assert(store_attachment_usage(st, t, &used) == 0 && used == 5);
+	test_assert(store_attachment_has(st, t, sha) == 1);
+	test_assert(store_attachment_has(st, t, a.sha256) == 0);
+	test_assert(store_attachment_usage(st, new_ticket(st), &used) == 0 && used == 0);
+	{
+		sqlite3 *db;
+		sqlite3_stmt *q;
+
+		sqlite3_open(dbpath, &db);
+		sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM blobs", -1, &q, NULL);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			blobs = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+		sqlite3_close(db);
+	}
+	test_assert_inteq(blobs, 1);
+	test_end();
+
+	test_begin("a kept attachment needs its bytes (foreign key)");
+	a.dropped = NULL;
+	a.sha256 = "1111111111111111111111111111111111111111111111111111111111111111";
+	test_assert(store_attachment_add(st, &a) < 0);
+	test_end();
+	store_close(&st);
+}
+
 int
 main(void)
 {
@@ -321,16 +441,9 @@ main(void)
 	test_ticket_numbers();
 	test_messages();
 	test_outbox();
+	test_attachments();
 	test_token();
 	test_subjects();
-	unlink(dbpath);
-	{
-		char wal[80];
-
-		snprintf(wal, sizeof(wal), "%s-wal", dbpath);
-		unlink(wal);
-		snprintf(wal, sizeof(wal), "%s-shm", dbpath);
-		unlink(wal);
-	}
+	remove_store();
 	return test_done();
 }
