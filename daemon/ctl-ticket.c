@@ -66,8 +66,9 @@ cmd_show(struct ctl *c, int argc, char **argv)
 	struct opts o;
 	struct ticket t;
 	struct event *ev = NULL;
+	struct attachment *att = NULL;
 	char **parts = NULL, ts[CLOCK_TEXT_MAX];
-	size_t n_ev = 0, n_parts = 0, i;
+	size_t n_ev = 0, n_parts = 0, n_att = 0, i, k;
 	struct buf out = BUF_INIT;
 	struct json j;
 	long long number;
@@ -89,10 +90,13 @@ cmd_show(struct ctl *c, int argc, char **argv)
 		return 1;
 	}
 	if (rc < 0 || store_event_list(c->st, number, &ev, &n_ev) < 0 ||
-	    store_participant_list(c->st, number, &parts, &n_parts) < 0) {
+	    store_participant_list(c->st, number, &parts, &n_parts) < 0 ||
+	    store_attachment_list(c->st, number, &att, &n_att) < 0) {
 		fprintf(stderr, "ticketctl: %s\n", store_error(c->st));
 		if (rc > 0)
 			ticket_release(&t);
+		event_list_free(&ev, n_ev);
+		strv_free(&parts, n_parts);
 		return 1;
 	}
 	if (o.json) {
@@ -109,6 +113,7 @@ cmd_show(struct ctl *c, int argc, char **argv)
 		json_arr_begin(&j);
 		for (i = 0; i < n_ev; i++) {
 			json_obj_begin(&j);
+			json_kint(&j, "id", ev[i].id);
 			json_ktime(&j, "at", ev[i].at);
 			json_kstr(&j, "type", ev[i].type);
 			json_kstr(&j, "actor", ev[i].actor);
@@ -116,6 +121,12 @@ cmd_show(struct ctl *c, int argc, char **argv)
 			json_bool(&j, ev[i].public);
 			json_kstr(&j, "body", ev[i].body);
 			json_kstr(&j, "data", ev[i].data);
+			json_key(&j, "attachments");
+			json_arr_begin(&j);
+			for (k = 0; k < n_att; k++)
+				if (att[k].event == ev[i].id)
+					ctl_attachment_json(&j, &att[k]);
+			json_arr_end(&j);
 			json_obj_end(&j);
 		}
 		json_arr_end(&j);
@@ -152,12 +163,16 @@ cmd_show(struct ctl *c, int argc, char **argv)
 					buf_addf(&out, "      %.*s\n", (int)(nl - p), p);
 				}
 			}
+			for (k = 0; k < n_att; k++)
+				if (att[k].event == ev[i].id)
+					ctl_attachment_line(&out, "      ", &att[k]);
 		}
 	}
 	fwrite(out.data, 1, out.len, stdout);
 	buf_release(&out);
 	event_list_free(&ev, n_ev);
 	strv_free(&parts, n_parts);
+	attachment_list_free(&att, n_att);
 	ticket_release(&t);
 	return 0;
 }

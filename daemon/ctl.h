@@ -16,7 +16,8 @@
 #define EX_USAGE_ 2
 #define EX_TEMPFAIL_ 75
 #define CTL_MAX_READ (256 * 1024 * 1024)   /* never hold more than this from stdin */
-#define CTL_MAX_MULTI 16                   /* repeated options (--domain) */
+#define CTL_MAX_MULTI 16                   /* repeated options (--domain, --attach) */
+#define CTL_MAX_COMMENT (1024 * 1024)      /* bytes of a comment's text (-F) */
 
 struct conf;
 struct store;
@@ -47,6 +48,11 @@ struct opts {
 	const char *level;   /* L  --level N */
 	int failed;          /* f  --failed */
 	const char *since;   /* S  --since TIME */
+	const char *text_file;  /* F  -F FILE, --file FILE ("-": stdin) */
+	const char *attach[CTL_MAX_MULTI];  /* X  --attach FILE (repeatable) */
+	size_t n_attach;
+	const char *output;  /* O  -o FILE, --output FILE ("-": stdout) */
+	int force;           /* Y  -f, --force */
 };
 
 /* Parse options allowed by the letters in allowed; the index of the first operand, -1 on error. */
@@ -90,6 +96,12 @@ int cmd_sla(struct ctl *c, int argc, char **argv);
 int cmd_escalate(struct ctl *c, int argc, char **argv);
 /* The SLA state of t for show: lines into out, or an "sla" member into j when not NULL. */
 void ctl_sla_show(struct ctl *c, const struct ticket *t, struct buf *out, struct json *j);
+/* ctl-attach.c */
+int cmd_attachment(struct ctl *c, int argc, char **argv);
+struct attachment;
+/* One attachment as a JSON object, or as one indented line of show/list. */
+void ctl_attachment_json(struct json *j, const struct attachment *a);
+void ctl_attachment_line(struct buf *out, const char *indent, const struct attachment *a);
 
 /* ctl-oauth.c */
 int cmd_oauth(struct ctl *c, int argc, char **argv);

@@ -34,12 +34,18 @@ static const char usage_text[] =
 	"  deliver [--mailbox NAME] < MESSAGE    the whole pipeline for one message; prints its fate line\n"
 	"Tickets:\n"
 	"  list [--status S] [--region R] [--json]\n"
-	"  show [--json] SUP-N\n"
-	"  comment SUP-N --as AGENT -m TEXT [--internal]\n"
+	"  show [--json] SUP-N                   the ticket, its activity and each event's attachments\n"
+	"  comment SUP-N --as AGENT (-m TEXT | -F FILE | -F -) [--attach FILE]... [--internal] [--json]\n"
+	"                                        -F: the text from a file or stdin; each --attach\n"
+	"                                        goes to the customer with the notification\n"
+	"  attachment list SUP-N [--json]        the ticket's attachments (ID, size, type, name)\n"
+	"  attachment get SUP-N ID [-o FILE|-] [-f] [--json]\n"
+	"                                        the exact bytes, to FILE (- for stdout), else to\n"
+	"                                        the attachment's safe name here; -f overwrites\n"
 	"  status SUP-N open|pending|resolved|closed\n"
 	"  share|unshare SUP-N EMAIL\n"
 	"  severity|priority SUP-N 1-4\n"
-	"  assign SUP-N AGENT                    (these take --as AGENT to name who acts)\n"
+	"  assign SUP-N AGENT                    (these take --as AGENT to name who acts, and --json)\n"
 	"  escalate SUP-N [--as AGENT]           raise the escalation level by one (Analyst ... VP)\n"
 	"Registry:\n"
 	"  org add NAME --plan PLAN --region REGION [--domain D]... [--auto-register]\n"
@@ -180,6 +186,10 @@ ctl_parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
 		{ "level", required_argument, NULL, 'L' },
 		{ "failed", no_argument, NULL, 'f' },
 		{ "since", required_argument, NULL, 'S' },
+		{ "file", required_argument, NULL, 'F' },
+		{ "attach", required_argument, NULL, 'X' },
+		{ "output", required_argument, NULL, 'O' },
+		{ "force", no_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, idx = -1;
@@ -188,15 +198,20 @@ ctl_parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
 	optind = 0;	/* 0: glibc starts afresh (permutation state too) */
 	opterr = 0;
 	/*
-	 * "-m TEXT" is the short form of --message (comment -m TEXT).  Options
-	 * may follow operands (comment SUP-1 --as A -m T): getopt permutes.
+	 * Short forms: -m TEXT (--message), -F FILE (--file), -o FILE
+	 * (--output), -f (--force).  Options may follow operands (comment
+	 * SUP-1 --as A -m T): getopt permutes.
 	 */
 	for (;;) {
-		ch = getopt_long(argc, argv, "m:", longopts, &idx);
+		ch = getopt_long(argc, argv, "m:F:o:f", longopts, &idx);
 		if (ch == -1)
 			break;
 		if (ch == 'm' && idx < 0)
 			ch = 'M';
+		else if (ch == 'o' && idx < 0)
+			ch = 'O';
+		else if (ch == 'f' && idx < 0)
+			ch = 'Y';
 		if (ch == ':' || ch == '?' || strchr(allowed, ch) == NULL) {
 			ctl_die_usage("%s: option '%s' is not valid here", argv[0],
 				      argv[optind - 1]);
@@ -226,6 +241,16 @@ ctl_parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
 		case 'L': o->level = optarg; break;
 		case 'f': o->failed = 1; break;
 		case 'S': o->since = optarg; break;
+		case 'F': o->text_file = optarg; break;
+		case 'X':
+			if (o->n_attach == CTL_MAX_MULTI) {
+				ctl_die_usage("at most %d --attach options", CTL_MAX_MULTI);
+				return -1;
+			}
+			o->attach[o->n_attach++] = optarg;
+			break;
+		case 'O': o->output = optarg; break;
+		case 'Y': o->force = 1; break;
 		}
 	}
 	return optind;
@@ -297,6 +322,7 @@ static const struct {
 	{ "list", cmd_list },
 	{ "show", cmd_show },
 	{ "comment", cmd_comment },
+	{ "attachment", cmd_attachment },
 	{ "status", cmd_status },
 	{ "share", cmd_share },
 	{ "unshare", cmd_unshare },

@@ -4,6 +4,7 @@
     check-mail.py FILE --kind autoresponse|notification --ticket N --to ADDR
                   [--irt MSGID] [--ref MSGID] [--subject TEXT]
                   [--phrase TEXT]... [--absent TEXT]...
+                  [--attachment NAME=SHA256]...
 
 Checks the raw header block (CRLF, one field per line or folded, 7-bit,
 lines of at most 998 bytes, no Bcc) and each header of SPEC 7: From with
@@ -13,13 +14,19 @@ given), Auto-Submitted (auto-replied for autoresponse, else
 auto-generated), X-Auto-Response-Suppress: All, X-Loop, Date, MIME-Version,
 Content-Type text/plain; charset=UTF-8 and a Content-Transfer-Encoding;
 then the decoded subject and body (--phrase must appear, --absent must
-not).  Prints every problem; exit 1 when there is one.  Stdlib only.
+not).  With --attachment the mail must be a multipart/mixed whose first
+part is that text and whose other parts are exactly those files, in
+order: each base64 in lines of at most 76, named NAME (as Python's email
+package reads Content-Disposition, RFC 2231 included), holding bytes
+whose SHA-256 is SHA256.  Prints every problem; exit 1 when there is
+one.  Stdlib only.
 """
 import argparse
 import email
 import email.header
 import email.policy
 import email.utils
+import hashlib
 import re
 import sys
 
@@ -27,7 +34,7 @@ SUPPORT = 'support@example.com'
 SUPPORT_NAME = 'Example Support'
 SINGLE = ('Date', 'From', 'To', 'Reply-To', 'Subject', 'Message-ID', 'In-Reply-To',
           'References', 'Auto-Submitted', 'X-Auto-Response-Suppress', 'X-Loop',
-          'MIME-Version', 'Content-Type', 'Content-Transfer-Encoding')
+          'MIME-Version', 'Content-Type')
 
 
 def decoded(value):
@@ -47,7 +54,9 @@ def main():
     p.add_argument('--subject')
     p.add_argument('--phrase', action='append', default=[])
     p.add_argument('--absent', action='append', default=[])
+    p.add_argument('--attachment', action='append', default=[])
     a = p.parse_args()
+    want_files = [tuple(x.rsplit('=', 1)) for x in a.attachment]
 
     with open(a.file, 'rb') as f:
         raw = f.read()
@@ -123,9 +132,30 @@ def main():
     v = one('MIME-Version')
     expect('MIME-Version', v == '1.0', v)
     v = one('Content-Type')
-    expect('Content-Type', msg.get_content_type() == 'text/plain' and
-           (msg.get_content_charset() or '').lower() == 'utf-8', v)
-    v = one('Content-Transfer-Encoding').lower()
+    text = msg
+    if want_files:
+        expect('Content-Type', msg.get_content_type() == 'multipart/mixed', v)
+        parts = msg.get_payload() if msg.is_multipart() else []
+        text = parts[0] if parts else msg
+        got = []
+        for part in parts[1:]:
+            data = part.get_payload(decode=True) or b''
+            got.append((part.get_filename(), hashlib.sha256(data).hexdigest()))
+            cte = (part['Content-Transfer-Encoding'] or '').lower()
+            expect('attachment Content-Transfer-Encoding', cte == 'base64', cte)
+            lines = part.get_payload().split('\n')
+            if any(len(line.rstrip('\r')) > 76 for line in lines):
+                problems.append('attachment %r: a base64 line over 76' % part.get_filename())
+            if part.get_content_disposition() != 'attachment':
+                problems.append('attachment %r: disposition %r'
+                                % (part.get_filename(), part.get_content_disposition()))
+        if got != want_files:
+            problems.append('attachments %r, expected %r' % (got, want_files))
+    expect('Content-Type', text.get_content_type() == 'text/plain' and
+           (text.get_content_charset() or '').lower() == 'utf-8', text['Content-Type'])
+    if not want_files:
+        one('Content-Transfer-Encoding')
+    v = (text['Content-Transfer-Encoding'] or '').lower()
     expect('Content-Transfer-Encoding', v in ('7bit', '8bit', 'quoted-printable', 'base64'), v)
 
     subject = decoded(msg['Subject']) or ''
@@ -135,7 +165,7 @@ def main():
     expect('Subject', subject.startswith(want), subject)
     if a.subject is not None:
         expect('Subject', subject == want + a.subject, subject)
-    body = (msg.get_payload(decode=True) or b'').decode('utf-8', 'replace')
+    body = (text.get_payload(decode=True) or b'').decode('utf-8', 'replace')
     for ph in a.phrase:
         if ph not in body:
             problems.append('body lacks %r' % ph)

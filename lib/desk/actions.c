@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "attach.h"
 #include "clock.h"
 #include "compose.h"
 #include "conf.h"
@@ -222,11 +223,11 @@ log_skipped(const struct conf *conf, const struct ticket *t, const char *tmpl,
 	log_kv(LOG_LEVEL_WARN, "notify", &kv);
 }
 
-/* Queue tmpl to r; 0 queued or skipped (counted in rep), -1 on error. */
+/* Queue tmpl to r (with the files of out, NULL: none); 0 queued or skipped (counted in rep), -1 on error. */
 static int
 queue_one(struct actions *a, const struct ticket *t, const char *tmpl,
 	  const struct recipient *r, const struct tmpl_var *vars, size_t n_vars,
-	  struct action_report *rep, char **error_r)
+	  const struct attach_out *out, struct action_report *rep, char **error_r)
 {
 	struct notify_mail nm;
 	enum notify_result res;
@@ -241,6 +242,10 @@ queue_one(struct actions *a, const struct ticket *t, const char *tmpl,
 	nm.vars = vars;
 	nm.n_vars = n_vars;
 	nm.ticket_number = t->number;
+	if (out != NULL) {
+		nm.files = out->files;
+		nm.n_files = out->n_files;
+	}
 	res = notify_queue(a->notify, t, &nm, &why, error_r);
 	if (res == NOTIFY_ERROR)
 		return -1;
@@ -269,6 +274,10 @@ log_action(struct actions *a, const char *what, long long number, const char *ac
 		logkv_str(&kv, "detail", rep->detail);
 	logkv_int(&kv, "queued", rep->queued);
 	logkv_int(&kv, "skipped", rep->skipped);
+	if (rep->attachments > 0)
+		logkv_int(&kv, "attachments", rep->attachments);
+	if (rep->dropped > 0)
+		logkv_int(&kv, "dropped", rep->dropped);
 	log_kv(LOG_LEVEL_INFO, "action", &kv);
 }
 
@@ -337,26 +346,46 @@ support_answered(struct actions *a, struct ticket *t, const char *actor, time_t 
 	return store_ticket_update(st, t);
 }
 
+/* The first dropped file of files, for a refusal. */
+static char *
+dropped_error(const struct attach_set *files)
+{
+	size_t i;
+
+	for (i = 0; i < files->n; i++)
+		if (files->v[i].dropped != NULL)
+			return xasprintf("'%s' (%lld bytes) is %s: nothing was added",
+					 files->v[i].name, (long long)files->v[i].size,
+					 files->v[i].dropped);
+	return xstrdup("an attachment is over a limit");
+}
+
 enum action_rc
 action_comment(struct actions *a, long long number, const char *author, const char *text,
-	       int internal, struct action_report *rep, char **error_r)
+	       int internal, struct attach_set *files, struct action_report *rep,
+	       char **error_r)
 {
 	struct store *st = a->notify->st;
+	const struct conf *conf = a->notify->conf;
 	struct ticket t;
 	struct agent ag;
 	struct recipient *rcpts = NULL;
-	struct tmpl_var vars[2];
-	size_t n = 0, i;
-	char *who = NULL;
+	struct attach_out out;
+	struct tmpl_var vars[5];
+	size_t n = 0, i, n_files = files != NULL ? files->n : 0;
+	char *who = NULL, limit[ATTACH_SIZE_TEXT_MAX];
 	time_t now = clock_now();
 	enum action_rc res;
 	int rc, from_support = author == NULL, err = 0;
 
 	report_init(rep);
-	if (text == NULL || text[strspn(text, " \t\r\n")] == '\0') {
+	memset(&out, 0, sizeof(out));
+	if ((text == NULL || text[strspn(text, " \t\r\n")] == '\0') && n_files == 0) {
 		*error_r = xstrdup("the comment is empty");
 		return ACTION_REFUSED;
 	}
+	if (text == NULL)
+		text = "";
 	if (tx_begin(a, error_r) < 0)
 		return ACTION_ERROR;
 	res = load_ticket(a, number, &t, error_r);
@@ -371,8 +400,23 @@ action_comment(struct actions *a, long long number, const char *author, const ch
 			agent_release(&ag);
 		}
 	}
+	if (n_files > 0) {
+		rc = attach_check(files, conf, st, t.number, error_r);
+		if (rc < 0) {
+			res = ACTION_ERROR;
+			goto out;
+		}
+		if (rc > 0 && files->strict) {
+			*error_r = dropped_error(files);
+			res = ACTION_REFUSED;
+			goto out;
+		}
+		rep->dropped = rc;
+		rep->attachments = (int)n_files;
+	}
 	if (store_event_add(st, t.number, now, "comment", actor_or_desk(a, author), !internal,
-			    text, NULL, NULL) < 0)
+			    text, NULL, &rep->event) < 0 ||
+	    (n_files > 0 && attach_record(files, st, t.number, rep->event, now) < 0))
 		goto dberr;
 	if (from_support && !internal && support_answered(a, &t, author, now, rep) < 0)
 		goto dberr;
@@ -380,12 +424,21 @@ action_comment(struct actions *a, long long number, const char *author, const ch
 		who = person_name(a, author, &err);
 		if (err || recipients_collect(a, &t, author, &rcpts, &n) < 0)
 			goto dberr;
+		if (n_files > 0)
+			attach_outgoing(files, conf->max_outgoing_attachments, &out);
+		attach_size_text(conf->max_outgoing_attachments, limit, sizeof(limit));
 		vars[0].name = "author";
 		vars[0].value = who;
 		vars[1].name = "comment";
 		vars[1].value = text;
+		vars[2].name = "attachments";
+		vars[2].value = out.attached.len > 0 ? buf_str(&out.attached) : NULL;
+		vars[3].name = "withheld";
+		vars[3].value = out.withheld.len > 0 ? buf_str(&out.withheld) : NULL;
+		vars[4].name = "outgoing_limit";
+		vars[4].value = limit;
 		for (i = 0; i < n; i++)
-			if (queue_one(a, &t, "comment", &rcpts[i], vars, 2, rep, error_r) < 0) {
+			if (queue_one(a, &t, "comment", &rcpts[i], vars, 5, &out, rep, error_r) < 0) {
 				res = ACTION_ERROR;
 				goto out;
 			}
@@ -396,6 +449,7 @@ dberr:
 	res = db_error(a, error_r);
 out:
 	res = action_end(a, res, internal ? "note" : "comment", number, author, rep, error_r);
+	attach_out_release(&out);
 	recipients_free(&rcpts, n);
 	free(who);
 	ticket_release(&t);
@@ -404,7 +458,8 @@ out:
 
 enum action_rc
 action_agent_reply(struct actions *a, long long number, const char *agent, const char *text,
-		   int internal, struct action_report *rep, char **error_r)
+		   int internal, struct attach_set *files, struct action_report *rep,
+		   char **error_r)
 {
 	struct agent ag;
 	int rc;
@@ -418,7 +473,7 @@ action_agent_reply(struct actions *a, long long number, const char *agent, const
 		return ACTION_REFUSED;
 	}
 	agent_release(&ag);
-	return action_comment(a, number, agent, text, internal, rep, error_r);
+	return action_comment(a, number, agent, text, internal, files, rep, error_r);
 }
 
 /* ---- status ---- */
@@ -480,7 +535,7 @@ action_status(struct actions *a, long long number, const char *status, const cha
 	var.name = "old_status_name";
 	for (i = 0; i < n; i++) {
 		var.value = tmpl_status_label(rcpts[i].lang, old);
-		if (queue_one(a, &t, "status", &rcpts[i], &var, 1, rep, error_r) < 0) {
+		if (queue_one(a, &t, "status", &rcpts[i], &var, 1, NULL, rep, error_r) < 0) {
 			res = ACTION_ERROR;
 			goto out;
 		}
@@ -555,7 +610,7 @@ action_share(struct actions *a, long long number, const char *email, const char 
 		goto dberr;
 	var.name = "sharer";
 	var.value = sharer;
-	if (n == 1 && queue_one(a, &t, "shared", &rcpts[0], &var, 1, rep, error_r) < 0) {
+	if (n == 1 && queue_one(a, &t, "shared", &rcpts[0], &var, 1, NULL, rep, error_r) < 0) {
 		res = ACTION_ERROR;
 		goto out;
 	}

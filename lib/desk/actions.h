@@ -28,6 +28,7 @@
 
 #include <time.h>
 
+struct attach_set;
 struct notify;
 struct sla;
 struct store;
@@ -53,6 +54,9 @@ struct action_report {
 	int skipped;            /* recipients skipped (undeliverable, invalid address): logged */
 	char detail[96];        /* what changed, for people: "open -> pending" */
 	int level;              /* escalate: the ticket's escalation level afterwards */
+	long long event;        /* comment: the event written */
+	int attachments;        /* comment: files recorded (dropped ones included) */
+	int dropped;            /* comment: files over a limit, recorded without their bytes */
 };
 
 void actions_init(struct actions *a, struct notify *n, const struct sla *sla, int caller_tx);
@@ -70,18 +74,25 @@ int action_first_response(struct store *st, struct ticket *t, time_t at);
  * first public comment by a registered agent (or by the desk, author NULL)
  * is the ticket's first response: it stops the SLA clock
  * (action_first_response) and moves a "new" ticket to "open".
+ *
+ * files (NULL: none) are checked against the limits (attach_check),
+ * recorded with the comment's event, and carried by its notifications
+ * (attach_outgoing: the forwarded roles, within max_outgoing_attachments;
+ * the rest are named in the mail).  With files->strict a file over a
+ * limit refuses the whole comment (ticketctl); else it is recorded as
+ * dropped (rep->dropped).  A comment may be empty when it has files.
  */
 enum action_rc action_comment(struct actions *a, long long ticket, const char *author,
-			      const char *text, int internal, struct action_report *rep,
-			      char **error_r);
+			      const char *text, int internal, struct attach_set *files,
+			      struct action_report *rep, char **error_r);
 
 /*
  * "An agent replied by email": action_comment by agent, refused unless
  * agent is a registered agent.  For ingest, with caller_tx set.
  */
 enum action_rc action_agent_reply(struct actions *a, long long ticket, const char *agent,
-				  const char *text, int internal, struct action_report *rep,
-				  char **error_r);
+				  const char *text, int internal, struct attach_set *files,
+				  struct action_report *rep, char **error_r);
 
 /* status: open, pending, resolved or closed (action_status_valid). */
 enum action_rc action_status(struct actions *a, long long ticket, const char *status,

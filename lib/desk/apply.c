@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "actions.h"
+#include "attach.h"
 #include "clock.h"
 #include "conf.h"
 #include "escalate.h"
@@ -56,6 +57,66 @@ queue_automatic(struct ingest *in, const struct ticket *t, struct notify_mail *n
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The variables that tell a sender which attachments were not kept:
+ * dropped (the list), limit (max_attachment_size), quota.  vars needs 3.
+ */
+static size_t
+dropped_vars(struct ingest *in, const struct attach_set *files, struct buf *list,
+	     char limit[ATTACH_SIZE_TEXT_MAX], char quota[ATTACH_SIZE_TEXT_MAX],
+	     struct tmpl_var *vars)
+{
+	if (attach_dropped_list(files, list) == 0)
+		return 0;
+	attach_size_text(in->conf->max_attachment_size, limit, ATTACH_SIZE_TEXT_MAX);
+	if (in->conf->ticket_attachment_quota > 0)
+		attach_size_text(in->conf->ticket_attachment_quota, quota, ATTACH_SIZE_TEXT_MAX);
+	vars[0].name = "dropped";
+	vars[0].value = buf_str(list);
+	vars[1].name = "limit";
+	vars[1].value = limit;
+	vars[2].name = "quota";
+	vars[2].value = in->conf->ticket_attachment_quota > 0 ? quota : NULL;
+	return 3;
+}
+
+/*
+ * Tell the sender of a follow-up which of its attachments were not kept
+ * (template "dropped"; an agent in the default language), never a robot.
+ */
+static int
+queue_dropped(struct ingest *in, const struct mail *mail, const struct decision *d,
+	      const struct attach_set *files, time_t now, char **error_r)
+{
+	struct tmpl_var vars[3];
+	struct notify_mail nm;
+	struct ticket t;
+	struct buf list = BUF_INIT;
+	char limit[ATTACH_SIZE_TEXT_MAX], quota[ATTACH_SIZE_TEXT_MAX];
+	const char *why = NULL;
+	int rc;
+
+	memset(&nm, 0, sizeof(nm));
+	nm.n_vars = dropped_vars(in, files, &list, limit, quota, vars);
+	if (nm.n_vars == 0 || mail->cls.automatic || mail->msg->from.address == NULL) {
+		buf_release(&list);
+		return 0;
+	}
+	rc = store_ticket_get(in->st, d->ticket, &t);
+	if (rc <= 0) {
+		*error_r = xstrdup(rc < 0 ? store_error(in->st) : "ticket vanished");
+		buf_release(&list);
+		return -1;
+	}
+	nm.tmpl = "dropped";
+	nm.vars = vars;
+	nm.lang = d->sender_is_agent ? in->conf->default_language : NULL;
+	rc = queue_automatic(in, &t, &nm, mail->msg, now, &why, error_r);
+	ticket_release(&t);
+	buf_release(&list);
+	return rc;
 }
 
 /* Registered contacts in Cc become participants; others are noted and ignored. */
@@ -109,11 +170,16 @@ register_requester(struct ingest *in, const struct mime_msg *m, const struct dec
 }
 
 static int
-apply_created(struct ingest *in, const struct mime_msg *m, struct decision *d, time_t now,
-	      const char **why_r, struct buf *note, char **error_r)
+apply_created(struct ingest *in, const struct mime_msg *m, struct attach_set *files,
+	      struct decision *d, time_t now, const char **why_r, struct buf *note,
+	      char **error_r)
 {
 	struct ticket t;
-	char prev[NOTIFY_TICKET_NAME_MAX];
+	char prev[NOTIFY_TICKET_NAME_MAX], limit[ATTACH_SIZE_TEXT_MAX];
+	char quota[ATTACH_SIZE_TEXT_MAX];
+	struct tmpl_var vars[3];
+	struct buf dropped = BUF_INIT;
+	long long event = 0;
 	int rc = 0;
 
 	if (d->auto_register && register_requester(in, m, d) < 0)
@@ -134,9 +200,18 @@ apply_created(struct ingest *in, const struct mime_msg *m, struct decision *d, t
 	if (sla_ticket_due(in->sla, in->st, &t, &t.due_at) < 0 ||
 	    store_ticket_create(in->st, &t) < 0 ||
 	    store_event_add(in->st, t.number, now, "created", m->from.address, 1, m->body,
-			    NULL, NULL) < 0)
+			    NULL, &event) < 0)
 		goto dberr_t;
 	d->ticket = t.number;
+	/* The files come with the created event; over a limit, the auto-response says so. */
+	d->dropped = attach_check(files, in->conf, in->st, t.number, error_r);
+	if (d->dropped < 0) {
+		ticket_release(&t);
+		return -1;
+	}
+	if (attach_record(files, in->st, t.number, event, now) < 0)
+		goto dberr_t;
+	d->attachments = (int)files->n;
 	if (d->previous != 0) {
 		notify_ticket_name(in->conf, t.number, prev, sizeof(prev));
 		if (store_event_add(in->st, d->previous, now, "continued", "system", 0, NULL, prev,
@@ -157,10 +232,13 @@ apply_created(struct ingest *in, const struct mime_msg *m, struct decision *d, t
 
 		memset(&nm, 0, sizeof(nm));
 		nm.tmpl = "autoresponse";
+		nm.n_vars = dropped_vars(in, files, &dropped, limit, quota, vars);
+		nm.vars = vars;
 		rc = queue_automatic(in, &t, &nm, m, now, why_r, error_r);
 	} else {
 		*why_r = "automatic mail";
 	}
+	buf_release(&dropped);
 	ticket_release(&t);
 	return rc;
 dberr_t:
@@ -223,8 +301,9 @@ apply_commands(struct ingest *in, struct actions *a, long long number,
 }
 
 static int
-apply_followup(struct ingest *in, const struct mail *mail, struct decision *d, time_t now,
-	       struct buf *note, struct buf *done, char **error_r)
+apply_followup(struct ingest *in, const struct mail *mail, struct attach_set *files,
+	       struct decision *d, time_t now, struct buf *note, struct buf *done,
+	       char **error_r)
 {
 	const struct mime_msg *m = mail->msg;
 	struct route_cmd cmds[ROUTE_MAX_CMDS];
@@ -233,6 +312,7 @@ apply_followup(struct ingest *in, const struct mail *mail, struct decision *d, t
 	struct ticket t;
 	char *text = NULL;
 	size_t n, i;
+	long long event = 0;
 	int rc, internal = 0;
 
 	n = route_commands(m->subject, mail_text(mail), cmds,
@@ -246,8 +326,9 @@ apply_followup(struct ingest *in, const struct mail *mail, struct decision *d, t
 	if (d->sender_is_agent) {
 		/* An agent's reply is a comment for the customer (or a note, #internal). */
 		memset(&rep, 0, sizeof(rep));
-		switch (action_agent_reply(&a, d->ticket, m->from.address, text, internal, &rep,
-					   error_r)) {
+		files->agent_reply = 1;
+		switch (action_agent_reply(&a, d->ticket, m->from.address, text, internal, files,
+					   &rep, error_r)) {
 		case ACTION_ERROR:
 			goto fail;
 		case ACTION_REFUSED:
@@ -255,6 +336,8 @@ apply_followup(struct ingest *in, const struct mail *mail, struct decision *d, t
 			xfree(error_r);
 			break;
 		default:
+			d->attachments = rep.attachments;
+			d->dropped = rep.dropped;
 			break;
 		}
 	} else {
@@ -263,8 +346,16 @@ apply_followup(struct ingest *in, const struct mail *mail, struct decision *d, t
 			*error_r = xstrdup(rc < 0 ? store_error(in->st) : "ticket vanished");
 			goto fail;
 		}
+		d->dropped = attach_check(files, in->conf, in->st, t.number, error_r);
+		if (d->dropped < 0) {
+			ticket_release(&t);
+			goto fail;
+		}
 		rc = store_event_add(in->st, t.number, now, "comment", m->from.address, 1, text,
-				     NULL, NULL);
+				     NULL, &event);
+		if (rc == 0)
+			rc = attach_record(files, in->st, t.number, event, now);
+		d->attachments = (int)files->n;
 		/* A customer reply brings a waiting, solved or (reopen_closed) closed ticket back. */
 		if (rc == 0 && (strcmp(t.status, "pending") == 0 || strcmp(t.status, "resolved") == 0 ||
 				strcmp(t.status, "closed") == 0)) {
@@ -291,6 +382,8 @@ apply_followup(struct ingest *in, const struct mail *mail, struct decision *d, t
 		*error_r = xstrdup(store_error(in->st));
 		goto fail;
 	}
+	if (d->dropped > 0 && queue_dropped(in, mail, d, files, now, error_r) < 0)
+		goto fail;
 	free(text);
 	return 0;
 fail:
@@ -355,18 +448,29 @@ apply_robot(struct ingest *in, const struct mail *mail, const struct decision *d
 }
 
 int
-apply_decision(struct ingest *in, const struct mail *mail, struct decision *d, time_t now,
-	       const char **why_r, struct buf *note, struct buf *done, char **error_r)
+apply_decision(struct ingest *in, const struct mail *mail, long long message,
+	       struct decision *d, time_t now, const char **why_r, struct buf *note,
+	       struct buf *done, char **error_r)
 {
 	const struct mime_msg *m = mail->msg;
+	struct attach_set files;
+	int rc;
 
-	if (strcmp(d->fate, "created") == 0 ||
-	    (strcmp(d->fate, "rejected_stranger") == 0 && d->requester != NULL))
-		return apply_created(in, m, d, now, why_r, note, error_r);
+	if (strcmp(d->fate, "created") == 0 || strcmp(d->fate, "followup") == 0 ||
+	    (strcmp(d->fate, "rejected_stranger") == 0 && d->requester != NULL)) {
+		/* The mail's files, kept with its ticket's event (attach.h). */
+		attach_set_init(&files);
+		attach_from_mail(&files, m);
+		files.message = message;
+		if (strcmp(d->fate, "followup") == 0)
+			rc = apply_followup(in, mail, &files, d, now, note, done, error_r);
+		else
+			rc = apply_created(in, m, &files, d, now, why_r, note, error_r);
+		attach_set_release(&files);
+		return rc;
+	}
 	if (strcmp(d->fate, "rejected_stranger") == 0)
 		return queue_notice(in, mail, d, "refusal", now, why_r, error_r);
-	if (strcmp(d->fate, "followup") == 0)
-		return apply_followup(in, mail, d, now, note, done, error_r);
 	if (strcmp(d->fate, "bounce") == 0 || strcmp(d->fate, "auto_reply") == 0)
 		return apply_robot(in, mail, d, now, error_r);
 	if (strcmp(d->fate, "rejected_unregistered") == 0)

@@ -23,14 +23,18 @@
 struct mail;
 
 /*
- * Apply d for mail at now; d->ticket gets a new ticket's number.  *why_r
+ * Apply d for mail (stored as message, its row id) at now; d->ticket gets
+ * a new ticket's number.  The attachments of a created ticket or a
+ * follow-up are kept with its event (attach.h; d->attachments,
+ * d->dropped); the sender is told of dropped ones (in the auto-response,
+ * or the "dropped" mail).  *why_r
  * (static, may stay NULL) says why no answer went out; cc_ignored gets
  * the Cc addresses that were not made participants, commands the reply
  * commands carried out ("#close #severity refused").  -1 with *error_r
  * (caller frees): the caller rolls back.
  */
-int apply_decision(struct ingest *in, const struct mail *mail, struct decision *d, time_t now,
-		   const char **why_r, struct buf *cc_ignored, struct buf *commands,
-		   char **error_r);
+int apply_decision(struct ingest *in, const struct mail *mail, long long message,
+		   struct decision *d, time_t now, const char **why_r, struct buf *cc_ignored,
+		   struct buf *commands, char **error_r);
 
 #endif

@@ -34,6 +34,9 @@ struct decision {
 	char *language;
 	int severity;
 	int priority;
+	/* what apply kept (for the fate line) */
+	int attachments;            /* files recorded with the ticket's event */
+	int dropped;                /* of them, over a limit: recorded without their bytes */
 };
 
 void decision_release(struct decision *d);

@@ -90,6 +90,14 @@ fate_line(struct ingest *in, const struct mime_msg *m, const struct ingest_sourc
 		log_format_kv(out, "agent", d->staff_thread ? "internal" : "yes");
 	if (d->auto_register)
 		log_format_kv(out, "registered", "auto");
+	if (d->attachments > 0) {
+		snprintf(num, sizeof(num), "%d", d->attachments);
+		log_format_kv(out, "attachments", num);
+	}
+	if (d->dropped > 0) {
+		snprintf(num, sizeof(num), "%d", d->dropped);
+		log_format_kv(out, "dropped", num);
+	}
 	if (strcmp(d->fate, "created") != 0 && strcmp(d->fate, "followup") != 0)
 		log_format_kv(out, "why", d->reason);
 	snprintf(num, sizeof(num), "%ld", ms);
@@ -111,6 +119,7 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 	const char *why = NULL;
 	char *error = NULL;
 	time_t now = clock_now();
+	long long msg_id = 0;
 
 	memset(res, 0, sizeof(*res));
 	mail_read(&mail, raw, len, &limits);
@@ -121,10 +130,11 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 	}
 	if (decide_message(in, &mail, src, &d, &error) < 0)
 		goto rollback;
-	if (apply_decision(in, &mail, &d, now, &why, &ignored, &done, &error) < 0)
-		goto rollback_d;
+	/*
+	 * The message first (its ticket once apply has decided it), so that
+	 * the attachments apply keeps can name it.
+	 */
 	memset(&sm, 0, sizeof(sm));
-	sm.ticket = d.ticket;
 	sm.direction = "in";
 	sm.message_id = m->message_id;
 	sm.sha256 = m->sha256;
@@ -139,7 +149,13 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 	sm.at = now;
 	sm.raw = raw;
 	sm.raw_len = len;
-	if (store_message_add(in->st, &sm, NULL) < 0) {
+	if (store_message_add(in->st, &sm, &msg_id) < 0) {
+		error = xstrdup(store_error(in->st));
+		goto rollback_d;
+	}
+	if (apply_decision(in, &mail, msg_id, &d, now, &why, &ignored, &done, &error) < 0)
+		goto rollback_d;
+	if (d.ticket != 0 && store_message_set_ticket(in->st, msg_id, d.ticket) < 0) {
 		error = xstrdup(store_error(in->st));
 		goto rollback_d;
 	}

@@ -318,6 +318,8 @@ notify_queue(struct notify *n, const struct ticket *t, const struct notify_mail 
 	c.x_loop = conf->support_address;
 	c.date = clock_now();
 	c.body = body;
+	c.files = m->files;
+	c.n_files = m->n_files;
 	raw = compose_message(&c, &raw_len);
 	if (raw == NULL) {
 		*why_r = "invalid address";

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "compose.h"
 #include "tmpl.h"
 
 struct conf;
@@ -37,6 +38,8 @@ struct notify_mail {
 	const char *subject;         /* subject variable when there is no ticket */
 	int staff;                   /* to support staff (SLA alerts): no reply token, and an
 					agent's reply to it is an internal note (notify_is_staff_id) */
+	const struct compose_file *files;  /* attachments the mail carries */
+	size_t n_files;
 };
 
 enum notify_result {

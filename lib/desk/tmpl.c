@@ -27,11 +27,13 @@ static const char *const known_vars[] = {
 	"region", "hours", "due", "phone", "previous",
 	"author", "comment", "level", "level_name", "sharer",
 	"limit", "plan", "support_name", "support_address",
+	"attachments", "withheld", "outgoing_limit", "dropped", "quota",
 };
 
 static const char *const template_names[] = {
 	"autoresponse", "comment", "status", "escalation", "shared",
 	"refusal", "too_large", "sla_warning", "sla_breach", "escalation_staff",
+	"dropped",
 };
 
 const char *const *

@@ -211,7 +211,7 @@ test_comment(struct env *e, long long tn)
 
 	test_begin("comment by an agent: requester and participant told, first response, open");
 	mark = last_row(e);
-	test_assert_inteq(action_comment(&e->a, tn, "agent@example.com", "Please restart it.", 0,
+	test_assert_inteq(action_comment(&e->a, tn, "agent@example.com", "Please restart it.", 0, NULL,
 					 &rep, &error), ACTION_DONE);
 	test_assert_inteq(rep.queued, 2);
 	test_assert_inteq(rep.skipped, 0);
@@ -229,7 +229,7 @@ test_comment(struct env *e, long long tn)
 
 	test_begin("an internal note tells nobody");
 	mark = last_row(e);
-	test_assert_inteq(action_comment(&e->a, tn, "agent@example.com", "Between us.", 1, &rep,
+	test_assert_inteq(action_comment(&e->a, tn, "agent@example.com", "Between us.", 1, NULL, &rep,
 					 &error), ACTION_DONE);
 	test_assert_inteq(rep.queued, 0);
 	test_assert_inteq(last_row(e), mark);
@@ -240,7 +240,7 @@ test_comment(struct env *e, long long tn)
 
 	test_begin("a participant's comment is not sent back to them");
 	mark = last_row(e);
-	test_assert_inteq(action_comment(&e->a, tn, "BOB@acme.example", "Me too.", 0, &rep,
+	test_assert_inteq(action_comment(&e->a, tn, "BOB@acme.example", "Me too.", 0, NULL, &rep,
 					 &error), ACTION_DONE);
 	test_assert_inteq(rep.queued, 1);
 	test_assert_inteq(rows_to(e, "alice@acme.example", "comment", mark), 1);
@@ -249,11 +249,11 @@ test_comment(struct env *e, long long tn)
 
 	test_begin("an empty comment, a missing ticket: refused, nothing written");
 	before = n_events(e, tn);
-	test_assert_inteq(action_comment(&e->a, tn, "agent@example.com", " \r\n", 0, &rep, &error),
+	test_assert_inteq(action_comment(&e->a, tn, "agent@example.com", " \r\n", 0, NULL, &rep, &error),
 			  ACTION_REFUSED);
 	test_assert_streq(error, "the comment is empty");
 	xfree(&error);
-	test_assert_inteq(action_comment(&e->a, 999, "agent@example.com", "x", 0, &rep, &error),
+	test_assert_inteq(action_comment(&e->a, 999, "agent@example.com", "x", 0, NULL, &rep, &error),
 			  ACTION_REFUSED);
 	test_assert_streq(error, "no ticket SUP-999");
 	xfree(&error);
@@ -261,10 +261,10 @@ test_comment(struct env *e, long long tn)
 	test_end();
 
 	test_begin("agent reply by mail: only from a registered agent");
-	test_assert_inteq(action_agent_reply(&e->a, tn, "alice@acme.example", "x", 0, &rep, &error),
+	test_assert_inteq(action_agent_reply(&e->a, tn, "alice@acme.example", "x", 0, NULL, &rep, &error),
 			  ACTION_REFUSED);
 	xfree(&error);
-	test_assert_inteq(action_agent_reply(&e->a, tn, "agent@example.com", "By mail.", 0, &rep,
+	test_assert_inteq(action_agent_reply(&e->a, tn, "agent@example.com", "By mail.", 0, NULL, &rep,
 					     &error), ACTION_DONE);
 	test_assert_inteq(rep.queued, 2);
 	test_end();
@@ -429,7 +429,7 @@ test_caller_tx(struct env *e)
 	test_begin("caller_tx: the caller's rollback takes the event and the mail back");
 	actions_init(&a, &e->n, e->sla, 1);
 	test_assert_inteq(store_begin(e->st), 0);
-	test_assert_inteq(action_comment(&a, tn, "agent@example.com", "Hello.", 0, &rep, &error),
+	test_assert_inteq(action_comment(&a, tn, "agent@example.com", "Hello.", 0, NULL, &rep, &error),
 			  ACTION_DONE);
 	test_assert_inteq(rep.queued, 1);
 	store_rollback(e->st);

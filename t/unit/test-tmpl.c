@@ -327,8 +327,8 @@ test_check_real(void)
 
 	test_begin("tmpl_check: shipped templates, 7 languages x all names");
 	test_assert_inteq(n_langs, 7);
-	test_assert_inteq(n_names, 10);
-	test_assert_inteq(n_known, 25);
+	test_assert_inteq(n_names, 11);
+	test_assert_inteq(n_known, 30);
 	n = tmpl_check(dir, langs, n_langs, names, n_names, known, n_known, &errors);
 	test_assert_inteq(n, 0);
 	if (n != 0)
@@ -414,6 +414,9 @@ test_render_real(void)
 		{ "sharer", "Bob Jones" }, { "limit", "25 MiB" }, { "plan", "SP2" },
 		{ "support_name", "Example Technical Support" },
 		{ "support_address", "support@example.com" },
+		{ "attachments", "  fix-7.2.patch (2 KB)" },
+		{ "withheld", "  hotfix-7.2.zip (45.0 MB)" }, { "outgoing_limit", "10 MB" },
+		{ "dropped", "  core.dump (310.5 MB)" }, { "quota", "200 MB" },
 	};
 	struct tmpl_var minimal[] = {
 		{ "ticket", "SUP-1" }, { "subject", "x" },
@@ -452,6 +455,20 @@ test_render_real(void)
 			if (strcmp(names[j], "refusal") == 0 &&
 			    (strstr(subject, "SUP-") != NULL || strstr(body, "SUP-") != NULL)) {
 				printf("#   %s/refusal mentions a ticket\n", langs[i]);
+				ok = 0;
+			}
+			/* The files: carried, withheld (with the limit), dropped (with the limits). */
+			if (strcmp(names[j], "comment") == 0 &&
+			    (strstr(body, "fix-7.2.patch (2 KB)") == NULL ||
+			     strstr(body, "hotfix-7.2.zip (45.0 MB)") == NULL ||
+			     strstr(body, "10 MB") == NULL)) {
+				printf("#   %s/comment misses attachments/withheld/outgoing_limit\n", langs[i]);
+				ok = 0;
+			}
+			if ((strcmp(names[j], "autoresponse") == 0 || strcmp(names[j], "dropped") == 0) &&
+			    (strstr(body, "core.dump (310.5 MB)") == NULL ||
+			     strstr(body, "25 MiB") == NULL || strstr(body, "200 MB") == NULL)) {
+				printf("#   %s/%s misses dropped/limit/quota\n", langs[i], names[j]);
 				ok = 0;
 			}
 			if (strcmp(names[j], "autoresponse") == 0 &&
