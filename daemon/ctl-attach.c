@@ -3,7 +3,7 @@
  *
  * get writes the exact bytes (checked against their SHA-256) to -o FILE,
  * "-" for stdout, else to the attachment's safe name in the current
- * folder: the name a mail gave is never a path (it is made safe when the
+ * folder (or in -o FOLDER): the name a mail gave is never a path (it is made safe when the
  * mail arrives, and again here).  An existing file is never replaced
  * without -f; the bytes go to a temporary file beside it first, so a
  * failed write leaves nothing half-written.
@@ -225,7 +225,9 @@ attachment_get(struct ctl *c, int argc, char **argv)
 	struct attachment a;
 	struct buf out = BUF_INIT;
 	struct json j;
-	char *data = NULL, *error = NULL, *path = NULL, *end, hash[SHA256_HEX_SIZE];
+	char *data = NULL, *error = NULL, *path = NULL, *safe = NULL, *end;
+	char hash[SHA256_HEX_SIZE];
+	struct stat sb;
 	char name[NOTIFY_TICKET_NAME_MAX];
 	long long number, id;
 	size_t len = 0;
@@ -281,8 +283,18 @@ attachment_get(struct ctl *c, int argc, char **argv)
 		status = 0;
 		goto out;
 	}
-	/* The stored name is safe already; made safe again, it is still one component. */
-	path = o.output != NULL ? xstrdup(o.output) : filename_safe(a.filename, a.content_type);
+	/*
+	 * The stored name is safe already; made safe again, it is still one
+	 * component.  -o FOLDER: that name inside FOLDER.
+	 */
+	safe = filename_safe(a.filename, a.content_type);
+	if (o.output == NULL)
+		path = xstrdup(safe);
+	else if (stat(o.output, &sb) == 0 && S_ISDIR(sb.st_mode))
+		path = xasprintf("%s%s%s", o.output,
+				 o.output[strlen(o.output) - 1] == '/' ? "" : "/", safe);
+	else
+		path = xstrdup(o.output);
 	if (write_file(path, o.force, data, len, &error) < 0) {
 		ctl_fail("%s", error);
 		goto out;
@@ -310,6 +322,7 @@ out:
 	free(data);
 	free(error);
 	free(path);
+	free(safe);
 	return status;
 }
 

@@ -134,9 +134,10 @@ test_expect_success 'attachment get writes the exact bytes, never over a file wi
 		cmp screenshot.png ../screenshot.png &&
 		ctl attachment get SUP-1 1 -o - >stdout.png &&
 		cmp stdout.png ../screenshot.png &&
+		mkdir sub && ctl attachment get SUP-1 2 -o sub >/dev/null && cmp "sub/$JA_NAME" ../ja.txt &&
 		ctl attachment get --json SUP-1 2 -o copy.txt >get.json &&
 		test "$(json "j[\"sha256\"]" <get.json)" = "$(sha ../ja.txt)" &&
-		ls -A >files && test_grep ! ticketctl files && test_line_count = 8 files)
+		ls -A >files && test_grep ! ticketctl files && test_line_count = 9 files)
 '
 
 test_expect_success 'attachment get refuses what is not there' '
@@ -304,9 +305,10 @@ test_expect_success 'names that are paths, or that mislead, are made safe; get w
 		"part payload text/plain \"attachment; filename=\\\"..\\\"\"" \
 		"part payload text/plain \"attachment; filename*=utf-8${Q2}a%0D%0ABcc: x.txt\"" \
 		"part payload text/plain \"attachment; filename*=iso-2022-jp${Q2}$(pct 添付資料.txt iso-2022-jp)\"" \
+		"part payload \"image/png$(printf "\033")[2J\" \"attachment; filename=screen.png\"" \
 		>in4.eml &&
 	ctl deliver <in4.eml >deliver.out &&
-	test_grep "fate=created ticket=SUP-3 .*attachments=10" deliver.out &&
+	test_grep "fate=created ticket=SUP-3 .*attachments=11" deliver.out &&
 	ctl attachment list --json SUP-3 >names.json &&
 	json "\"\\n\".join(a[\"filename\"] for a in j)" <names.json >names &&
 	cat >expect <<-\EOF &&
@@ -320,17 +322,20 @@ test_expect_success 'names that are paths, or that mislead, are made safe; get w
 	attachment.txt
 	a Bcc_ x.txt
 	添付資料.txt
+	screen.png
 	EOF
 	test_cmp expect names &&
+	test "$(json "j[10][\"content_type\"]" <names.json)" = application/octet-stream &&
 	json "j[0][\"sent_name\"]" <names.json >sent && test_grep "../../../tmp/evil.sh" sent &&
 	mkdir odd && (cd odd &&
-		for i in 1 2 3 4 5 6 7 8 9 10; do ctl attachment get SUP-3 $i >/dev/null || exit 1; done &&
+		for i in 1 2 3 4 5 6 7 8 9 10 11; do ctl attachment get SUP-3 $i >/dev/null || exit 1; done &&
 		ls -A | sort >../odd.files) &&
 	sort expect >expect.sorted &&
 	test_cmp expect.sorted odd.files &&
 	test_path_is_missing /tmp/evil.sh &&
 	ctl show SUP-3 >show.out &&
-	! grep -q "$(printf "\342\200\256")" show.out
+	! grep -q "$(printf "\342\200\256")" show.out &&
+	! grep -q "$(printf "\033")" show.out
 '
 
 test_done

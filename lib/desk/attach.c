@@ -16,6 +16,7 @@
 #include "store.h"
 
 #define ATTACH_MAX_CIDS 256      /* cid: URLs read from one mail's HTML */
+#define ATTACH_MAX_TYPE 255      /* bytes of a content type kept (RFC 6838: 127 / 127) */
 
 void
 attach_set_init(struct attach_set *s)
@@ -38,6 +39,23 @@ attach_set_release(struct attach_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * content_type in lowercase when it is type/subtype in token characters
+ * (a type is shown on terminals: nothing else may pass), else
+ * application/octet-stream.
+ */
+static char *
+type_safe(const char *content_type)
+{
+	char *t;
+
+	if (!compose_type_valid(content_type) || strlen(content_type) > ATTACH_MAX_TYPE)
+		return xstrdup("application/octet-stream");
+	t = xstrdup(content_type);
+	str_lower(t);
+	return t;
+}
+
 static struct attach_file *
 set_add(struct attach_set *s, const char *sent_name, const char *content_type,
 	const char *data, size_t size)
@@ -47,7 +65,7 @@ set_add(struct attach_set *s, const char *sent_name, const char *content_type,
 	s->v = xarray_grow(s->v, s->n, sizeof(*s->v));
 	f = &s->v[s->n++];
 	memset(f, 0, sizeof(*f));
-	f->content_type = xstrdup(content_type != NULL ? content_type : "application/octet-stream");
+	f->content_type = type_safe(content_type);
 	f->name = filename_safe(sent_name, f->content_type);
 	if (sent_name != NULL && strcmp(sent_name, f->name) != 0)
 		f->sent_name = xstrdup(sent_name);

@@ -713,17 +713,25 @@ token_char(unsigned char c)
 	return c > 0x20 && c < 0x7F && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
 }
 
-/* type when it is type/subtype in tokens and may go base64, else application/octet-stream. */
-static const char *
-file_type(const char *type)
+int
+compose_type_valid(const char *type)
 {
 	const char *slash = type != NULL ? strchr(type, '/') : NULL, *p;
 
 	if (slash == NULL || slash == type || slash[1] == '\0')
-		return "application/octet-stream";
+		return 0;
 	for (p = type; *p != '\0'; p++)
 		if (p != slash && !token_char((unsigned char)*p))
-			return "application/octet-stream";
+			return 0;
+	return 1;
+}
+
+/* type when it is valid and may go base64, else application/octet-stream. */
+static const char *
+file_type(const char *type)
+{
+	if (!compose_type_valid(type))
+		return "application/octet-stream";
 	/* message/ and multipart/ bodies may not be base64 (RFC 2046 5.1, 5.2) */
 	if (strncasecmp(type, "message/", 8) == 0 || strncasecmp(type, "multipart/", 10) == 0)
 		return "application/octet-stream";

@@ -92,6 +92,9 @@ struct compose {
  */
 char *compose_message(const struct compose *c, size_t *len_r);
 
+/* 1 when type is "type/subtype", both RFC 2045 tokens (no blank, control or special). */
+int compose_type_valid(const char *type);
+
 /*
  * 1 when address is a plain addr-spec ticketd will write: ASCII, at most
  * COMPOSE_MAX_ADDRESS bytes, one '@' with text on both sides, and no
