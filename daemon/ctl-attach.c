@@ -60,6 +60,8 @@ ctl_attachment_line(struct buf *out, const char *indent, const struct attachment
 		buf_adds(out, "  (inline image of the mail, not forwarded)");
 	else if (strcmp(a->role, "history") == 0)
 		buf_adds(out, "  (already on the ticket, not forwarded)");
+	if (a->sent_name != NULL)
+		buf_adds(out, "  (name made safe: see sent_name in --json)");
 	buf_addc(out, '\n');
 }
 
@@ -129,11 +131,11 @@ attachment_list(struct ctl *c, int argc, char **argv)
 		buf_addc(&out, '\n');
 	} else {
 		if (n > 0)
-			buf_addf(&out, "%-3s %10s  %-24s %-20s  %-23s  %s\n", "ID", "BYTES", "TYPE",
+			buf_addf(&out, "%-3s %10s  %-24s %-20s  %-16s  %s\n", "ID", "BYTES", "TYPE",
 				 "ADDED", "SHA-256", "NAME");
 		for (i = 0; i < n; i++) {
 			clock_format(list[i].at, ts, sizeof(ts));
-			buf_addf(&out, "%-3lld %10lld  %-24s %s  sha256 %.16s  %s%s%s%s\n",
+			buf_addf(&out, "%-3lld %10lld  %-24s %-20s  %-16.16s  %s%s%s%s\n",
 				 list[i].number, list[i].size, list[i].content_type, ts,
 				 list[i].sha256, list[i].filename,
 				 list[i].dropped != NULL ? "  (dropped: " : "",
