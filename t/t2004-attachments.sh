@@ -334,6 +334,8 @@ test_expect_success 'names that are paths, or that mislead, are made safe; get w
 	test_cmp expect.sorted odd.files &&
 	test_path_is_missing /tmp/evil.sh &&
 	ctl show SUP-3 >show.out &&
+	test_grep "attachment 1: evil.sh  text/plain  1 B  (name made safe" show.out &&
+	test_grep ! "attachment 10: .*name made safe" show.out &&
 	! grep -q "$(printf "\342\200\256")" show.out &&
 	! grep -q "$(printf "\033")" show.out
 '
