@@ -1071,7 +1071,21 @@ body_leaf(struct body_ctx *bc, struct mime_node *n, int html)
 	buf_release(&lf);
 	body_append(bc, buf_str(&out), out.len);
 	buf_release(&out);
+	n->in_body = 1;
 	return 1;
+}
+
+/* The text of n's subtree was dropped from the body again. */
+static void
+body_unmark(struct mime_node *n, int level)
+{
+	size_t i;
+
+	if (level > MIME_MAX_DEPTH)
+		return;
+	n->in_body = 0;
+	for (i = 0; i < n->n_children; i++)
+		body_unmark(&n->children[i], level + 1);
 }
 
 /* 1 when n holds a text/plain leaf that the body would use. */
@@ -1107,6 +1121,7 @@ body_alternative(struct body_ctx *bc, struct mime_node *n, int level)
 		if (!str_is_blank(buf_str(&bc->text) + before, bc->text.len - before))
 			return 1;
 		buf_reset_to(&bc->text, before);   /* an empty plain part */
+		body_unmark(&n->children[i], level + 1);
 		break;
 	}
 	/* no plain text: the last alternative that gives any text */
@@ -1115,6 +1130,7 @@ body_alternative(struct body_ctx *bc, struct mime_node *n, int level)
 		if (!str_is_blank(buf_str(&bc->text) + before, bc->text.len - before))
 			return 1;
 		buf_reset_to(&bc->text, before);
+		body_unmark(&n->children[i - 1], level + 1);
 	}
 	return 0;
 }
@@ -1194,6 +1210,7 @@ part_add(struct mime_msg *m, struct mime_node *n, size_t *cap)
 	p->charset = n->charset;
 	p->filename = n->filename;
 	p->is_attachment = n->is_attachment;
+	p->in_body = n->in_body;
 	p->depth = n->depth;
 	p->data = n->data;
 	p->size = n->size;

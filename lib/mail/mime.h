@@ -42,6 +42,7 @@ struct mime_part {
 	char *charset;        /* lowercase label as written, or NULL */
 	char *filename;       /* decoded, or NULL */
 	int is_attachment;    /* disposition attachment, or a named non-text part */
+	int in_body;          /* its text is part of mime_msg.body */
 	int depth;            /* 0 for a single-part message */
 	char *data;           /* transfer-decoded bytes (NUL-terminated copy) */
 	size_t size;
@@ -130,6 +131,7 @@ struct mime_node {
 	char *charset;            /* lowercase, or NULL */
 	char *filename;           /* decoded, or NULL */
 	int is_attachment;
+	int in_body;              /* its text went into the body (mime_parse only) */
 	int depth;
 	char **fields;            /* header fields as written, folds kept */
 	size_t n_fields;
