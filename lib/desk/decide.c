@@ -343,7 +343,9 @@ decide_screen(struct ingest *in, const struct mail *mail, struct decision *d)
 		d->autorespond = !mail->cls.automatic && m->from.address != NULL;
 		return 1;
 	}
-	if (m->from.address == NULL || m->n_headers == 0) {
+	/* A bounce may come from "MAILER-DAEMON" or "<>": it needs no From. */
+	if (m->n_headers == 0 || (m->from.address == NULL && mail->cls.kind != MIME_KIND_BOUNCE &&
+				  mail->cls.kind != MIME_KIND_FEEDBACK_REPORT)) {
 		decide_set(d, "unparseable", "parse", 0, "the message has no usable From address");
 		return 1;
 	}

@@ -117,7 +117,10 @@ void mime_warn(struct mime_msg *m, const char *fmt, ...) __attribute__((format(p
  * listed as one leaf in parts[] (data = the enclosed message, so that
  * classify can read its headers) and as an attachment (named by its
  * Subject when it has no filename); the parts inside it are not listed
- * and do not contribute to the body.
+ * and do not contribute to the body.  A nameless image attachment is
+ * named after its Content-Location ("Photo25.jpg", Apple Mail) or its
+ * Content-ID ("image001.png@01DA…" gives "image001.png", others get the
+ * subtype as extension), else "image.<subtype>".
  */
 enum mime_node_type {
 	MIME_NODE_LEAF = 0,
@@ -146,6 +149,8 @@ struct mime_node {
 	int flowed;               /* text/plain; format=flowed */
 	int delsp;                /* … delsp=yes */
 	char *subject;
+	char *content_id;         /* without <>, or NULL */
+	char *content_location;   /* as written, unfolded, or NULL */
 };
 
 /* Parse raw into a tree (every body decoded); free with mime_tree_free. */

@@ -257,7 +257,8 @@ test_attachments(void)
 {
 	static const struct want_att want[] = {
 		{ "attachment_content_disposition.eml", "api.rb", "text/x-ruby-script", 28, "17f3459825de" },
-		{ "attachment_content_location.eml", NULL, "image/jpeg", 227, "a902bee0c7cf" },
+		/* nameless: named after its Content-Location */
+		{ "attachment_content_location.eml", "Photo25.jpg", "image/jpeg", 227, "a902bee0c7cf" },
 		{ "attachment_nonascii_filename.eml", "ciële.txt", "text/plain", 11, "12ad052c11eb" },
 		{ "attachment_only_email.eml", "blah.gz", "application/x-gzip", 288, "f18aef56d385" },
 		{ "attachment_pdf.eml", "broken.pdf", "application/pdf", 1026, "c7d1b9b20df8" },
@@ -326,13 +327,16 @@ test_attachments(void)
 	FIELD(F_PARTS, test_assert_inteq(m->n_parts, 3));
 	if (m->n_parts == 3) {
 		FIELD(F_PARTS, test_assert_streq(m->parts[1].content_type, "message/delivery-status"));
-		FIELD(F_PARTS, test_assert(!m->parts[1].is_attachment));
+		FIELD(F_PARTS, test_assert(m->parts[1].is_attachment));
 		FIELD(F_PARTS, test_assert_streq(m->parts[2].content_type, "message/rfc822"));
 	}
-	/* an attached message without a filename is named by its subject */
-	FIELD(F_ATTACHMENTS, test_assert(m->n_attachments == 1 &&
-		    m->attachments[0].filename != NULL &&
-		    strcmp(m->attachments[0].filename, "Test of bounce email") == 0));
+	/* the report is listed; an attached message without a filename is
+	 * named by its subject */
+	FIELD(F_ATTACHMENTS, test_assert_inteq(m->n_attachments, 2));
+	FIELD(F_ATTACHMENTS, test_assert(m->n_attachments == 2 &&
+		    strcmp(m->attachments[0].content_type, "message/delivery-status") == 0 &&
+		    m->attachments[1].filename != NULL &&
+		    strcmp(m->attachments[1].filename, "Test of bounce email") == 0));
 	mime_msg_free(&m);
 	test_end();
 
