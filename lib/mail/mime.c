@@ -1503,6 +1503,69 @@ attachments_append(struct mime_msg *m, struct mime_attachment *list, size_t n)
 	free(list);
 }
 
+/* The header fields the sender wrote (see mime_msg.content_sha256). */
+static const char *const originator_fields[] = {
+	"from", "sender", "reply-to", "to", "cc", "subject", "date", "message-id",
+	"in-reply-to", "references",
+};
+
+/* The originator fields of the top header onto content: "name:value\n", blanks collapsed. */
+static void
+content_fields(const struct fieldv *fv, struct buf *content)
+{
+	size_t i, k, j;
+
+	for (i = 0; i < fv->n; i++) {
+		const struct field *f = &fv->v[i];
+		int blank = 0;
+
+		for (k = 0; k < sizeof(originator_fields) / sizeof(originator_fields[0]); k++) {
+			if (str_span_eq_ci(f->name, f->name_len, originator_fields[k]))
+				break;
+		}
+		if (k == sizeof(originator_fields) / sizeof(originator_fields[0]))
+			continue;
+		buf_addf(content, "%s:", originator_fields[k]);
+		for (j = 0; j < f->value_len; j++) {
+			if (str_is_space((unsigned char)f->value[j])) {
+				blank = 1;
+				continue;
+			}
+			if (blank && content->data[content->len - 1] != ':')
+				buf_addc(content, ' ');
+			blank = 0;
+			buf_addc(content, f->value[j]);
+		}
+		buf_addc(content, '\n');
+	}
+}
+
+/* Each part's type and the hash of its bytes onto content, then the digest of it all. */
+static void
+content_digest(const struct mime_msg *m, struct buf *content, char out[65])
+{
+	char hex[65];
+	size_t i;
+
+	for (i = 0; i < m->n_parts; i++) {
+		const struct mime_part *p = &m->parts[i];
+
+		if (str_has_prefix_ci(p->content_type, "text/")) {
+			struct buf lf = BUF_INIT;
+
+			add_lf_text(&lf, p->data, p->size);
+			while (lf.len > 0 && str_is_space((unsigned char)lf.data[lf.len - 1]))
+				lf.len--;
+			sha256_hex(lf.data != NULL ? lf.data : "", lf.len, hex);
+			buf_release(&lf);
+		} else {
+			sha256_hex(p->data, p->size, hex);
+		}
+		buf_addf(content, "part:%s %s\n", p->content_type, hex);
+	}
+	sha256_hex(buf_str(content), content->len, out);
+}
+
 /* The charset label of the first text leaf of n that has one, or NULL. */
 static const char *
 text_label(const struct mime_node *n, int level)
@@ -1558,6 +1621,7 @@ mime_parse(const char *raw, size_t len, const struct mime_limits *limits)
 	struct fieldv top = { NULL, 0, 0, 0 };
 	struct mime_node root;
 	struct body_ctx bc = { m, BUF_INIT, 0, NULL, 0 };
+	struct buf content = BUF_INIT;
 	size_t i, cap = 0, warn_mark;
 	char *hdr_charset = NULL;
 
@@ -1572,6 +1636,7 @@ mime_parse(const char *raw, size_t len, const struct mime_limits *limits)
 
 	warn_mark = m->n_warnings;
 	entity_parse(&ps, &root, raw, len, 0, "text/plain", 1, &top);
+	content_fields(&top, &content);     /* as written, before any conversion */
 	if (ps.raw8.len > 0) {
 		/* legacy 8-bit header text: parse again, reading it in its charset */
 		hdr_charset = header_charset(&root, &ps.raw8);
@@ -1598,6 +1663,8 @@ mime_parse(const char *raw, size_t len, const struct mime_limits *limits)
 	parts_collect(m, &root, &cap, 0);
 	/* files uuencoded in the text come after the MIME attachments */
 	attachments_append(m, bc.uu, bc.n_uu);
+	content_digest(m, &content, m->content_sha256);
+	buf_release(&content);
 	node_release(&root);
 	for (i = 0; i < ps.n_owned; i++)
 		free(ps.owned[i]);

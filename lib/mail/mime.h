@@ -92,6 +92,16 @@ struct mime_msg {
 
 	size_t raw_size;
 	char sha256[65];          /* hex digest of the raw message */
+	/*
+	 * Hex digest of what the sender wrote, not of what relays added: the
+	 * originator and content header fields (From, Sender, Reply-To, To,
+	 * Cc, Subject, Date, Message-ID, In-Reply-To, References; unfolded,
+	 * blanks collapsed) and every part's type and decoded bytes (text
+	 * with LF line ends and no trailing blanks).  Received, Return-Path,
+	 * Delivered-To, DKIM/ARC signatures, Authentication-Results, spam
+	 * scores and a relay's new transfer encoding change nothing.
+	 */
+	char content_sha256[65];
 };
 
 /* Parse raw (len bytes, need not be NUL-terminated).  Never NULL. */

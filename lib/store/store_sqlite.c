@@ -132,7 +132,18 @@ static const char *const migrations[] = {
 	"  sender TEXT NOT NULL COLLATE NOCASE,"
 	"  at INTEGER NOT NULL);"
 	"CREATE INDEX autoresponses_sender ON autoresponses(sender, at);",
+	/*
+	 * 1 -> 2: the content hash of an inbound message (what the sender
+	 * wrote, mime_msg.content_sha256), so that a re-delivery whose relays
+	 * added headers is a duplicate.  Rows from before keep NULL and are
+	 * still matched by their raw hash (sha256).
+	 */
+	"ALTER TABLE messages ADD COLUMN content_sha256 TEXT;"
+	"CREATE INDEX messages_content_sha256 ON messages(content_sha256);",
 };
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
+	       "STORE_SCHEMA_VERSION is the number of migrations");
 
 static int
 sq_exec(void *db, const char *sql)

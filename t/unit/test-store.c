@@ -93,7 +93,22 @@ test_schema(void)
 	test_assert(store_open(dbpath, &st, &error) < 0);
 	test_assert(error != NULL && strstr(error, "newer than this ticketd") != NULL);
 	free(error);
-	raw_sql("PRAGMA user_version = 1");
+	raw_sql("PRAGMA user_version = 2");
+	test_end();
+
+	test_begin("a version 1 store migrates: its messages keep matching by their raw hash");
+	raw_sql("DROP INDEX messages_content_sha256; ALTER TABLE messages DROP COLUMN content_sha256;"
+		"INSERT INTO messages (direction, message_id, sha256, at, raw) "
+		"VALUES ('in', 'old-1@x', 'raw-old', 1, 'x');"
+		"PRAGMA user_version = 1");
+	st = open_store();
+	test_assert(st != NULL);
+	if (st != NULL) {
+		test_assert(store_message_is_duplicate(st, "old-1@x", "raw-old", "c-new", NULL) == 1);
+		test_assert(store_message_is_duplicate(st, "old-1@x", "raw-other", "c-new", NULL) == 0);
+		store_close(&st);
+	}
+	raw_sql("DELETE FROM messages");
 	test_end();
 }
 
@@ -139,11 +154,30 @@ test_messages(void)
 	m.raw = "raw";
 	m.raw_len = 3;
 	test_begin("duplicates: same Message-ID and hash; a reused id with other content is not");
+	/* a row from before content hashes: its raw hash decides */
 	test_assert(store_message_add(st, &m, NULL) == 0);
-	test_assert(store_message_is_duplicate(st, "id-1@x", "aaaa", &ticket) == 1 && ticket == 1);
-	test_assert(store_message_is_duplicate(st, "id-1@x", "bbbb", NULL) == 0);
-	test_assert(store_message_is_duplicate(st, NULL, "aaaa", NULL) == 1);
-	test_assert(store_message_is_duplicate(st, NULL, "cccc", NULL) == 0);
+	test_assert(store_message_is_duplicate(st, "id-1@x", "aaaa", "c-any", &ticket) == 1 &&
+		    ticket == 1);
+	test_assert(store_message_is_duplicate(st, "id-1@x", "bbbb", "c-any", NULL) == 0);
+	test_assert(store_message_is_duplicate(st, NULL, "aaaa", NULL, NULL) == 1);
+	test_assert(store_message_is_duplicate(st, NULL, "cccc", NULL, NULL) == 0);
+	/* a row with a content hash: the content decides, whatever the raw bytes */
+	m.message_id = "id-2@x";
+	m.sha256 = "dddd";
+	m.content_sha256 = "c-2";
+	m.ticket = 0;
+	m.uid = 0;
+	m.imap_pending = 0;
+	test_assert(store_message_add(st, &m, NULL) == 0);
+	test_assert(store_message_is_duplicate(st, "id-2@x", "eeee", "c-2", NULL) == 1);
+	test_assert(store_message_is_duplicate(st, "id-2@x", "dddd", "c-other", NULL) == 0);
+	test_assert(store_message_is_duplicate(st, NULL, "ffff", "c-2", NULL) == 1);
+	m.message_id = "id-1@x";
+	m.sha256 = "aaaa";
+	m.content_sha256 = NULL;
+	m.ticket = 1;
+	m.uid = 42;
+	m.imap_pending = 1;
 	test_end();
 
 	test_begin("threads by Message-ID; UIDs and pending server actions");
