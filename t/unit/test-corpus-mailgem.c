@@ -350,6 +350,60 @@ test_attachments(void)
 	test_end();
 }
 
+/* What a desk shows as attachments: every part that is not the text (issue 13). */
+static void
+test_shown_parts(void)
+{
+	static const struct {
+		const char *file;
+		const char *types;        /* the attachments' types, in order */
+	} want[] = {
+		{ "multipart_report_emails/multi_address_bounce1.eml", "message/delivery-status message/rfc822" },
+		{ "multipart_report_emails/multi_address_bounce2.eml", "message/delivery-status message/rfc822" },
+		{ "multipart_report_emails/multipart_report_multiple_status.eml",
+		  "message/delivery-status message/delivery-status message/rfc822" },
+		{ "multipart_report_emails/report_422.eml", "message/delivery-status text/rfc822-headers" },
+		{ "multipart_report_emails/report_530.eml", "message/delivery-status text/rfc822-headers" },
+		{ "mime_emails/raw_email_with_mimepart_without_content_type.eml",
+		  "message/delivery-status message/rfc822" },
+		{ "mime_emails/raw_email11.eml", "text/enriched" },
+	};
+	struct mime_msg *m;
+	size_t i, k;
+
+	test_begin("reports, returned headers and other text types are listed as attachments");
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct buf types = BUF_INIT;
+
+		m = load(want[i].file);
+		for (k = 0; k < m->n_attachments; k++)
+			buf_addf(&types, "%s%s", k > 0 ? " " : "", m->attachments[k].content_type);
+		FIELD(F_ATTACHMENTS, test_assert_streq(buf_str(&types), want[i].types));
+		buf_release(&types);
+		mime_msg_free(&m);
+	}
+	test_end();
+
+	test_begin("nameless images are named after their Content-Location");
+	m = load("error_emails/missing_content_disposition.eml");
+	FIELD(F_ATTACHMENTS, test_assert(m->n_attachments == 1 && m->attachments[0].filename != NULL &&
+					 strcmp(m->attachments[0].filename, "somefile.jpg") == 0));
+	mime_msg_free(&m);
+	m = load("mime_emails/raw_email12.eml");
+	FIELD(F_ATTACHMENTS, test_assert(m->n_attachments == 1 && m->attachments[0].filename != NULL &&
+					 strcmp(m->attachments[0].filename, "Photo25.jpg") == 0));
+	mime_msg_free(&m);
+	test_end();
+
+	test_begin("HTML made text: an image link keeps its alt text, not its address");
+	m = load("error_emails/content_transfer_encoding_with_8bits.eml");
+	FIELD(F_BODIES, test_assert(contains(m->body, "BizRate Customer Certified (GOLD) Site")));
+	FIELD(F_BODIES, test_assert(!contains(m->body, "merchant/reports/index.xpml")));
+	FIELD(F_BODIES, test_assert(contains(m->body, "Click here <http://www.provantage.com/")));
+	mime_msg_free(&m);
+	test_end();
+}
+
 static void
 test_error_emails(void)
 {
@@ -502,6 +556,7 @@ main(void)
 	test_all_parse();
 	test_multi_charset();
 	test_attachments();
+	test_shown_parts();
 	test_error_emails();
 	test_rfc2822();
 	for (int f = 0; f < F_N; f++)
