@@ -428,6 +428,52 @@ test_cosmetic(void)
 	test_end();
 }
 
+/* A bounce signed as Barracuda and old sendmail sign them: no address at all. */
+static char *
+bounce(const char *from, const char *id)
+{
+	return xasprintf("Return-path: <>\n"
+			 "From: %s\n"
+			 "To: support@example.com\n"
+			 "Subject: Returned mail: User unknown\n"
+			 "Message-Id: <%s@mx.acme.example>\n"
+			 "Date: Mon, 30 Nov 2026 12:00:00 +0100\n"
+			 "MIME-Version: 1.0\n"
+			 "Content-Type: multipart/report; report-type=delivery-status;\n"
+			 "\tboundary=\"----=_b\"\n"
+			 "\n"
+			 "------=_b\n"
+			 "Content-Type: text/plain\n"
+			 "\n"
+			 "Your message could not be delivered.\n"
+			 "------=_b\n"
+			 "Content-Type: message/delivery-status\n"
+			 "\n"
+			 "Reporting-MTA: dns; mx.acme.example\n"
+			 "\n"
+			 "Final-Recipient: rfc822; left@acme.example\n"
+			 "Action: failed\n"
+			 "Status: 5.1.1\n"
+			 "------=_b--\n", from, id);
+}
+
+static void
+test_addressless_bounce(void)
+{
+	char fate[32], *raw;
+
+	test_begin("a bounce from \"MAILER-DAEMON\" or \"MAILER-DAEMON <>\" is a bounce, not unparseable");
+	raw = bounce("MAILER-DAEMON", "225e2d6aad3309b1");
+	ingest(raw, fate);
+	test_assert_streq(fate, "bounce");
+	free(raw);
+	raw = bounce("MAILER-DAEMON <>", "335e2d6aad3309b1");
+	ingest(raw, fate);
+	test_assert_streq(fate, "bounce");
+	free(raw);
+	test_end();
+}
+
 int
 main(void)
 {
@@ -451,6 +497,7 @@ main(void)
 	test_japanese_escalation();
 	test_reopen();
 	test_cosmetic();
+	test_addressless_bounce();
 	desk_close(&d);
 	return test_done();
 }
