@@ -9,7 +9,10 @@
                 [--msgid ID] [--no-threading] [--to ADDR] [--cc ADDR]
                                       a reply to FILE on stdout
   mail-tool.py new --from ADDR --subject S --body TEXT [--msgid ID] [--cc ADDR]
-                [--header 'Name: value']...
+                [--header 'Name: value']... [--charset CS]
+                                      --charset (reply too): the body's and
+                                      subject's charset, default utf-8
+                                      (iso-2022-jp, shift_jis, gb2312 …)
 """
 import argparse
 import email
@@ -46,12 +49,13 @@ def address_header(value):
 
 def build(args, subject, in_reply_to=None, references=None):
     from email.mime.text import MIMEText
-    msg = MIMEText(args.body, 'plain', 'utf-8')
+    charset = getattr(args, 'charset', None) or 'utf-8'
+    msg = MIMEText(args.body, 'plain', charset)
     msg['From'] = address_header(args.sender)
     msg['To'] = address_header(args.to)
     if args.cc:
         msg['Cc'] = address_header(args.cc)
-    msg['Subject'] = email.header.Header(subject, 'utf-8').encode()
+    msg['Subject'] = email.header.Header(subject, charset).encode()
     msg['Message-ID'] = '<%s>' % (args.msgid or email.utils.make_msgid()[1:-1])
     msg['Date'] = email.utils.formatdate()
     if in_reply_to:
@@ -89,6 +93,7 @@ def main():
         s.add_argument('--body', default='Thanks, more details below.\n')
         s.add_argument('--msgid')
         s.add_argument('--header', action='append')
+        s.add_argument('--charset')
     a = p.parse_args()
     if a.cmd == 'header':
         print(decoded(load(a.file)[a.name]))

@@ -62,6 +62,21 @@ test_expect_success 'the same message again is a duplicate' '
 	deliver a1.eml duplicate duplicate
 '
 
+test_expect_success 'a backup MX re-delivery, new trace headers only, is a duplicate too' '
+	{
+		printf "Received: from mx2.example.net (mx2.example.net [192.0.2.25])\r\n"
+		printf "\tby mx1.example.com with ESMTPS; Thu, 26 Nov 2026 10:05:00 +0000\r\n"
+		printf "X-Spam-Status: No, score=0.4 required=5.0 tests=RDNS_NONE\r\n"
+		printf "Authentication-Results: mx1.example.com; arc=pass\r\n"
+		printf "Delivered-To: support@example.com\r\n"
+		cat a1.eml
+	} >a1-again.eml &&
+	n=$(sink_count) &&
+	deliver a1-again.eml duplicate duplicate &&
+	grep -q "ticket=SUP-1 " fate.line &&
+	flush && [ "$(sink_count)" -eq "$n" ]
+'
+
 test_expect_success 'a reused Message-ID with other content is a new message' '
 	mt new --from "alice@acme.example" --subject "Another problem" \
 		--body "Different content, same id." --msgid a1@acme.example >a1b.eml &&
@@ -286,6 +301,19 @@ We need this fixed today." >esc.eml &&
 	! grep -q " ticket=" fate.line &&
 	flush && grep -q "RCPT TO:<mallory@nowhere.example>" "$SINK_DIR"/*.env &&
 	[ "$(db "SELECT level FROM tickets WHERE number = 1")" -eq 1 ]
+'
+
+test_expect_success '#エスカレーション in ISO-2022-JP escalates; Gravité with a no-break space sets the severity' '
+	mt new --from "alice@acme.example" --subject "Re: [SUP-1] レポートが空です" \
+		--charset iso-2022-jp --body "#エスカレーション
+本日中の対応をお願いいたします。" >esc-ja.eml &&
+	grep -q "charset=\"iso-2022-jp\"" esc-ja.eml &&
+	deliver esc-ja.eml followup subject &&
+	[ "$(db "SELECT level FROM tickets WHERE number = 1")" -eq 2 ] &&
+	mt new --from "alice@acme.example" --subject "Production arrêtée" \
+		--body "$(printf "Bonjour,\n\nGravit\303\251\302\240: 1\n\nTout est arr\303\252t\303\251.")" >fr.eml &&
+	deliver fr.eml created new &&
+	grep -q " sev=1 " fate.line
 '
 
 test_expect_success 'an agent reply by mail is a public comment that notifies the requester' '

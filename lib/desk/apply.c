@@ -119,24 +119,40 @@ queue_dropped(struct ingest *in, const struct mail *mail, const struct decision 
 	return rc;
 }
 
-/* Registered contacts in Cc become participants; others are noted and ignored. */
+/*
+ * Registered contacts in Cc become participants; others are noted and
+ * ignored.  The sender and the ticket's own requester (in Cc of a
+ * reply-all) are no participants of it.
+ */
 static int
 add_cc_participants(struct ingest *in, const struct mime_msg *m, long long ticket, time_t now,
 		    struct buf *note)
 {
 	struct contact c;
+	struct ticket t;
+	char *requester = NULL;
 	size_t i;
 	int rc;
 
-	for (i = 0; i < m->n_cc; i++) {
+	if (m->n_cc == 0)
+		return 0;
+	rc = store_ticket_get(in->st, ticket, &t);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		requester = xstrdup(t.requester);
+		ticket_release(&t);
+	}
+	for (i = 0, rc = 0; i < m->n_cc && rc == 0; i++) {
 		const char *addr = m->cc[i].address;
 
 		if (addr == NULL || conf_is_support_address(in->conf, addr) ||
-		    strcasecmp(addr, m->from.address) == 0)
+		    strcasecmp(addr, m->from.address) == 0 ||
+		    (requester != NULL && strcasecmp(addr, requester) == 0))
 			continue;
 		rc = store_contact_get(in->st, addr, &c);
 		if (rc < 0)
-			return -1;
+			break;
 		if (rc == 0) {
 			buf_addf(note, "%s%s", note->len > 0 ? "," : "", addr);
 			continue;
@@ -144,27 +160,31 @@ add_cc_participants(struct ingest *in, const struct mime_msg *m, long long ticke
 		contact_release(&c);
 		rc = store_participant_has(in->st, ticket, addr);
 		if (rc < 0)
-			return -1;
-		if (rc == 1)
+			break;
+		if (rc == 1) {
+			rc = 0;
 			continue;
+		}
 		if (store_participant_add(in->st, ticket, addr, now) < 0 ||
 		    store_event_add(in->st, ticket, now, "shared", m->from.address, 1, NULL, addr,
 				    NULL) < 0)
-			return -1;
+			rc = -1;
 	}
-	return 0;
+	free(requester);
+	return rc < 0 ? -1 : 0;
 }
 
+/* The sender as a contact of org_id (auto-registration), speaking language (may be NULL). */
 static int
-register_requester(struct ingest *in, const struct mime_msg *m, const struct decision *d)
+register_sender(struct ingest *in, const struct mime_msg *m, long long org_id, const char *language)
 {
 	struct contact c;
 
 	memset(&c, 0, sizeof(c));
 	c.email = (char *)m->from.address;
 	c.name = (char *)m->from.name;
-	c.org_id = d->org_id;
-	c.language = d->language;
+	c.org_id = org_id;
+	c.language = (char *)language;
 	c.created_at = clock_now();
 	return store_contact_add(in->st, &c, NULL);
 }
@@ -182,10 +202,18 @@ apply_created(struct ingest *in, const struct mime_msg *m, struct attach_set *fi
 	long long event = 0;
 	int rc = 0;
 
-	if (d->auto_register && register_requester(in, m, d) < 0)
+	if (d->auto_register && register_sender(in, m, d->org_id, d->language) < 0)
 		goto dberr;
 	memset(&t, 0, sizeof(t));
-	t.subject = xstrdup(m->subject != NULL && m->subject[0] != '\0' ? m->subject : "(no subject)");
+	/* A ticket of its own for a mail citing another: only its own tag will show. */
+	if (d->cited != 0 || d->previous != 0)
+		t.subject = route_strip_tickets(m->subject, in->conf->ticket_prefix);
+	else
+		t.subject = xstrdup_or_null(m->subject);
+	if (t.subject == NULL || t.subject[0] == '\0') {
+		free(t.subject);
+		t.subject = xstrdup("(no subject)");
+	}
 	t.requester = xstrdup(d->requester);
 	t.requester_name = xstrdup_or_null(d->requester_name);
 	t.org_id = d->org_id;
@@ -320,6 +348,12 @@ apply_followup(struct ingest *in, const struct mail *mail, struct attach_set *fi
 	for (i = 0; i < n; i++)
 		if (cmds[i].type == ROUTE_CMD_INTERNAL)
 			internal = 1;
+	/* a new colleague at an auto-registering domain: registered before anything else */
+	if (d->auto_register &&
+	    register_sender(in, m, d->org_id, lang_supported(mail->language) ? mail->language : NULL) < 0) {
+		*error_r = xstrdup(store_error(in->st));
+		goto fail;
+	}
 	if (d->staff_thread)
 		internal = 1;
 	actions_init(&a, &in->notify, in->sla, 1);
@@ -356,9 +390,13 @@ apply_followup(struct ingest *in, const struct mail *mail, struct attach_set *fi
 		if (rc == 0)
 			rc = attach_record(files, in->st, t.number, event, now);
 		d->attachments = (int)files->n;
-		/* A customer reply brings a waiting, solved or (reopen_closed) closed ticket back. */
+		/*
+		 * A customer reply brings a waiting, solved or (reopen_closed)
+		 * closed ticket back; a closed one that only #reopen let in is
+		 * reopened by that command, below.
+		 */
 		if (rc == 0 && (strcmp(t.status, "pending") == 0 || strcmp(t.status, "resolved") == 0 ||
-				strcmp(t.status, "closed") == 0)) {
+				(strcmp(t.status, "closed") == 0 && in->conf->reopen_closed))) {
 			char data[64];
 
 			snprintf(data, sizeof(data), "%s->open", t.status);

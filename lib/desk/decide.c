@@ -151,6 +151,36 @@ address_domain(const char *addr)
 }
 
 /*
+ * The organisation that would register sender now: its mail domain
+ * belongs to an auto-registering organisation whose plan has room.  1
+ * with *o_r filled (org_release it), 0 when none, -1 on a store error.
+ */
+static int
+auto_registration(struct ingest *in, const char *sender, struct org *o_r)
+{
+	const struct conf_plan *plan;
+	long long n;
+	int rc;
+
+	if (address_domain(sender) == NULL)
+		return 0;
+	rc = store_org_by_domain(in->st, address_domain(sender), o_r);
+	if (rc <= 0)
+		return rc;
+	if (o_r->auto_register) {
+		if (store_org_count_contacts(in->st, o_r->id, &n) < 0) {
+			org_release(o_r);
+			return -1;
+		}
+		plan = conf_plan(in->conf, o_r->plan);
+		if (plan == NULL || plan->max_contacts == 0 || n < plan->max_contacts)
+			return 1;
+	}
+	org_release(o_r);
+	return 0;
+}
+
+/*
  * Who is the sender?  Fills d->sender_is_agent, d->org_id and the
  * contact's language.  Returns 1 when the sender may open tickets (a
  * registered contact, an agent, an auto-registering domain with room, or
@@ -163,8 +193,6 @@ sender_registration(struct ingest *in, const char *sender, struct decision *d, c
 	struct contact c;
 	struct agent a;
 	struct org o;
-	long long n;
-	const struct conf_plan *plan;
 	int rc;
 
 	*lang_r = NULL;
@@ -191,31 +219,15 @@ sender_registration(struct ingest *in, const char *sender, struct decision *d, c
 		}
 		return 1;
 	}
-	if (address_domain(sender) != NULL) {
-		rc = store_org_by_domain(in->st, address_domain(sender), &o);
-		if (rc < 0)
-			return -1;
-		if (rc == 1) {
-			int room = 0;
-
-			plan = conf_plan(in->conf, o.plan);
-			if (o.auto_register) {
-				if (store_org_count_contacts(in->st, o.id, &n) < 0) {
-					org_release(&o);
-					return -1;
-				}
-				room = plan == NULL || plan->max_contacts == 0 || n < plan->max_contacts;
-			}
-			if (room) {
-				d->org_id = o.id;
-				d->auto_register = 1;
-				*region_r = xstrdup(o.region);
-			}
-			org_release(&o);
-			if (room)
-				return 1;
-			return in->conf->accept_unregistered;
-		}
+	rc = auto_registration(in, sender, &o);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		d->org_id = o.id;
+		d->auto_register = 1;
+		*region_r = xstrdup(o.region);
+		org_release(&o);
+		return 1;
 	}
 	return in->conf->accept_unregistered;
 }
@@ -225,10 +237,12 @@ sender_registration(struct ingest *in, const char *sender, struct decision *d, c
  * and registered contacts of the requester's organisation.
  */
 static int
-sender_allowed(struct ingest *in, const struct ticket *t, const char *sender, int *agent_r)
+sender_allowed(struct ingest *in, const struct ticket *t, const char *sender, int *agent_r,
+	       struct decision *d)
 {
 	struct contact c;
 	struct agent a;
+	struct org o;
 	int rc;
 
 	*agent_r = 0;
@@ -250,11 +264,50 @@ sender_allowed(struct ingest *in, const struct ticket *t, const char *sender, in
 	if (t->org_id == 0)
 		return 0;
 	rc = store_contact_get(in->st, sender, &c);
-	if (rc != 1)
+	if (rc == 1) {
+		rc = c.org_id == t->org_id;
+		contact_release(&c);
 		return rc;
-	rc = c.org_id == t->org_id;
-	contact_release(&c);
+	}
+	if (rc < 0)
+		return -1;
+	/*
+	 * Not registered yet, but this mail registers them (a new colleague
+	 * at an auto-registering domain): registration comes first, so the
+	 * first reply counts like the next one.
+	 */
+	rc = auto_registration(in, sender, &o);
+	if (rc <= 0)
+		return rc;
+	rc = o.id == t->org_id;
+	if (rc) {
+		d->org_id = o.id;
+		d->auto_register = 1;
+	}
+	org_release(&o);
 	return rc;
+}
+
+/*
+ * The reply asks to reopen (#reopen, its localised words) and comes from
+ * someone the ticket is for: its requester or a participant.  1, 0, or
+ * -1 on a store error.
+ */
+static int
+asks_reopen(struct ingest *in, const struct mail *mail, const struct ticket *t)
+{
+	struct route_cmd cmds[ROUTE_MAX_CMDS];
+	const char *sender = mail->msg->from.address;
+	size_t n, i;
+
+	n = route_commands(mail->msg->subject, mail_text(mail), cmds, ROUTE_MAX_CMDS, NULL);
+	for (i = 0; i < n && cmds[i].type != ROUTE_CMD_REOPEN; i++)
+		;
+	if (i == n || sender == NULL)
+		return 0;
+	if (strcasecmp(sender, t->requester) == 0)
+		return 1;
+	return store_participant_has(in->st, t->number, sender);
 }
 
 static void
@@ -343,11 +396,14 @@ decide_screen(struct ingest *in, const struct mail *mail, struct decision *d)
 		d->autorespond = !mail->cls.automatic && m->from.address != NULL;
 		return 1;
 	}
-	if (m->from.address == NULL || m->n_headers == 0) {
+	/* A bounce may come from "MAILER-DAEMON" or "<>": it needs no From. */
+	if (m->n_headers == 0 || (m->from.address == NULL && mail->cls.kind != MIME_KIND_BOUNCE &&
+				  mail->cls.kind != MIME_KIND_FEEDBACK_REPORT)) {
 		decide_set(d, "unparseable", "parse", 0, "the message has no usable From address");
 		return 1;
 	}
-	rc = store_message_is_duplicate(in->st, m->message_id, m->sha256, &ticket);
+	rc = store_message_is_duplicate(in->st, m->message_id, m->sha256, m->content_sha256,
+					&ticket);
 	if (rc < 0)
 		return -1;
 	if (rc == 1) {
@@ -392,16 +448,17 @@ decide_robot(struct ingest *in, const struct mail *mail, struct decision *d)
  * store error.
  */
 static int
-decide_thread(struct ingest *in, const struct mime_msg *m, long long ticket, const char *rule,
+decide_thread(struct ingest *in, const struct mail *mail, long long ticket, const char *rule,
 	      struct decision *d)
 {
+	const struct mime_msg *m = mail->msg;
 	struct ticket t;
-	int rc, is_agent;
+	int rc, is_agent, reopen = 0;
 
 	rc = store_ticket_get(in->st, ticket, &t);
 	if (rc <= 0)
 		return -1;
-	rc = sender_allowed(in, &t, m->from.address, &is_agent);
+	rc = sender_allowed(in, &t, m->from.address, &is_agent, d);
 	if (rc < 0) {
 		ticket_release(&t);
 		return -1;
@@ -411,15 +468,32 @@ decide_thread(struct ingest *in, const struct mime_msg *m, long long ticket, con
 		rc = 1;
 	d->sender_is_agent = is_agent;
 	d->staff_thread = is_agent && notify_is_staff_id(in->conf, m->in_reply_to);
-	if (rc == 1 && (strcmp(t.status, "closed") != 0 || in->conf->reopen_closed || is_agent)) {
+	/*
+	 * A closed ticket takes the reply when the reopen rule says so
+	 * (reopen_closed), from an agent, or when its requester or a
+	 * participant asks with #reopen; else a new ticket continues it.
+	 */
+	if (rc == 1 && strcmp(t.status, "closed") == 0 && !in->conf->reopen_closed && !is_agent) {
+		reopen = asks_reopen(in, mail, &t);
+		if (reopen < 0) {
+			ticket_release(&t);
+			return -1;
+		}
+	}
+	if (rc == 1 && (strcmp(t.status, "closed") != 0 || in->conf->reopen_closed || is_agent ||
+			reopen)) {
 		ticket_release(&t);
-		decide_set(d, "followup", rule, ticket, "%s names the ticket and the sender %s%s",
+		decide_set(d, "followup", rule, ticket, "%s names the ticket and the sender %s%s%s%s",
 			   strcmp(rule, "token") == 0 ? "a valid reply token" :
 			   strcmp(rule, "headers") == 0 ? "In-Reply-To/References" : "the subject",
 			   is_agent ? "is an agent" : "may write to it",
+			   d->auto_register ? " (registered with its domain's organisation now)" : "",
+			   reopen ? "; it is closed, and #reopen reopens it" : "",
 			   d->staff_thread ? "; it answers a staff mail, so it is an internal note" : "");
 		return 1;
 	}
+	d->auto_register = 0;
+	d->org_id = 0;
 	if (rc == 1)
 		d->previous = ticket;   /* a reply to a closed ticket opens a new one naming the old */
 	else
@@ -505,7 +579,7 @@ decide_message(struct ingest *in, const struct mail *mail, const struct ingest_s
 				   "out of office");
 			rc = 1;
 		} else if (rc == 1) {
-			rc = decide_thread(in, mail->msg, ticket, rule, d);
+			rc = decide_thread(in, mail, ticket, rule, d);
 		}
 	}
 	if (rc == 0)

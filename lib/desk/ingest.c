@@ -138,6 +138,7 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 	sm.direction = "in";
 	sm.message_id = m->message_id;
 	sm.sha256 = m->sha256;
+	sm.content_sha256 = m->content_sha256;
 	sm.mailbox = src->mailbox;
 	sm.uidvalidity = src->uidvalidity;
 	sm.uid = src->uid;

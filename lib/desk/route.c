@@ -7,18 +7,41 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-static unsigned int
-fold_cp(unsigned int cp)
+/* A code point that folds to nothing: zero-width spaces and joiners, the BOM. */
+#define FOLD_DROP 0xFFFFFFFFu
+
+/* 1 for kana: a following ー is a long vowel, not a dash. */
+static int
+is_kana(unsigned int cp)
 {
-	if (cp >= 0xFF01 && cp <= 0xFF5E)       /* full-width ASCII */
+	return (cp >= 0x3041 && cp <= 0x30FF) || (cp >= 0xFF66 && cp <= 0xFF9F) ||
+		(cp >= 0x31F0 && cp <= 0x31FF);
+}
+
+static unsigned int
+fold_cp(unsigned int cp, unsigned int prev)
+{
+	if (cp >= 0xFF01 && cp <= 0xFF5E)       /* full-width ASCII, ＃ and ： among them */
 		return cp - 0xFF01 + 0x21;
+	if ((cp >= 0x2000 && cp <= 0x200A) || cp == 0x00A0 || cp == 0x1680 || cp == 0x202F ||
+	    cp == 0x205F || cp == 0x3000)
+		return ' ';                     /* every Unicode space: Gravité\u202F: 2 */
 	switch (cp) {
-	case 0x3000: return ' ';                /* ideographic space */
+	case 0x200B: case 0x200C: case 0x200D: case 0x2060: case 0xFEFF:
+		return FOLD_DROP;
+	case 0xFE13: case 0xFE55: case 0x2236:  /* vertical, small and ratio colons */
+		return ':';
+	case 0x266F: case 0xFE5F:               /* ♯ and the small number sign */
+		return '#';
 	case 0x3010: case 0x3014: case 0x3016: case 0x3008: case 0x300A: return '[';
 	case 0x3011: case 0x3015: case 0x3017: case 0x3009: case 0x300B: return ']';
-	case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014:
-	case 0x2212: case 0x30FC: case 0xFF70: return '-';
-	default: return cp;
+	case 0x30FC: case 0xFF70:
+		/* after kana the long vowel mark (エスカレーション), else a dash (ＳＵＰー１) */
+		return is_kana(prev) ? cp : '-';
+	case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014: case 0x2212:
+		return '-';
+	default:
+		return cp;
 	}
 }
 
@@ -28,7 +51,7 @@ route_normalize(const char *s)
 	struct buf b = BUF_INIT;
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n, left = strlen(s);
-	unsigned int cp;
+	unsigned int cp, folded, prev = 0;
 
 	buf_grow(&b, left);
 	while (*p != '\0') {
@@ -36,16 +59,52 @@ route_normalize(const char *s)
 		if (n <= 1) {
 			/* ASCII, or a bad byte kept as it is */
 			n = 1;
+			cp = *p;
 			buf_addc(&b, (char)*p);
-		} else if (fold_cp(cp) != cp) {
-			buf_add_utf8(&b, fold_cp(cp));
 		} else {
-			buf_add(&b, p, n);
+			folded = fold_cp(cp, prev);
+			if (folded == cp)
+				buf_add(&b, p, n);
+			else if (folded != FOLD_DROP)
+				buf_add_utf8(&b, folded);
 		}
+		prev = cp;
 		p += n;
 		left -= n;
 	}
 	return buf_detach(&b, NULL);
+}
+
+/* A code point with ASCII and Latin-1 capitals in lowercase (É is é). */
+static unsigned int
+lower_cp(unsigned int cp)
+{
+	if ((cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7))
+		return cp + 0x20;
+	return cp;
+}
+
+/*
+ * When s starts with word (case ignored for ASCII and Latin-1 letters,
+ * so "#GRAVITÉ 1" is "#gravité 1"), the bytes of s it spans; else 0.
+ */
+static size_t
+prefix_ci(const char *s, const char *word)
+{
+	size_t i = 0, j = 0, ns, nw, ls = strlen(s), lw = strlen(word);
+	unsigned int cs, cw;
+
+	while (j < lw) {
+		if (i >= ls)
+			return 0;
+		ns = utf8_decode(s + i, ls - i, &cs, NULL);
+		nw = utf8_decode(word + j, lw - j, &cw, NULL);
+		if (ns == 0 || nw == 0 || lower_cp(cs) != lower_cp(cw))
+			return 0;
+		i += ns;
+		j += nw;
+	}
+	return i;
 }
 
 size_t
@@ -107,8 +166,8 @@ route_strip_prefixes(const char *subject)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		for (i = 0; reply_prefixes[i] != NULL; i++) {
-			len = strlen(reply_prefixes[i]);
-			if (strncasecmp(p, reply_prefixes[i], len) != 0)
+			len = prefix_ci(p, reply_prefixes[i]);
+			if (len == 0)
 				continue;
 			q = p + len;
 			/* Re[2]: and Re(2): */
@@ -132,6 +191,86 @@ route_strip_prefixes(const char *subject)
 	}
 	out = xstrdup(p);
 	free(s);
+	return out;
+}
+
+/* Brackets a ticket tag is written in: ASCII and the CJK ones route_normalize folds. */
+static size_t
+bracket_open(const char *p, const char **close_r)
+{
+	static const struct {
+		const char *open, *close;
+	} pairs[] = {
+		{ "[", "]" }, { "\xe3\x80\x90", "\xe3\x80\x91" } /* 【】 */,
+		{ "\xe3\x80\x94", "\xe3\x80\x95" } /* 〔〕 */, { "\xef\xbc\xbb", "\xef\xbc\xbd" } /* ［］ */,
+	};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		n = strlen(pairs[i].open);
+		if (strncmp(p, pairs[i].open, n) == 0) {
+			*close_r = pairs[i].close;
+			return n;
+		}
+	}
+	return 0;
+}
+
+/* 1 when the bracketed text is a ticket tag and nothing else: "[SUP-12]", "【ＳＵＰ－１２】". */
+static int
+tag_only(const char *bracketed, const char *prefix)
+{
+	char *s = route_normalize(bracketed);
+	const char *p = s + 1;
+	size_t plen = strlen(prefix);
+	int ok = 0;
+
+	while (*p == ' ')
+		p++;
+	if (plen > 0 && strncasecmp(p, prefix, plen) == 0) {
+		p += plen;
+		if (*p == ' ')
+			p++;
+		if (*p == '-' || *p == '#')
+			p++;
+		if (isdigit((unsigned char)*p)) {
+			while (isdigit((unsigned char)*p))
+				p++;
+			while (*p == ' ')
+				p++;
+			ok = *p == ']' && p[1] == '\0';
+		}
+	}
+	free(s);
+	return ok;
+}
+
+char *
+route_strip_tickets(const char *subject, const char *prefix)
+{
+	struct buf b = BUF_INIT;
+	const char *p = subject != NULL ? subject : "", *close, *end;
+	size_t open;
+	char *inner, *out;
+
+	while (*p != '\0') {
+		open = bracket_open(p, &close);
+		end = open > 0 ? strstr(p + open, close) : NULL;
+		if (end != NULL) {
+			inner = xstrndup(p, (size_t)(end - p) + strlen(close));
+			if (tag_only(inner, prefix)) {
+				free(inner);
+				p = end + strlen(close);
+				while (*p == ' ')
+					p++;
+				continue;
+			}
+			free(inner);
+		}
+		buf_addc(&b, *p++);
+	}
+	out = route_strip_prefixes(buf_str(&b));
+	buf_release(&b);
 	return out;
 }
 
@@ -165,7 +304,7 @@ parse_level(const char *p)
 	if (*p >= '1' && *p <= '4' && !isdigit((unsigned char)p[1]))
 		return *p - '0';
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strncasecmp(p, words[i].word, strlen(words[i].word)) == 0)
+		if (prefix_ci(p, words[i].word) != 0)
 			return words[i].v;
 	return 0;
 }
@@ -181,7 +320,7 @@ static const char *const priority_labels[] = {
 	"priorite", "prioriteetti", "kiireellisyys", "優先度", "优先级", "優先級", "优先度", NULL,
 };
 
-/* "Label: value" at the start of line (full-width colon folded already). */
+/* "Label: value" at the start of line (every space and colon folded already). */
 static int
 labelled(const char *line, const char *const *labels)
 {
@@ -191,11 +330,11 @@ labelled(const char *line, const char *const *labels)
 	while (*line == ' ' || *line == '\t' || *line == '*' || *line == '-')
 		line++;
 	for (i = 0; labels[i] != NULL; i++) {
-		len = strlen(labels[i]);
-		if (strncasecmp(line, labels[i], len) != 0)
+		len = prefix_ci(line, labels[i]);
+		if (len == 0)
 			continue;
 		p = line + len;
-		while (*p == ' ')
+		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p != ':' && *p != '=')
 			continue;
@@ -285,29 +424,36 @@ static const struct {
 	enum route_cmd_type type;
 	int takes_value;
 } commands[] = {
+	/* README lists these words; t/unit/test-commands-i18n.c tries each in each charset */
 	{ "escalate", ROUTE_CMD_ESCALATE, 0 }, { "eskalieren", ROUTE_CMD_ESCALATE, 0 },
 	{ "escalar", ROUTE_CMD_ESCALATE, 0 }, { "escalader", ROUTE_CMD_ESCALATE, 0 },
 	{ "eskaloi", ROUTE_CMD_ESCALATE, 0 }, { "エスカレーション", ROUTE_CMD_ESCALATE, 0 },
-	{ "升级", ROUTE_CMD_ESCALATE, 0 },
+	{ "升级", ROUTE_CMD_ESCALATE, 0 }, { "升級", ROUTE_CMD_ESCALATE, 0 },
 	{ "close", ROUTE_CMD_CLOSE, 0 }, { "schließen", ROUTE_CMD_CLOSE, 0 },
 	{ "schliessen", ROUTE_CMD_CLOSE, 0 }, { "cerrar", ROUTE_CMD_CLOSE, 0 },
 	{ "fermer", ROUTE_CMD_CLOSE, 0 }, { "sulje", ROUTE_CMD_CLOSE, 0 },
 	{ "クローズ", ROUTE_CMD_CLOSE, 0 }, { "关闭", ROUTE_CMD_CLOSE, 0 },
+	{ "關閉", ROUTE_CMD_CLOSE, 0 },
 	{ "reopen", ROUTE_CMD_REOPEN, 0 }, { "wiedereröffnen", ROUTE_CMD_REOPEN, 0 },
+	{ "wiedereroeffnen", ROUTE_CMD_REOPEN, 0 },
 	{ "reabrir", ROUTE_CMD_REOPEN, 0 }, { "rouvrir", ROUTE_CMD_REOPEN, 0 },
 	{ "avaa", ROUTE_CMD_REOPEN, 0 }, { "再開", ROUTE_CMD_REOPEN, 0 },
-	{ "重新打开", ROUTE_CMD_REOPEN, 0 },
+	{ "重新打开", ROUTE_CMD_REOPEN, 0 }, { "重新打開", ROUTE_CMD_REOPEN, 0 },
 	{ "severity", ROUTE_CMD_SEVERITY, 1 }, { "schweregrad", ROUTE_CMD_SEVERITY, 1 },
 	{ "gravedad", ROUTE_CMD_SEVERITY, 1 }, { "gravité", ROUTE_CMD_SEVERITY, 1 },
+	{ "gravite", ROUTE_CMD_SEVERITY, 1 },
 	{ "vakavuus", ROUTE_CMD_SEVERITY, 1 }, { "深刻度", ROUTE_CMD_SEVERITY, 1 },
-	{ "严重性", ROUTE_CMD_SEVERITY, 1 },
+	{ "严重性", ROUTE_CMD_SEVERITY, 1 }, { "嚴重性", ROUTE_CMD_SEVERITY, 1 },
 	{ "priority", ROUTE_CMD_PRIORITY, 1 }, { "priorität", ROUTE_CMD_PRIORITY, 1 },
+	{ "prioritaet", ROUTE_CMD_PRIORITY, 1 },
 	{ "prioridad", ROUTE_CMD_PRIORITY, 1 }, { "priorité", ROUTE_CMD_PRIORITY, 1 },
+	{ "priorite", ROUTE_CMD_PRIORITY, 1 },
 	{ "prioriteetti", ROUTE_CMD_PRIORITY, 1 }, { "優先度", ROUTE_CMD_PRIORITY, 1 },
-	{ "优先级", ROUTE_CMD_PRIORITY, 1 },
+	{ "优先级", ROUTE_CMD_PRIORITY, 1 }, { "優先級", ROUTE_CMD_PRIORITY, 1 },
 	{ "internal", ROUTE_CMD_INTERNAL, 0 }, { "intern", ROUTE_CMD_INTERNAL, 0 },
 	{ "interno", ROUTE_CMD_INTERNAL, 0 }, { "interne", ROUTE_CMD_INTERNAL, 0 },
-	{ "sisäinen", ROUTE_CMD_INTERNAL, 0 }, { "内部", ROUTE_CMD_INTERNAL, 0 },
+	{ "sisäinen", ROUTE_CMD_INTERNAL, 0 }, { "sisainen", ROUTE_CMD_INTERNAL, 0 },
+	{ "内部", ROUTE_CMD_INTERNAL, 0 }, { "內部", ROUTE_CMD_INTERNAL, 0 },
 };
 
 const char *
@@ -335,8 +481,8 @@ parse_command(const char *line, struct route_cmd *cmd)
 	if (line[0] != '#')
 		return 0;
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		len = strlen(commands[i].word);
-		if (strncasecmp(line + 1, commands[i].word, len) != 0)
+		len = prefix_ci(line + 1, commands[i].word);
+		if (len == 0)
 			continue;
 		p = line + 1 + len;
 		if (!commands[i].takes_value) {

@@ -12,7 +12,10 @@
 
 /*
  * Fold full-width and look-alike forms to ASCII for matching:
- * 【ＳＵＰ－１２３】 → [SUP-123].  Caller frees.
+ * 【ＳＵＰ－１２３】 → [SUP-123], every Unicode space (U+00A0, U+202F,
+ * U+3000 …) to ' ', the full-width, small and vertical colons to ':',
+ * ＃ and ♯ to '#'; zero-width spaces go.  ー is a dash except after kana,
+ * where it is the long vowel mark (エスカレーション keeps it).  Caller frees.
  */
 char *route_normalize(const char *s);
 
@@ -26,6 +29,14 @@ size_t route_subject_numbers(const char *subject, const char *prefix,
 
 /* subject without leading reply/forward prefixes (Re:, AW:, 回复：, …). Caller frees. */
 char *route_strip_prefixes(const char *subject);
+
+/*
+ * subject without its ticket tags ("[SUP-1]", "【ＳＵＰ－１】", tags of
+ * prefix only) and then without leading reply prefixes: the subject of a
+ * new ticket that a mail citing another one opens ("Re: [SUP-1] Reports
+ * are empty" gives "Reports are empty").  Caller frees.
+ */
+char *route_strip_tickets(const char *subject, const char *prefix);
 
 /*
  * Severity and priority asked for in the mail: subject tags [Sev1] [S1]

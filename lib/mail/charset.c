@@ -17,6 +17,7 @@
 #include "xmalloc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <iconv.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -841,6 +842,24 @@ charset_append_utf8(struct buf *dst, const char *charset, const char *in, size_t
 		buf_add(dst, alt.data, alt.len);
 	}
 	buf_release(&alt);
+}
+
+int
+charset_fit(const char *charset, const char *in, size_t len, int *single_byte_r)
+{
+	const struct charset *cs;
+	struct charset tmp;
+	struct buf b = BUF_INIT;
+	size_t errors;
+
+	cs = charset_lookup(charset, &tmp);
+	if (single_byte_r != NULL)
+		*single_byte_r = cs != NULL && (cs->flags & CS_SINGLE) != 0;
+	if (cs == NULL)
+		return -1;
+	errors = convert(&b, cs, in, len);
+	buf_release(&b);
+	return errors > INT_MAX ? INT_MAX : (int)errors;
 }
 
 char *

@@ -49,6 +49,14 @@ int charset_is_utf8(const char *s, size_t len);
 const char *charset_canonical(const char *label);
 
 /*
+ * How well len bytes read in charset (a label as for charset_to_utf8):
+ * -1 when the label is unknown, else the number of invalid sequences.
+ * *single_byte_r (when not NULL) says whether the charset has one byte
+ * per character, so that any bytes read in it.
+ */
+int charset_fit(const char *charset, const char *in, size_t len, int *single_byte_r);
+
+/*
  * The charset of unlabelled text: "UTF-8" when it is valid UTF-8 (pure
  * ASCII included), else the canonical name of what detection finds,
  * "WINDOWS-1252" when it finds nothing.  Never NULL; the string is static.

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "imf.h"
 #include "str.h"
 
 /*
@@ -26,10 +27,11 @@ cte_parse(const char *p, size_t len)
 	char word[32];
 	size_t i, n = 0;
 
-	for (i = 0; i < len && n + 1 < sizeof(word); i++) {
+	/* the first word: a comment ("quoted-printable (Outlook)") or a ';' ends it */
+	for (i = imf_skip_cfws(p, len, 0); i < len && n + 1 < sizeof(word); i++) {
 		unsigned char c = (unsigned char)p[i];
 
-		if (c == ';')
+		if (c == ';' || c == '(')
 			break;
 		if (isalnum(c))
 			word[n++] = (char)tolower(c);

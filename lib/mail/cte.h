@@ -18,7 +18,11 @@ enum cte {
 	CTE_UUENCODE,           /* x-uuencode, uuencode, x-uue */
 };
 
-/* The encoding a Content-Transfer-Encoding value p[0..len) names. */
+/*
+ * The encoding a Content-Transfer-Encoding value p[0..len) names: its
+ * first word, comments skipped, case and punctuation ignored
+ * ("Quoted-Printable (Outlook)", "quoted printable", "base64;").
+ */
 enum cte cte_parse(const char *p, size_t len);
 
 /*

@@ -128,6 +128,8 @@ struct html_out {
 	xmlNode *link;		/* the <a> being written, if any */
 	size_t link_start;	/* where its text starts in b */
 	int link_fresh;		/* none of its text is written yet */
+	int link_words;		/* some of its text is words, not an image's alt */
+	struct buf urls;	/* the URLs shown so far, each ending in '\n' */
 };
 
 static pthread_once_t html_once = PTHREAD_ONCE_INIT;
@@ -438,14 +440,107 @@ clean_url(const xmlChar *href)
 	return buf_detach(&b, NULL);
 }
 
-/* At the end of a link: add " <url>" unless it adds nothing. */
+/* Percent-decoding of s[0..len) onto b ('+' is a blank in a query). */
+static void
+percent_decode(struct buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		const char *hi = i + 2 < len && s[i] == '%' ? memchr(hex, s[i + 1], 32) : NULL;
+		const char *lo = hi != NULL ? memchr(hex, s[i + 2], 32) : NULL;
+
+		if (hi != NULL && lo != NULL) {
+			buf_addc(b, (char)(((hi - hex) % 16) * 16 + (lo - hex) % 16));
+			i += 2;
+		} else {
+			buf_addc(b, s[i] == '+' ? ' ' : s[i]);
+		}
+	}
+}
+
+/*
+ * The address a redirector link leads to: Outlook's Safe Links
+ * ("https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2F…")
+ * and Google's ("https://www.google.com/url?q=https://…").  NULL when url
+ * is no such link; the caller frees.
+ */
+static char *
+unwrap_redirect(const char *url)
+{
+	static const struct {
+		const char *host_suffix;    /* host ends so */
+		const char *param;          /* the parameter holding the target */
+	} redirectors[] = {
+		{ ".safelinks.protection.outlook.com", "url=" },
+		{ "www.google.com", "q=" },
+	};
+	const char *host, *host_end, *q, *v;
+	struct buf b = BUF_INIT;
+	size_t i, host_len, k;
+
+	host = strstr(url, "://");
+	if (host == NULL)
+		return NULL;
+	host += 3;
+	host_len = strcspn(host, "/?#");
+	host_end = host + host_len;
+	q = strchr(host_end, '?');
+	if (q == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(redirectors) / sizeof(redirectors[0]); i++) {
+		k = strlen(redirectors[i].host_suffix);
+		if (host_len < k || strncasecmp(host_end - k, redirectors[i].host_suffix, k) != 0)
+			continue;
+		for (v = q + 1; v != NULL && *v != '\0'; v = strchr(v, '&') ? strchr(v, '&') + 1 : NULL) {
+			if (strncmp(v, redirectors[i].param, strlen(redirectors[i].param)) != 0)
+				continue;
+			v += strlen(redirectors[i].param);
+			percent_decode(&b, v, strcspn(v, "&#"));
+			if (strncasecmp(buf_str(&b), "http://", 7) == 0 ||
+			    strncasecmp(buf_str(&b), "https://", 8) == 0)
+				return buf_detach(&b, NULL);
+			buf_release(&b);
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* 1 when url was shown already in this text; else it is noted as shown. */
+static int
+url_seen(struct html_out *o, const char *url)
+{
+	const char *p = buf_str(&o->urls);
+	size_t len = strlen(url);
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+
+		if ((size_t)(nl - p) == len && strncasecmp(p, url, len) == 0)
+			return 1;
+		p = nl + 1;
+	}
+	buf_add(&o->urls, url, len);
+	buf_addc(&o->urls, '\n');
+	return 0;
+}
+
+/*
+ * At the end of a link: add " <url>" unless it adds nothing or only
+ * bloat: not for a link whose text is only an image's alt (logos,
+ * social icons), not when its text is the address itself, and each
+ * address only the first time.  Safe Links and Google redirects show
+ * the address they lead to.
+ */
 static void
 link_end(struct html_out *o, xmlNode *n)
 {
 	const char *text, *core_t, *core_u;
 	size_t text_len, len_t, len_u, q;
 	xmlChar *href;
-	char *url;
+	char *url, *target;
 
 	o->link = NULL;
 	if (o->link_fresh) {
@@ -457,12 +552,17 @@ link_end(struct html_out *o, xmlNode *n)
 		return;
 	url = clean_url(href);
 	xmlFree(href);
+	target = unwrap_redirect(url);
+	if (target != NULL) {
+		free(url);
+		url = target;
+	}
 	text = o->b.data != NULL ? o->b.data + o->link_start : "";
 	text_len = o->b.len - o->link_start;
-	if (url[0] == '\0' || url[0] == '#' || text_len == 0 ||
+	if (url[0] == '\0' || url[0] == '#' || text_len == 0 || !o->link_words ||
 	    strncasecmp(url, "javascript:", 11) == 0 ||
 	    strncasecmp(url, "vbscript:", 9) == 0 ||
-	    strncasecmp(url, "data:", 5) == 0) {
+	    strncasecmp(url, "data:", 5) == 0 || strncasecmp(url, "cid:", 4) == 0) {
 		free(url);
 		return;
 	}
@@ -473,7 +573,7 @@ link_end(struct html_out *o, xmlNode *n)
 		q = strcspn(core_u, "?");
 		len_u = q < len_u ? q : len_u;
 	}
-	if (len_t != len_u || strncasecmp(core_t, core_u, len_u) != 0) {
+	if ((len_t != len_u || strncasecmp(core_t, core_u, len_u) != 0) && !url_seen(o, url)) {
 		o->space = 1;
 		put_raw(o, "<", 1);
 		if (strncasecmp(url, "mailto:", 7) == 0)
@@ -530,8 +630,13 @@ node_enter(struct html_out *o, xmlNode *n)
 	xmlChar *alt;
 
 	if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-		if (n->content != NULL)
+		if (n->content != NULL) {
+			size_t before = o->b.len;
+
 			put_text(o, (const char *)n->content);
+			if (o->link != NULL && o->b.len > before)
+				o->link_words = 1;
+		}
 		return 0;
 	}
 	if (n->type != XML_ELEMENT_NODE)
@@ -566,6 +671,7 @@ node_enter(struct html_out *o, xmlNode *n)
 		if (o->link == NULL) {
 			o->link = n;
 			o->link_fresh = 1;
+			o->link_words = 0;
 		}
 		break;
 	case HK_IMG:
@@ -721,9 +827,11 @@ html_to_text(const char *html, size_t len)
 	memset(&o, 0, sizeof(o));
 	buf_init(&o.b);
 	o.line_start = 1;
+	buf_init(&o.urls);
 	walk(&o, doc);
 	xmlFreeDoc(doc);
 	text = tidy(buf_str(&o.b), o.b.len);
 	buf_release(&o.b);
+	buf_release(&o.urls);
 	return text;
 }

@@ -22,9 +22,14 @@
  *   <ul>/<ol> items                      "- item" / "1. item", nested
  *                                        lists indented by two spaces
  *   <a href="u">t</a>                    "t <u>"; just "t" when t is the
- *                                        address itself; javascript:,
- *                                        data: and "#…" targets dropped,
- *                                        mailto: shown as the bare address
+ *                                        address itself, when t is only an
+ *                                        image's alt text (logos, icons) or
+ *                                        when u was shown before;
+ *                                        javascript:, data:, cid: and "#…"
+ *                                        targets dropped, mailto: shown as
+ *                                        the bare address, Outlook Safe
+ *                                        Links and Google redirects as the
+ *                                        address they lead to
  *   <img alt="x">                        x
  *   <blockquote>                         lines prefixed "> "
  *   <script>, <style>, <head> …          dropped

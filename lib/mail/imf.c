@@ -67,6 +67,7 @@ struct addr_state {
 	struct buf phrase;
 	struct buf angle;
 	struct buf comment;
+	struct buf local;         /* a quoted local part and its domain: "a b"@c */
 	int have_angle;
 };
 
@@ -185,7 +186,7 @@ bare_address(char *phrase, char **name_r, char **address_r)
 	char *at = strchr(phrase, '@'), *start, *end;
 
 	if (at == NULL) {
-		*address_r = phrase;    /* "localrecipient": keep what is there */
+		*name_r = phrase;       /* "Whomever": a name, no address */
 		return;
 	}
 	start = at;
@@ -218,6 +219,9 @@ addr_finish(struct addr_state *st, struct mime_addr **list, size_t *n)
 	if (st->have_angle) {
 		address = imf_angle_address(st->angle.data ? st->angle.data : "", st->angle.len);
 		name = phrase;
+	} else if (st->local.len > 0) {
+		address = xstrdup(buf_str(&st->local));
+		name = phrase;
 	} else if (phrase != NULL) {
 		bare_address(phrase, &name, &address);
 	}
@@ -228,7 +232,56 @@ addr_finish(struct addr_state *st, struct mime_addr **list, size_t *n)
 	buf_reset(&st->phrase);
 	buf_reset(&st->angle);
 	buf_reset(&st->comment);
+	buf_reset(&st->local);
 	st->have_angle = 0;
+}
+
+/*
+ * The end of an RFC 2047 encoded word at p[i] ("=?charset?Q?text?="), or
+ * 0 when there is none.  Inside it nothing is structure: clients write
+ * a literal comma or quote in Q text ("=?iso-8859-1?Q?B=FCrling,_Andreas?=").
+ */
+static size_t
+encoded_word_end(const char *p, size_t len, size_t i)
+{
+	size_t j = i + 2;
+
+	if (i + 1 >= len || p[i] != '=' || p[i + 1] != '?')
+		return 0;
+	while (j < len && p[j] != '?' && !str_is_space((unsigned char)p[j]))
+		j++;
+	if (j == i + 2 || j + 2 >= len || p[j] != '?' || strchr("BbQq", p[j + 1]) == NULL ||
+	    p[j + 2] != '?')
+		return 0;
+	for (j += 3; j + 1 < len; j++) {
+		if (p[j] == '\r' || p[j] == '\n' || p[j] == '<' || p[j] == '>')
+			return 0;
+		if (p[j] == '?' && p[j + 1] == '=')
+			return j + 2;
+	}
+	return 0;
+}
+
+/*
+ * A quoted string at p[i] directly followed by '@' is a local part
+ * ("Millions Lottery Spain transfer"@example.com): copy it, quotes kept,
+ * with its domain into local; the index after the domain, or 0.
+ */
+static size_t
+quoted_local_part(const char *p, size_t len, size_t i, struct buf *local)
+{
+	struct buf dummy = BUF_INIT;
+	size_t end = imf_read_quoted(p, len, i, &dummy), j;
+
+	buf_release(&dummy);
+	if (end >= len || p[end] != '@' || end - i < 2 || p[end - 1] != '"')
+		return 0;
+	for (j = end + 1; j < len && p[j] != ',' && p[j] != ';' && p[j] != '<' &&
+	     p[j] != '(' && !str_is_space((unsigned char)p[j]); j++)
+		;
+	buf_reset(local);
+	buf_add(local, p + i, j - i);
+	return j;
 }
 
 /*
@@ -239,13 +292,23 @@ addr_finish(struct addr_state *st, struct mime_addr **list, size_t *n)
 static void
 addr_list_parse(const char *p, size_t len, struct mime_addr **list, size_t *n)
 {
-	struct addr_state st = { BUF_INIT, BUF_INIT, BUF_INIT, 0 };
+	struct addr_state st = { BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, 0 };
 	size_t i = 0;
 
 	while (i < len) {
 		char c = p[i];
+		size_t token = 0;
 
-		if (c == '"') {
+		if (c == '"' && !st.have_angle)
+			token = quoted_local_part(p, len, i, &st.local);
+		else if (c == '=')
+			token = encoded_word_end(p, len, i);
+		if (token != 0 && c == '=') {
+			buf_add(&st.phrase, p + i, token - i);
+			i = token;
+		} else if (token != 0) {
+			i = token;
+		} else if (c == '"') {
 			i = imf_read_quoted(p, len, i, &st.phrase);
 		} else if (c == '(') {
 			size_t end = skip_comment(p, len, i);
@@ -278,6 +341,7 @@ addr_list_parse(const char *p, size_t len, struct mime_addr **list, size_t *n)
 	buf_release(&st.phrase);
 	buf_release(&st.angle);
 	buf_release(&st.comment);
+	buf_release(&st.local);
 }
 
 
@@ -293,8 +357,8 @@ imf_addr_release(struct mime_addr *a)
 /*
  * Parse an address field, appending to list.  Some mailers put a whole
  * mailbox into one encoded word ("=?utf-8?b?...?=" for "Name <a@b>"):
- * when an address comes out as an encoded word, the field is decoded
- * first and parsed again.
+ * when an address comes out as an encoded word, or a name as an address,
+ * the field is decoded first and parsed again.
  */
 void
 imf_addr_list(const char *p, size_t len, struct mime_addr **list, size_t *n)
@@ -307,6 +371,10 @@ imf_addr_list(const char *p, size_t len, struct mime_addr **list, size_t *n)
 	addr_list_parse(p, len, &tmp, &n_tmp);
 	for (i = 0; i < n_tmp; i++) {
 		if (tmp[i].address != NULL && strncmp(tmp[i].address, "=?", 2) == 0)
+			encoded = 1;
+		/* "Name <a@b>" encoded whole: a name holding an address */
+		if (tmp[i].address == NULL && tmp[i].name != NULL && strchr(tmp[i].name, '@') != NULL &&
+		    memmem(p, len, "=?", 2) != NULL)
 			encoded = 1;
 	}
 	if (encoded) {
@@ -329,12 +397,17 @@ imf_addr_first(const char *p, size_t len, struct mime_addr *out)
 	size_t n = 0, i;
 
 	imf_addr_list(p, len, &list, &n);
-	for (i = 0; i < n; i++) {
-		if (out->address == NULL && out->name == NULL && list[i].address != NULL)
-			*out = list[i];
-		else
-			imf_addr_release(&list[i]);
+	for (i = 0; i < n && list[i].address == NULL; i++)
+		;
+	if (i == n)
+		i = 0;     /* none has an address: the first name */
+	if (n > 0) {
+		imf_addr_release(out);
+		*out = list[i];
+		list[i].address = list[i].name = NULL;
 	}
+	for (i = 0; i < n; i++)
+		imf_addr_release(&list[i]);
 	free(list);
 }
 

@@ -23,13 +23,20 @@ struct mime_addr {
 /*
  * Append the addresses of an address-list field to *list (n entries):
  * quoted strings, comments (a comment is the name when there is no
- * other), <angle> addresses, groups flattened, whatever is left of a
- * broken address kept as written.  A field whose address comes out as
+ * other), <angle> addresses, quoted local parts ("a b"@c, quotes kept),
+ * groups flattened, whatever is left of a broken address kept as
+ * written; a bare word without '@' ("Whomever") is a name without an
+ * address.  An encoded word is one token: a comma or quote inside it
+ * ("=?iso-8859-1?Q?B=FCrling,_Andreas?=") separates nothing.  A field whose address comes out as
  * an RFC 2047 encoded word (some mailers encode "Name <a@b>" whole) is
  * decoded first and parsed again.
  */
 void imf_addr_list(const char *p, size_t len, struct mime_addr **list, size_t *n);
-/* The first address of the field into *out (left alone when none). */
+/*
+ * The first mailbox of the field that has an address (else the first
+ * one, a name alone) into *out, replacing what was there; *out is left
+ * alone when the field holds no mailbox at all.
+ */
 void imf_addr_first(const char *p, size_t len, struct mime_addr *out);
 /* Free a's strings and set them to NULL. */
 void imf_addr_release(struct mime_addr *a);

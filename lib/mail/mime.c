@@ -73,7 +73,14 @@ struct parser {
 	size_t n_nodes;
 	unsigned warned;
 	int keep_fields;
+	/* 8-bit header text that is not UTF-8 (mime_parse only, see legacy_fields) */
+	const char *hdr_charset;  /* second pass: the charset it is read in */
+	struct buf raw8;          /* first pass: that text, for detection */
+	char **owned;             /* second pass: the values converted to UTF-8 */
+	size_t n_owned;
 };
+
+#define MIME_MAX_RAW8 4096        /* bytes of 8-bit header text kept for detection */
 
 /* Copy of p[0..len) with folding line breaks removed and ends trimmed. */
 static char *
@@ -275,42 +282,72 @@ params_release(struct paramv *pr)
 	pr->n = 0;
 }
 
-/* The parameter list after the first ';' of a structured value. */
+/*
+ * When p[i..] starts a parameter ("name=", blanks allowed before the
+ * '='), the index of its '='; else 0.
+ */
+static size_t
+param_start(const char *p, size_t len, size_t i)
+{
+	size_t j = i;
+
+	while (j < len && (unsigned char)p[j] > 32 && (unsigned char)p[j] < 127 &&
+	       strchr(";=\"(),<>", p[j]) == NULL)
+		j++;
+	if (j == i)
+		return 0;
+	while (j < len && str_is_wsp((unsigned char)p[j]))
+		j++;
+	return j < len && p[j] == '=' ? j : 0;
+}
+
+/*
+ * The parameters of a structured value from p[i] on.  Parameters are
+ * separated by ';', and also by mere white space when a client forgot
+ * the ';' ("multipart/mixed\n\tboundary=b", "charset=utf-8 format=flowed").
+ * An unquoted value runs to the next ';' or to a blank that starts
+ * another parameter, so "filename=Rechnung 2023.pdf" keeps its blank.
+ */
 static void
 params_parse(const char *p, size_t len, size_t i, struct paramv *pr)
 {
 	while (i < len && pr->n < MIME_MAX_PARAMS) {
 		struct buf value = BUF_INIT;
 		const char *name;
-		size_t name_len, start;
+		size_t name_len, eq, start;
 
-		while (i < len && p[i] != ';')
+		i = imf_skip_cfws(p, len, i);
+		if (i < len && p[i] == ';') {
 			i++;
-		i = imf_skip_cfws(p, len, i + 1);
-		start = i;
-		while (i < len && p[i] != '=' && p[i] != ';')
-			i++;
-		name = p + start;
-		name_len = i - start;
-		str_trim_span(&name, &name_len);
-		if (i >= len || p[i] != '=' || name_len == 0)
 			continue;
-		i = imf_skip_cfws(p, len, i + 1);
+		}
+		eq = i < len ? param_start(p, len, i) : 0;
+		if (eq == 0) {
+			while (i < len && p[i] != ';')
+				i++;    /* junk up to the next parameter */
+			continue;
+		}
+		name = p + i;
+		name_len = eq - i;
+		str_trim_span(&name, &name_len);
+		i = imf_skip_cfws(p, len, eq + 1);
 		if (i < len && p[i] == '"') {
 			i = imf_read_quoted(p, len, i, &value);
 		} else {
 			const char *v;
-			size_t v_len;
+			size_t v_len, k;
 
 			start = i;
-			while (i < len && p[i] != ';')
+			while (i < len && p[i] != ';' &&
+			       !(str_is_space((unsigned char)p[i]) &&
+				 param_start(p, len, imf_skip_cfws(p, len, i)) != 0))
 				i++;
 			v = p + start;
 			v_len = i - start;
 			str_trim_span(&v, &v_len);
-			for (start = 0; start < v_len; start++) {
-				if (v[start] != '\r' && v[start] != '\n')
-					buf_addc(&value, v[start]);
+			for (k = 0; k < v_len; k++) {
+				if (v[k] != '\r' && v[k] != '\n')
+					buf_addc(&value, v[k]);
 			}
 		}
 		pr->v[pr->n].name = xstrndup(name, name_len);
@@ -447,12 +484,6 @@ is_type(const struct mime_node *n, const char *type)
 	return n->content_type != NULL && strcmp(n->content_type, type) == 0;
 }
 
-static int
-is_toptype(const struct mime_node *n, const char *top)
-{
-	return n->content_type != NULL && str_has_prefix_ci(n->content_type, top);
-}
-
 static void entity_parse(struct parser *ps, struct mime_node *n, const char *p,
 			 size_t len, int depth, const char *default_type,
 			 int is_message, struct fieldv *top_r);
@@ -566,7 +597,9 @@ multipart_parse(struct parser *ps, struct mime_node *n, const char *p, size_t le
 	}
 	if (in_part && !closed) {
 		mime_warn(ps->m, "missing closing boundary");
-		multipart_add(ps, n, p + part_start, len - part_start, depth, &cap);
+		/* a delimiter at the very end opens no part */
+		if (part_start < len)
+			multipart_add(ps, n, p + part_start, len - part_start, depth, &cap);
 	}
 	if (!in_part) {
 		char *q = warn_quote(bnd, blen);
@@ -595,29 +628,24 @@ fields_keep(struct mime_node *n, const struct fieldv *fv)
 	n->n_fields = fv->n;
 }
 
+/*
+ * Whether a desk lists n as an attachment: everything that is not the
+ * text itself.  A part is text when it is text/plain or text/html with
+ * no filename and no "attachment" disposition; every other leaf (other
+ * text types such as text/enriched, text/calendar or text/rfc822-headers,
+ * report parts such as message/delivery-status, PGP/MIME control and
+ * signature parts, images, attached messages) is an attachment.
+ */
 static int
 node_is_attachment(const struct mime_node *n, const char *disposition)
 {
-	if (disposition != NULL && strcmp(disposition, "attachment") == 0)
-		return 1;
-	if (n->type == MIME_NODE_MESSAGE)
-		return 1;
 	if (n->type == MIME_NODE_MULTIPART)
 		return 0;
-	if (n->filename != NULL)
+	if (disposition != NULL && strcmp(disposition, "attachment") == 0)
 		return 1;
-	if (is_toptype(n, "text/") || is_toptype(n, "multipart/"))
-		return 0;
-	/* report machinery and signatures are not attachments */
-	if (is_type(n, "message/delivery-status") ||
-	    is_type(n, "message/disposition-notification") ||
-	    is_type(n, "message/feedback-report") ||
-	    is_type(n, "message/global-delivery-status") ||
-	    is_type(n, "message/global-disposition-notification") ||
-	    is_type(n, "application/pgp-signature") ||
-	    is_type(n, "application/pgp-encrypted"))
-		return 0;
-	return 1;
+	if (n->type == MIME_NODE_MESSAGE || n->filename != NULL)
+		return 1;
+	return !is_type(n, "text/plain") && !is_type(n, "text/html");
 }
 
 static void
@@ -627,6 +655,25 @@ depth_warn(struct parser *ps)
 
 	snprintf(text, sizeof(text), "mime depth limit %d reached", MIME_MAX_DEPTH);
 	warn_once(ps, WARN_DEPTH, text);
+}
+
+/*
+ * The transfer encoding of an entity.  With two Content-Transfer-Encoding
+ * fields ("7bit", then "quoted-printable"), one that names an encoding
+ * wins: decoding text that is not encoded keeps it, leaving an encoded
+ * body undecoded does not.
+ */
+static int
+fields_cte(const struct fieldv *fv)
+{
+	size_t i;
+	enum cte cte = CTE_IDENTITY;
+
+	for (i = 0; i < fv->n && cte == CTE_IDENTITY; i++) {
+		if (str_span_eq_ci(fv->v[i].name, fv->v[i].name_len, "content-transfer-encoding"))
+			cte = cte_parse(fv->v[i].value, fv->v[i].value_len);
+	}
+	return (int)cte;
 }
 
 /* An entity's own MIME fields into n; the disposition type in *disposition_r. */
@@ -646,9 +693,7 @@ entity_fields(struct mime_node *n, const struct fieldv *fv, const char *default_
 	f = fieldv_get(fv, "content-disposition");
 	if (f != NULL)
 		*disposition_r = structured_parse(f->value, f->value_len, 0, &cd);
-	f = fieldv_get(fv, "content-transfer-encoding");
-	if (f != NULL)
-		n->cte = cte_parse(f->value, f->value_len);
+	n->cte = fields_cte(fv);
 	f = want_subject ? fieldv_get(fv, "subject") : NULL;
 	if (f != NULL) {
 		const char *s = f->value;
@@ -657,6 +702,12 @@ entity_fields(struct mime_node *n, const struct fieldv *fv, const char *default_
 		str_trim_span(&s, &s_len);
 		n->subject = rfc2047_decode(s, s_len);
 	}
+	f = fieldv_get(fv, "content-id");
+	if (f != NULL)
+		n->content_id = imf_id_first(f->value, f->value_len, 1);
+	f = fieldv_get(fv, "content-location");
+	if (f != NULL)
+		n->content_location = unfold(f->value, f->value_len);
 	v = param_get(ct, "charset");
 	if (v != NULL) {
 		n->charset = xstrdup(v);
@@ -670,9 +721,6 @@ entity_fields(struct mime_node *n, const struct fieldv *fv, const char *default_
 	if (n->filename == NULL)
 		n->filename = param_decode(ct, "name");
 	params_release(&cd);
-	f = fieldv_get(fv, "content-id");
-	if (f != NULL)
-		n->content_id = imf_id_first(f->value, f->value_len, 1);
 }
 
 /* message/rfc822: the enclosed message, decoded first when encoded. */
@@ -715,6 +763,52 @@ entity_content(struct parser *ps, struct mime_node *n, const struct paramv *ct, 
 	}
 }
 
+/* 1 when p[0..len) holds 8-bit bytes and is not UTF-8. */
+static int
+legacy_8bit(const char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (unsigned char)p[i] < 0x80)
+		i++;
+	return i < len && !charset_is_utf8(p, len);
+}
+
+/*
+ * Header values with raw 8-bit text in a legacy charset and no encoded
+ * words (Foxmail's GB2312 Subject, a Shift_JIS From name).  The first
+ * pass of mime_parse collects them, so that the charset is found as for
+ * a body (the text's label, else uchardet on all of them at once); the
+ * second converts each value to UTF-8 before anything reads it, so that
+ * a Shift_JIS byte such as 0x5C ('\\') or 0x40 ('@') is never structure.
+ */
+static void
+legacy_fields(struct parser *ps, struct fieldv *fv)
+{
+	size_t i, n, clen;
+	char *conv;
+
+	for (i = 0; i < fv->n; i++) {
+		struct field *f = &fv->v[i];
+
+		if (!legacy_8bit(f->value, f->value_len))
+			continue;
+		if (ps->hdr_charset == NULL) {
+			n = f->value_len;
+			if (ps->raw8.len + n + 1 > MIME_MAX_RAW8)
+				n = ps->raw8.len < MIME_MAX_RAW8 ? MIME_MAX_RAW8 - ps->raw8.len : 0;
+			buf_add(&ps->raw8, f->value, n);
+			buf_addc(&ps->raw8, '\n');
+			continue;
+		}
+		conv = charset_to_utf8(ps->hdr_charset, f->value, f->value_len, &clen);
+		ps->owned = xarray_grow(ps->owned, ps->n_owned, sizeof(*ps->owned));
+		ps->owned[ps->n_owned++] = conv;
+		f->value = conv;
+		f->value_len = clen;
+	}
+}
+
 /*
  * Parse the entity p[0..len) (a message when is_message: it may start
  * with an mbox "From " line) into n.  The top level passes top_r to get
@@ -732,6 +826,8 @@ entity_parse(struct parser *ps, struct mime_node *n, const char *p, size_t len,
 	ps->n_nodes++;
 	n->depth = depth;
 	header_parse(ps, p, len, is_message, &fv);
+	if (!ps->keep_fields)
+		legacy_fields(ps, &fv);
 	entity_fields(n, &fv, default_type, is_message && depth > 0, &ct, &disposition);
 	if (ps->keep_fields)
 		fields_keep(n, &fv);
@@ -763,6 +859,7 @@ node_release(struct mime_node *n)
 	free(n->filename);
 	free(n->content_id);
 	free(n->subject);
+	free(n->content_location);
 	free(n->data);
 	memset(n, 0, sizeof(*n));
 }
@@ -839,6 +936,26 @@ msg_date(struct mime_msg *m, const char *p, size_t len)
 	}
 }
 
+/*
+ * From and Sender: the first field with an address wins; a field with a
+ * name alone (or garbage) only counts when no other has an address.
+ */
+static void
+msg_first_mailbox(struct mime_addr *a, const char *v, size_t len)
+{
+	struct mime_addr tmp = { NULL, NULL };
+
+	if (a->address != NULL)
+		return;
+	imf_addr_first(v, len, &tmp);
+	if (tmp.address != NULL || (a->name == NULL && tmp.name != NULL)) {
+		imf_addr_release(a);
+		*a = tmp;
+	} else {
+		imf_addr_release(&tmp);
+	}
+}
+
 /* One top-level field into the envelope values (first of each wins). */
 static void
 msg_field(struct mime_msg *m, const struct field *f)
@@ -855,11 +972,9 @@ msg_field(struct mime_msg *m, const struct field *f)
 	} else if (str_span_eq_ci(name, nl, "references")) {
 		imf_ids(v, len, &m->references, &m->n_references, 0);
 	} else if (str_span_eq_ci(name, nl, "from")) {
-		if (m->from.address == NULL)
-			imf_addr_first(v, len, &m->from);
+		msg_first_mailbox(&m->from, v, len);
 	} else if (str_span_eq_ci(name, nl, "sender")) {
-		if (m->sender.address == NULL)
-			imf_addr_first(v, len, &m->sender);
+		msg_first_mailbox(&m->sender, v, len);
 	} else if (str_span_eq_ci(name, nl, "to")) {
 		imf_addr_list(v, len, &m->to, &m->n_to);
 	} else if (str_span_eq_ci(name, nl, "cc")) {
@@ -1062,7 +1177,21 @@ body_leaf(struct body_ctx *bc, struct mime_node *n, int html)
 	buf_release(&lf);
 	body_append(bc, buf_str(&out), out.len);
 	buf_release(&out);
+	n->in_body = 1;
 	return 1;
+}
+
+/* The text of n's subtree was dropped from the body again. */
+static void
+body_unmark(struct mime_node *n, int level)
+{
+	size_t i;
+
+	if (level > MIME_MAX_DEPTH)
+		return;
+	n->in_body = 0;
+	for (i = 0; i < n->n_children; i++)
+		body_unmark(&n->children[i], level + 1);
 }
 
 /* 1 when n holds a text/plain leaf that the body would use. */
@@ -1098,6 +1227,7 @@ body_alternative(struct body_ctx *bc, struct mime_node *n, int level)
 		if (!str_is_blank(buf_str(&bc->text) + before, bc->text.len - before))
 			return 1;
 		buf_reset_to(&bc->text, before);   /* an empty plain part */
+		body_unmark(&n->children[i], level + 1);
 		break;
 	}
 	/* no plain text: the last alternative that gives any text */
@@ -1106,6 +1236,15 @@ body_alternative(struct body_ctx *bc, struct mime_node *n, int level)
 		if (!str_is_blank(buf_str(&bc->text) + before, bc->text.len - before))
 			return 1;
 		buf_reset_to(&bc->text, before);
+		body_unmark(&n->children[i - 1], level + 1);
+	}
+	/* no text anywhere: the (blank) plain text is the body all the same */
+	for (i = 0; i < n->n_children; i++) {
+		if (node_has_plain(&n->children[i], level + 1)) {
+			body_collect(bc, &n->children[i], level + 1);
+			buf_reset_to(&bc->text, before);
+			break;
+		}
 	}
 	return 0;
 }
@@ -1169,11 +1308,91 @@ attachment_add(struct mime_msg *m, const struct mime_part *p, const char *fallba
 	a->data_owned = NULL;
 }
 
+/* The extension for an image type: "image/jpeg" gives "jpg". */
+static void
+image_extension(const char *content_type, struct buf *out)
+{
+	static const struct {
+		const char *subtype;
+		const char *ext;
+	} map[] = {
+		{ "jpeg", "jpg" }, { "pjpeg", "jpg" }, { "svg+xml", "svg" }, { "x-icon", "ico" },
+		{ "vnd.microsoft.icon", "ico" }, { "x-png", "png" }, { "x-ms-bmp", "bmp" },
+	};
+	const char *sub = strchr(content_type, '/') + 1;
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(sub, map[i].subtype) == 0) {
+			buf_adds(out, map[i].ext);
+			return;
+		}
+	}
+	for (i = 0; sub[i] != '\0' && i < 8 && isalnum((unsigned char)sub[i]); i++)
+		;
+	if (i > 0 && sub[i] == '\0')
+		buf_adds(out, sub);
+	else
+		buf_adds(out, "img");
+}
+
+/* The file-name characters of s[0..len) onto b, at most 64. */
+static void
+file_name_chars(struct buf *b, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && b->len < 64; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (isalnum(c) || c == '.' || c == '-' || c == '_')
+			buf_addc(b, (char)c);
+	}
+	while (b->len > 0 && b->data[0] == '.') {
+		memmove(b->data, b->data + 1, b->len);
+		b->len--;
+	}
+}
+
+/*
+ * A file name for a nameless image: the last segment of its
+ * Content-Location (Apple Mail: "Photo25.jpg"), else the local part of
+ * its Content-ID (Outlook: "image001.png@01DA2C…"), else "image"; the
+ * type's extension is added when the name does not end in it.  Only
+ * letters, digits, '.', '-' and '_' are kept.  Caller frees.
+ */
+static char *
+image_file_name(const char *content_type, const char *location, const char *cid)
+{
+	struct buf b = BUF_INIT, ext = BUF_INIT;
+	const char *dot;
+
+	if (location != NULL) {
+		size_t end = strcspn(location, "?#");
+		const char *slash = memrchr(location, '/', end);
+		const char *seg = slash != NULL ? slash + 1 : location;
+
+		file_name_chars(&b, seg, end - (size_t)(seg - location));
+	}
+	if (b.len == 0 && cid != NULL)
+		file_name_chars(&b, cid, strcspn(cid, "@"));
+	if (b.len == 0)
+		buf_adds(&b, "image");
+	image_extension(content_type, &ext);
+	dot = strrchr(buf_str(&b), '.');
+	if (dot == NULL || (strcasecmp(dot + 1, buf_str(&ext)) != 0 &&
+			    !(strcasecmp(dot + 1, "jpeg") == 0 && strcmp(buf_str(&ext), "jpg") == 0)))
+		buf_addf(&b, ".%s", buf_str(&ext));
+	buf_release(&ext);
+	return buf_detach(&b, NULL);
+}
+
 static void
 part_add(struct mime_msg *m, struct mime_node *n, size_t *cap)
 {
 	struct mime_part *p;
 	const char *fallback = NULL;
+	char *image_name = NULL;
 
 	node_decode(n);
 	if (n->data == NULL) {
@@ -1189,6 +1408,7 @@ part_add(struct mime_msg *m, struct mime_node *n, size_t *cap)
 	p->charset = n->charset;
 	p->filename = n->filename;
 	p->is_attachment = n->is_attachment;
+	p->in_body = n->in_body;
 	p->depth = n->depth;
 	p->data = n->data;
 	p->size = n->size;
@@ -1198,22 +1418,35 @@ part_add(struct mime_msg *m, struct mime_node *n, size_t *cap)
 	n->data = NULL;
 	if (n->type == MIME_NODE_MESSAGE && n->n_children > 0)
 		fallback = n->children[0].subject;
+	if (p->is_attachment && p->filename == NULL && str_has_prefix_ci(p->content_type, "image/"))
+		image_name = image_file_name(p->content_type, n->content_location, n->content_id);
 	if (p->is_attachment) {
-		attachment_add(m, p, fallback, n->content_id);
-		n->content_id = NULL;
+		attachment_add(m, p, image_name != NULL ? image_name : fallback, n->content_id);
+		n->content_id = NULL;       /* the attachment owns it now */
 	}
+	free(image_name);
 }
 
+/*
+ * The leaves of n into parts[].  A text leaf that did not make the body
+ * and is no alternative rendition of it (say, a second text/plain in a
+ * multipart/related) is an attachment too: nothing is left unseen.
+ */
 static void
-parts_collect(struct mime_msg *m, struct mime_node *n, size_t *cap)
+parts_collect(struct mime_msg *m, struct mime_node *n, size_t *cap, int in_alternative)
 {
 	size_t i;
 
-	if (n->type == MIME_NODE_MULTIPART) {
+	if (n->type == MIME_NODE_MULTIPART && n->n_children > 0) {
+		in_alternative |= is_type(n, "multipart/alternative");
 		for (i = 0; i < n->n_children; i++)
-			parts_collect(m, &n->children[i], cap);
+			parts_collect(m, &n->children[i], cap, in_alternative);
 		return;
 	}
+	if (n->type == MIME_NODE_MULTIPART && (n->data == NULL || str_is_blank(n->data, n->size)))
+		return;     /* no delimiter line and nothing in it */
+	if (!n->in_body && !in_alternative)
+		n->is_attachment = 1;
 	part_add(m, n, cap);
 }
 
@@ -1263,15 +1496,127 @@ attachments_append(struct mime_msg *m, struct mime_attachment *list, size_t n)
 	free(list);
 }
 
+/* The header fields the sender wrote (see mime_msg.content_sha256). */
+static const char *const originator_fields[] = {
+	"from", "sender", "reply-to", "to", "cc", "subject", "date", "message-id",
+	"in-reply-to", "references",
+};
+
+/* The originator fields of the top header onto content: "name:value\n", blanks collapsed. */
+static void
+content_fields(const struct fieldv *fv, struct buf *content)
+{
+	size_t i, k, j;
+
+	for (i = 0; i < fv->n; i++) {
+		const struct field *f = &fv->v[i];
+		int blank = 0;
+
+		for (k = 0; k < sizeof(originator_fields) / sizeof(originator_fields[0]); k++) {
+			if (str_span_eq_ci(f->name, f->name_len, originator_fields[k]))
+				break;
+		}
+		if (k == sizeof(originator_fields) / sizeof(originator_fields[0]))
+			continue;
+		buf_addf(content, "%s:", originator_fields[k]);
+		for (j = 0; j < f->value_len; j++) {
+			if (str_is_space((unsigned char)f->value[j])) {
+				blank = 1;
+				continue;
+			}
+			if (blank && content->data[content->len - 1] != ':')
+				buf_addc(content, ' ');
+			blank = 0;
+			buf_addc(content, f->value[j]);
+		}
+		buf_addc(content, '\n');
+	}
+}
+
+/* Each part's type and the hash of its bytes onto content, then the digest of it all. */
+static void
+content_digest(const struct mime_msg *m, struct buf *content, char out[65])
+{
+	char hex[65];
+	size_t i;
+
+	for (i = 0; i < m->n_parts; i++) {
+		const struct mime_part *p = &m->parts[i];
+
+		if (str_has_prefix_ci(p->content_type, "text/")) {
+			struct buf lf = BUF_INIT;
+
+			add_lf_text(&lf, p->data, p->size);
+			while (lf.len > 0 && str_is_space((unsigned char)lf.data[lf.len - 1]))
+				lf.len--;
+			sha256_hex(lf.data != NULL ? lf.data : "", lf.len, hex);
+			buf_release(&lf);
+		} else {
+			sha256_hex(p->data, p->size, hex);
+		}
+		buf_addf(content, "part:%s %s\n", p->content_type, hex);
+	}
+	sha256_hex(buf_str(content), content->len, out);
+}
+
+/* The charset label of the first text leaf of n that has one, or NULL. */
+static const char *
+text_label(const struct mime_node *n, int level)
+{
+	const char *label = NULL;
+	size_t i;
+
+	if (level > MIME_MAX_DEPTH)
+		return NULL;
+	if (n->type == MIME_NODE_LEAF)
+		return str_has_prefix_ci(n->content_type, "text/") ? n->charset : NULL;
+	for (i = 0; label == NULL && n->type == MIME_NODE_MULTIPART && i < n->n_children; i++)
+		label = text_label(&n->children[i], level + 1);
+	return label;
+}
+
+/*
+ * The charset of the legacy 8-bit header text raw8, as a body's would be
+ * read: the label of the message's text when the text reads in it (a
+ * single-byte label only when detection too says single-byte: "Latin-1"
+ * on a text part says nothing about GB2312 headers), else uchardet on all
+ * of it.  Caller frees.
+ */
+static char *
+header_charset(const struct mime_node *root, const struct buf *raw8)
+{
+	const char *label = text_label(root, 0), *det;
+	int single = 0, det_single = 0, fit = -1;
+
+	if (label != NULL)
+		fit = charset_fit(label, raw8->data, raw8->len, &single);
+	if (fit == 0 && !single)
+		return xstrdup(label);
+	det = charset_detect(raw8->data, raw8->len);
+	if (fit == 0 && charset_fit(det, raw8->data, raw8->len, &det_single) >= 0 && det_single)
+		return xstrdup(label);
+	return xstrdup(det);
+}
+
+/* Drop the warnings from index keep on (a parse that is done again). */
+static void
+warnings_truncate(struct mime_msg *m, size_t keep)
+{
+	while (m->n_warnings > keep)
+		free(m->warnings[--m->n_warnings]);
+}
+
 struct mime_msg *
 mime_parse(const char *raw, size_t len, const struct mime_limits *limits)
 {
 	struct mime_msg *m = xcalloc(1, sizeof(*m));
-	struct parser ps = { m, 0, 0, 0 };
+	struct parser ps = { m, 0, 0, 0, NULL, BUF_INIT, NULL, 0 };
 	struct fieldv top = { NULL, 0, 0, 0 };
 	struct mime_node root;
 	struct body_ctx bc = { m, BUF_INIT, 0, NULL, 0 };
-	size_t i, cap = 0;
+	struct buf content = BUF_INIT;
+	size_t i, cap = 0, warn_mark;
+	char *hdr_charset = NULL;
 
 	if (raw == NULL) {
 		raw = "";
@@ -1282,7 +1627,20 @@ mime_parse(const char *raw, size_t len, const struct mime_limits *limits)
 	len = limit_size(m, len, limits);
 	lines_check(m, raw, len);
 
+	warn_mark = m->n_warnings;
 	entity_parse(&ps, &root, raw, len, 0, "text/plain", 1, &top);
+	content_fields(&top, &content);     /* as written, before any conversion */
+	if (ps.raw8.len > 0) {
+		/* legacy 8-bit header text: parse again, reading it in its charset */
+		hdr_charset = header_charset(&root, &ps.raw8);
+		free(top.v);
+		node_release(&root);
+		warnings_truncate(m, warn_mark);
+		ps.n_nodes = 0;
+		ps.warned = 0;
+		ps.hdr_charset = hdr_charset;
+		entity_parse(&ps, &root, raw, len, 0, "text/plain", 1, &top);
+	}
 	msg_headers(m, &top);
 	for (i = 0; i < top.n; i++)
 		msg_field(m, &top.v[i]);
@@ -1295,11 +1653,17 @@ mime_parse(const char *raw, size_t len, const struct mime_limits *limits)
 	body_collect(&bc, &root, 0);
 	m->body = buf_detach(&bc.text, NULL);
 	m->body_from_html = bc.from_html;
-	parts_collect(m, &root, &cap);
+	parts_collect(m, &root, &cap, 0);
 	/* files uuencoded in the text come after the MIME attachments */
 	attachments_append(m, bc.uu, bc.n_uu);
+	content_digest(m, &content, m->content_sha256);
+	buf_release(&content);
 	node_release(&root);
-
+	for (i = 0; i < ps.n_owned; i++)
+		free(ps.owned[i]);
+	free(ps.owned);
+	buf_release(&ps.raw8);
+	free(hdr_charset);
 	return m;
 }
 
@@ -1411,7 +1775,7 @@ mime_tree_parse(const char *raw, size_t len, const struct mime_limits *limits)
 {
 	struct mime_msg scratch;
 	struct mime_msg *m = &scratch;
-	struct parser ps = { m, 0, 0, 1 };
+	struct parser ps = { m, 0, 0, 1, NULL, BUF_INIT, NULL, 0 };
 	struct mime_node *root = xcalloc(1, sizeof(*root));
 	struct fieldv top = { NULL, 0, 0, 0 };
 

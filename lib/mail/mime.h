@@ -45,6 +45,7 @@ struct mime_part {
 	char *charset;        /* lowercase label as written, or NULL */
 	char *filename;       /* decoded, or NULL */
 	int is_attachment;    /* disposition attachment, or a named non-text part */
+	int in_body;          /* its text is part of mime_msg.body */
 	int depth;            /* 0 for a single-part message */
 	char *data;           /* transfer-decoded bytes (NUL-terminated copy) */
 	size_t size;
@@ -94,6 +95,16 @@ struct mime_msg {
 
 	size_t raw_size;
 	char sha256[65];          /* hex digest of the raw message */
+	/*
+	 * Hex digest of what the sender wrote, not of what relays added: the
+	 * originator and content header fields (From, Sender, Reply-To, To,
+	 * Cc, Subject, Date, Message-ID, In-Reply-To, References; unfolded,
+	 * blanks collapsed) and every part's type and decoded bytes (text
+	 * with LF line ends and no trailing blanks).  Received, Return-Path,
+	 * Delivered-To, DKIM/ARC signatures, Authentication-Results, spam
+	 * scores and a relay's new transfer encoding change nothing.
+	 */
+	char content_sha256[65];
 };
 
 /* Parse raw (len bytes, need not be NUL-terminated).  Never NULL. */
@@ -119,7 +130,10 @@ void mime_warn(struct mime_msg *m, const char *fmt, ...) __attribute__((format(p
  * listed as one leaf in parts[] (data = the enclosed message, so that
  * classify can read its headers) and as an attachment (named by its
  * Subject when it has no filename); the parts inside it are not listed
- * and do not contribute to the body.
+ * and do not contribute to the body.  A nameless image attachment is
+ * named after its Content-Location ("Photo25.jpg", Apple Mail) or its
+ * Content-ID ("image001.png@01DA…" gives "image001.png", others get the
+ * subtype as extension), else "image.<subtype>".
  */
 enum mime_node_type {
 	MIME_NODE_LEAF = 0,
@@ -134,6 +148,7 @@ struct mime_node {
 	char *filename;           /* decoded, or NULL */
 	char *content_id;         /* Content-ID without <>, or NULL */
 	int is_attachment;
+	int in_body;              /* its text went into the body (mime_parse only) */
 	int depth;
 	char **fields;            /* header fields as written, folds kept */
 	size_t n_fields;
@@ -148,6 +163,7 @@ struct mime_node {
 	int flowed;               /* text/plain; format=flowed */
 	int delsp;                /* … delsp=yes */
 	char *subject;
+	char *content_location;   /* as written, unfolded, or NULL */
 };
 
 /* Parse raw into a tree (every body decoded); free with mime_tree_free. */

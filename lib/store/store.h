@@ -18,7 +18,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 int store_open(const char *path, struct store **st_r, char **error_r);
 void store_close(struct store **st);
@@ -79,7 +79,8 @@ struct store_message {
 	long long ticket;         /* 0: none */
 	const char *direction;    /* "in" or "out" */
 	const char *message_id;   /* without <> */
-	const char *sha256;
+	const char *sha256;         /* of the raw bytes */
+	const char *content_sha256; /* of what the sender wrote (inbound; NULL for outbound) */
 	const char *mailbox;      /* intake mailbox name, "deliver" for the MTA pipe */
 	unsigned int uidvalidity;
 	unsigned int uid;
@@ -94,9 +95,13 @@ struct store_message {
 };
 
 int store_message_add(struct store *st, const struct store_message *m, long long *id_r);
-/* 1 when a message with this Message-ID and hash was already ingested. */
+/*
+ * 1 when a message with this Message-ID and content hash was already
+ * ingested (a row stored before content hashes matches by its raw hash);
+ * without a Message-ID the hash alone decides.
+ */
 int store_message_is_duplicate(struct store *st, const char *message_id, const char *sha256,
-			       long long *ticket_r);
+			       const char *content_sha256, long long *ticket_r);
 /* 1 with the ticket of a stored message with this Message-ID. */
 int store_message_ticket(struct store *st, const char *message_id, long long *ticket_r);
 /* 1 when (mailbox, uidvalidity, uid) was already ingested. */

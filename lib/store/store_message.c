@@ -13,10 +13,11 @@ int
 store_message_add(struct store *st, const struct store_message *m, long long *id_r)
 {
 	struct store_stmt *s = store_query(st,
-		"INSERT INTO messages (ticket, direction, message_id, sha256, mailbox, uidvalidity, "
-		"uid, imap_pending, fate, rule, sender, subject, at, raw) VALUES "
-		"(NULLIF(?, 0), ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?)",
-		"ittttiiittttib", m->ticket, m->direction, m->message_id, m->sha256, m->mailbox,
+		"INSERT INTO messages (ticket, direction, message_id, sha256, content_sha256, mailbox, "
+		"uidvalidity, uid, imap_pending, fate, rule, sender, subject, at, raw) VALUES "
+		"(NULLIF(?, 0), ?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?)",
+		"itttttiiittttib", m->ticket, m->direction, m->message_id, m->sha256,
+		m->content_sha256, m->mailbox,
 		(long long)m->uidvalidity, (long long)m->uid, (long long)m->imap_pending,
 		m->fate, m->rule, m->sender, m->subject, (long long)m->at,
 		m->raw != NULL ? m->raw : "", m->raw_len);
@@ -30,18 +31,24 @@ store_message_add(struct store *st, const struct store_message *m, long long *id
 
 int
 store_message_is_duplicate(struct store *st, const char *message_id, const char *sha256,
-			   long long *ticket_r)
+			   const char *content_sha256, long long *ticket_r)
 {
 	struct store_stmt *s;
 	int rc;
 
-	/* Without a Message-ID the content hash alone decides. */
+	/*
+	 * The same content, or for rows stored before content hashes the
+	 * same raw bytes; without a Message-ID the hash alone decides.
+	 */
 	if (message_id != NULL)
 		s = store_query(st, "SELECT COALESCE(ticket, 0) FROM messages WHERE direction = 'in' "
-				"AND message_id = ? AND sha256 = ? LIMIT 1", "tt", message_id, sha256);
+				"AND message_id = ? AND (content_sha256 = ? OR "
+				"(content_sha256 IS NULL AND sha256 = ?)) LIMIT 1", "ttt",
+				message_id, content_sha256, sha256);
 	else
 		s = store_query(st, "SELECT COALESCE(ticket, 0) FROM messages WHERE direction = 'in' "
-				"AND sha256 = ? LIMIT 1", "t", sha256);
+				"AND (content_sha256 = ? OR (content_sha256 IS NULL AND sha256 = ?)) "
+				"LIMIT 1", "tt", content_sha256, sha256);
 	rc = store_step(st, s, "find duplicate");
 	if (rc == 1) {
 		if (ticket_r != NULL)

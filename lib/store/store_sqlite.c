@@ -165,7 +165,18 @@ static const char *const migrations[] = {
 	"  CHECK ((blob IS NULL) = (dropped IS NOT NULL)));"
 	"CREATE INDEX attachments_event ON attachments(event);"
 	"CREATE INDEX attachments_sha256 ON attachments(ticket, sha256);",
+	/*
+	 * 2 -> 3: the content hash of an inbound message (what the sender
+	 * wrote, mime_msg.content_sha256), so that a re-delivery whose relays
+	 * added headers is a duplicate.  Rows from before keep NULL and are
+	 * still matched by their raw hash (sha256).
+	 */
+	"ALTER TABLE messages ADD COLUMN content_sha256 TEXT;"
+	"CREATE INDEX messages_content_sha256 ON messages(content_sha256);",
 };
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
+	       "STORE_SCHEMA_VERSION is the number of migrations");
 
 static int
 sq_exec(void *db, const char *sql)

@@ -48,7 +48,7 @@ main(void)
 		test_assert_streq(s.v[0].role, "inline");
 		test_assert_streq(s.v[0].name, "image001.png");
 		test_assert_streq(s.v[1].role, "inline");
-		test_assert_streq(s.v[1].name, "attachment.png");
+		test_assert_streq(s.v[1].name, "logo.png");     /* named from its Content-ID */
 		test_assert_streq(s.v[2].role, "file");      /* Gmail's Content-ID, no HTML uses it */
 		test_assert_streq(s.v[3].role, "file");      /* inline but shown by no HTML (Apple Mail) */
 		test_assert(s.v[2].size == 3 && memcmp(s.v[2].data, "ZIP", 3) == 0);

@@ -30,6 +30,7 @@
 #include "test.h"
 
 #define MIN_KIND_SHARE 98.0
+#define MIN_FROM_SHARE 93.0  /* 41 of 629 say "From: <>", "MAILER-DAEMON <>" or a bare "mailer-daemon" */
 
 struct tally {
 	int files;
@@ -38,6 +39,10 @@ struct tally {
 	int with_recipient;
 	int with_message_id;
 	int false_bounces;
+	int with_from;      /* a From address read */
+	int with_body;      /* some body text */
+	int with_report;    /* bounces with report parts (status, returned message or headers) */
+	int report_listed;  /* … each of them listed as an attachment */
 	int failures;       /* unreadable files */
 	double seconds;
 };
@@ -47,19 +52,11 @@ static int verbose;
 static char *
 read_file(const char *path, size_t *len_r)
 {
-	FILE *f = fopen(path, "rb");
-	struct buf b = BUF_INIT;
-	char chunk[65536];
-	size_t n;
+	char *data = test_slurp(path, len_r);
 
-	if (f == NULL) {
+	if (data == NULL)
 		printf("# unable to open '%s': %s\n", path, strerror(errno));
-		return NULL;
-	}
-	for (n = fread(chunk, 1, sizeof(chunk), f); n > 0; n = fread(chunk, 1, sizeof(chunk), f))
-		buf_add(&b, chunk, n);
-	fclose(f);
-	return buf_detach(&b, len_r);
+	return data;
 }
 
 static int
@@ -124,6 +121,46 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* 1 when a desk shows part p of a report as an attachment: status, returned mail. */
+static int
+is_report_part(const struct mime_part *p)
+{
+	static const char *const types[] = {
+		"message/delivery-status", "message/global-delivery-status",
+		"text/rfc822-headers", "message/rfc822-headers", "text/rfc822-header",
+		"message/global-headers", "message/rfc822", "message/global",
+		"message/feedback-report",
+	};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (strcmp(p->content_type, types[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Count a bounce's report parts and whether each is listed as an attachment. */
+static void
+count_report(const struct mime_msg *m, struct tally *t, const char *name)
+{
+	int have = 0, listed = 1;
+
+	for (size_t i = 0; i < m->n_parts; i++) {
+		if (!is_report_part(&m->parts[i]))
+			continue;
+		have = 1;
+		if (!m->parts[i].is_attachment)
+			listed = 0;
+	}
+	if (!have)
+		return;
+	t->with_report++;
+	if (listed)
+		t->report_listed++;
+	else if (verbose)
+		printf("# report parts not all listed: %s\n", name);
+}
+
 /* What run_dir checks. */
 enum check {
 	CHECK_LABEL,      /* the kind the file name promises */
@@ -170,6 +207,10 @@ run_dir(const char *root, const char *sub, enum check check, struct tally *t)
 			       c->automatic_reason ? c->automatic_reason : "-",
 			       c->dsn_recipient ? c->dsn_recipient : "-",
 			       c->dsn_message_id ? c->dsn_message_id : "-");
+		if (m->from.address != NULL)
+			t->with_from++;
+		if (m->body != NULL && m->body[0] != '\0')
+			t->with_body++;
 		if (check == CHECK_LABEL) {
 			enum mime_kind want = label_kind(names[i]);
 
@@ -190,6 +231,7 @@ run_dir(const char *root, const char *sub, enum check check, struct tally *t)
 					t->with_message_id++;
 				else if (verbose)  /* most returned no headers at all */
 					printf("# no message-id %s\n", names[i]);
+				count_report(m, t, names[i]);
 			}
 		}
 		if (check == CHECK_NO_BOUNCE && c->kind == MIME_KIND_BOUNCE) {
@@ -298,6 +340,16 @@ main(void)
 	       bsd.with_message_id, share(bsd.with_message_id, bsd.bounces));
 	test_assert(share(bsd.with_recipient, bsd.bounces) >= 90.0);
 	test_assert(share(bsd.with_message_id, bsd.bounces) >= 80.0);
+	test_end();
+
+	test_begin("bsd: what a desk shows of each");
+	printf("# bsd: from address %d of %d, body text %d of %d; bounces with report parts %d, "
+	       "all of them listed as attachments %d (%.1f %%)\n",
+	       bsd.with_from, bsd.files, bsd.with_body, bsd.files, bsd.with_report,
+	       bsd.report_listed, share(bsd.report_listed, bsd.with_report));
+	test_assert(share(bsd.with_from, bsd.files) >= MIN_FROM_SHARE);
+	test_assert(bsd.with_report > 300);
+	test_assert(share(bsd.report_listed, bsd.with_report) >= 99.0);
 	test_end();
 
 	test_begin("bsd: known recipients and Message-IDs");

@@ -87,8 +87,20 @@ test_links(void)
 	      "click top");
 	check("<a href=\" https://e.com/a\n b \">x</a>", "x <https://e.com/ab>");
 	check("<a href=\"https://e.com/\"><img src=\"logo.png\"></a>", "");
-	check("<a href=\"https://e.com/\"><img src=\"l.png\" alt=\"Logo\"></a>",
-	      "Logo <https://e.com/>");
+	/* an image link (a logo, an icon) keeps its alt text, not its address */
+	check("<a href=\"https://e.com/\"><img src=\"l.png\" alt=\"Logo\"></a>", "Logo");
+	check("<a href=\"https://e.com/\"><img src=\"l.png\" alt=\"Logo\"> Example Ltd</a>",
+	      "Logo Example Ltd <https://e.com/>");
+	/* each address once; redirectors show where they lead */
+	check("<p><a href=\"https://e.com/kb/42\">this article</a> and "
+	      "<a href=\"https://e.com/kb/42\">again</a></p>",
+	      "this article <https://e.com/kb/42> and again");
+	check("<a href=\"https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fstatus."
+	      "example.com%2Fincident%3Fid%3D7&amp;data=05%7C01%7Cx%40y.com&amp;sdata=abc%3D&amp;reserved=0\">"
+	      "the status page</a>",
+	      "the status page <https://status.example.com/incident?id=7>");
+	check("<a href=\"https://www.google.com/url?q=https://example.org/a&amp;sa=D&amp;ust=1\">"
+	      "https://example.org/a</a>", "https://example.org/a");
 	check("before <img src=\"x.png\" alt=\"[chart]\"> after <img src=\"y\">",
 	      "before [chart] after");
 	check("<ul><li><a href=\"https://x.example/\">https://x.example/</a></li>"

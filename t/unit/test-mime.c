@@ -353,10 +353,15 @@ test_related_signed_uu(void)
 		  "-----BEGIN PGP SIGNATURE-----\n"
 		  "--s--\n");
 	test_assert_streq(m->body, "before\nafter");
-	test_assert_inteq(m->n_attachments, 1);
-	if (m->n_attachments == 1) {
-		test_assert_streq(m->attachments[0].filename, "hello.txt");
-		test_assert_streq(m->attachments[0].sha256, SHA_HELLO);
+	/* what is not the text is listed: the unused related text, the
+	 * signature, then the file uuencoded in the text */
+	test_assert_inteq(m->n_attachments, 3);
+	if (m->n_attachments == 3) {
+		test_assert_streq(m->attachments[0].content_type, "text/plain");
+		test_assert_inteq(m->attachments[0].size, strlen("not the body"));
+		test_assert_streq(m->attachments[1].content_type, "application/pgp-signature");
+		test_assert_streq(m->attachments[2].filename, "hello.txt");
+		test_assert_streq(m->attachments[2].sha256, SHA_HELLO);
 	}
 	mime_msg_free(&m);
 	test_end();

@@ -56,6 +56,13 @@ test_numbers(void)
 	s = route_normalize("日本語はそのまま");
 	test_assert_streq(s, "日本語はそのまま");
 	free(s);
+	/* ー after kana is a long vowel; after a letter or digit a dash */
+	s = route_normalize("エスカレーション【ＳＵＰー１２】ｻｰﾊﾞｰ");
+	test_assert_streq(s, "エスカレーション[SUP-12]ｻｰﾊﾞｰ");
+	free(s);
+	s = route_normalize("a\xc2\xa0" "b\xe2\x80\xaf" "c\xe2\x80\x8b" "d\xef\xbc\x9a");
+	test_assert_streq(s, "a b cd:");
+	free(s);
 	test_end();
 
 	test_begin("subject numbers: bracketed, bare, any case, full-width, leftmost first");
@@ -105,6 +112,18 @@ test_fields(void)
 	expect_fields("[Sev3] x", "Severity: 1\n", 3, 0);
 	test_end();
 
+	test_begin("fields: every Unicode space and colon in a label (French typography, CJK)");
+	/* Gravité, no-break space (Word, Outlook), colon, no-break space, 1 */
+	expect_fields("x", "Bonjour,\nGravit\xc3\xa9\xc2\xa0:\xc2\xa0" "1\n", 1, 0);
+	/* narrow no-break space (macOS, LibreOffice), full-width digit */
+	expect_fields("x", "Gravit\xc3\xa9\xe2\x80\xaf: \xef\xbc\x92\nPriorit\xc3\xa9\xe2\x80\xaf:\xe2\x80\xaf" "3\n", 2, 3);
+	/* capitals, an em space, a thin space, the ideographic space and full-width colon */
+	expect_fields("x", "GRAVIT\xc3\x89\xe2\x80\x83: 1\nPRIORIT\xc3\x89\xe2\x80\x89: 4\n", 1, 4);
+	expect_fields("x", "\xe6\xb7\xb1\xe5\x88\xbb\xe5\xba\xa6\xe3\x80\x80\xef\xbc\x9a\xe3\x80\x80" "1\n", 1, 0);
+	/* a zero-width space a copy from a web page left behind */
+	expect_fields("x", "Severity\xe2\x80\x8b: 2\n", 2, 0);
+	test_end();
+
 	test_begin("fields: quoted lines and words that are no level count for nothing");
 	expect_fields("x", "> Severity: 1\n", 0, 0);
 	expect_fields("x", "Severity: whatever\n", 0, 0);
@@ -152,6 +171,15 @@ test_commands(void)
 	test_begin("commands: localised words and full-width forms; unknown ones stay");
 	expect_commands(NULL, "#eskalieren\n＃ｃｌｏｓｅ\n#frobnicate\n#優先度 2\nDanke\n",
 			"escalate close priority=2", "#frobnicate\nDanke\n");
+	test_end();
+
+	test_begin("commands: katakana long vowels, Unicode spaces and colons, capitals");
+	expect_commands(NULL, "#エスカレーション\n#クローズ\nよろしくお願いします。\n",
+			"escalate close", "よろしくお願いします。\n");
+	expect_commands(NULL, "＃エスカレーション\n♯深刻度：１\n", "escalate severity=1", "");
+	expect_commands(NULL, "#gravit\xc3\xa9\xc2\xa0:\xc2\xa0" "2\n#FERMER\xe2\x80\xaf\nMerci\n",
+			"severity=2 close", "Merci\n");
+	expect_commands(NULL, "#GRAVIT\xc3\x89 1\n#Schlie\xc3\x9f" "en\n", "severity=1 close", "");
 	test_end();
 
 	test_begin("commands: [Escalate] in the subject, #internal, a bad value is no command");

@@ -111,11 +111,12 @@ test_schema(void)
 	raw_sql("PRAGMA user_version = " STR(STORE_SCHEMA_VERSION));
 	test_end();
 
-	test_begin("a version 1 store is migrated to version 2 (attachments), keeping its tickets");
+	test_begin("a version 1 store is migrated to the newest (attachments, content hash), keeping its tickets");
 	st = open_store();
 	new_ticket(st);
 	store_close(&st);
-	raw_sql("DROP TABLE attachments; DROP TABLE blobs; PRAGMA user_version = 1");
+	raw_sql("DROP TABLE attachments; DROP TABLE blobs; DROP INDEX messages_content_sha256;"
+		"ALTER TABLE messages DROP COLUMN content_sha256; PRAGMA user_version = 1");
 	st = open_store();
 	test_assert(st != NULL);
 	if (st != NULL) {
@@ -128,6 +129,23 @@ test_schema(void)
 		store_close(&st);
 	}
 	remove_store();
+	test_end();
+
+	test_begin("a version 2 store migrates: its messages keep matching by their raw hash");
+	st = open_store();
+	store_close(&st);
+	raw_sql("DROP INDEX messages_content_sha256; ALTER TABLE messages DROP COLUMN content_sha256;"
+		"INSERT INTO messages (direction, message_id, sha256, at, raw) "
+		"VALUES ('in', 'old-1@x', 'raw-old', 1, 'x');"
+		"PRAGMA user_version = 2");
+	st = open_store();
+	test_assert(st != NULL);
+	if (st != NULL) {
+		test_assert(store_message_is_duplicate(st, "old-1@x", "raw-old", "c-new", NULL) == 1);
+		test_assert(store_message_is_duplicate(st, "old-1@x", "raw-other", "c-new", NULL) == 0);
+		store_close(&st);
+	}
+	raw_sql("DELETE FROM messages");
 	test_end();
 }
 
@@ -173,11 +191,30 @@ test_messages(void)
 	m.raw = "raw";
 	m.raw_len = 3;
 	test_begin("duplicates: same Message-ID and hash; a reused id with other content is not");
+	/* a row from before content hashes: its raw hash decides */
 	test_assert(store_message_add(st, &m, NULL) == 0);
-	test_assert(store_message_is_duplicate(st, "id-1@x", "aaaa", &ticket) == 1 && ticket == 1);
-	test_assert(store_message_is_duplicate(st, "id-1@x", "bbbb", NULL) == 0);
-	test_assert(store_message_is_duplicate(st, NULL, "aaaa", NULL) == 1);
-	test_assert(store_message_is_duplicate(st, NULL, "cccc", NULL) == 0);
+	test_assert(store_message_is_duplicate(st, "id-1@x", "aaaa", "c-any", &ticket) == 1 &&
+		    ticket == 1);
+	test_assert(store_message_is_duplicate(st, "id-1@x", "bbbb", "c-any", NULL) == 0);
+	test_assert(store_message_is_duplicate(st, NULL, "aaaa", NULL, NULL) == 1);
+	test_assert(store_message_is_duplicate(st, NULL, "cccc", NULL, NULL) == 0);
+	/* a row with a content hash: the content decides, whatever the raw bytes */
+	m.message_id = "id-2@x";
+	m.sha256 = "dddd";
+	m.content_sha256 = "c-2";
+	m.ticket = 0;
+	m.uid = 0;
+	m.imap_pending = 0;
+	test_assert(store_message_add(st, &m, NULL) == 0);
+	test_assert(store_message_is_duplicate(st, "id-2@x", "eeee", "c-2", NULL) == 1);
+	test_assert(store_message_is_duplicate(st, "id-2@x", "dddd", "c-other", NULL) == 0);
+	test_assert(store_message_is_duplicate(st, NULL, "ffff", "c-2", NULL) == 1);
+	m.message_id = "id-1@x";
+	m.sha256 = "aaaa";
+	m.content_sha256 = NULL;
+	m.ticket = 1;
+	m.uid = 42;
+	m.imap_pending = 1;
 	test_end();
 
 	test_begin("threads by Message-ID; UIDs and pending server actions");

@@ -3,11 +3,13 @@
  *
  *   test_begin("what");  test_assert(expr);  test_assert_streq(a, b);  test_end();
  *   return test_done();      prints the plan and "N passed, N failed"
+ *   test_slurp(path, &len)   a whole file, NUL-terminated (NULL when unreadable)
  */
 #ifndef TICKETD_TEST_H
 #define TICKETD_TEST_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -57,6 +59,37 @@ test_done(void)
 	printf("1..%d\n", test_n);
 	printf("# %d passed, %d failed\n", test_n - test_failed, test_failed);
 	return test_failed ? 1 : 0;
+}
+
+/* The whole file at path (NUL-terminated, its length in *len_r), or NULL; caller frees. */
+static inline char *
+test_slurp(const char *path, size_t *len_r)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL, *grown;
+	size_t len = 0, cap = 0, n;
+
+	*len_r = 0;
+	if (f == NULL)
+		return NULL;
+	do {
+		if (cap - len < 65536 + 1) {
+			cap = cap ? cap * 2 : 65536 * 2;
+			grown = realloc(data, cap);
+			if (grown == NULL) {
+				free(data);
+				fclose(f);
+				return NULL;
+			}
+			data = grown;
+		}
+		n = fread(data + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	data[len] = '\0';
+	*len_r = len;
+	return data;
 }
 
 /* A UTC instant, for tests that reason in wall-clock dates. */
