@@ -183,6 +183,9 @@ cmd_explain(struct ctl *c, int argc, char **argv)
 		json_kstr(&j, "language", d.language);
 		json_kint_or_null(&j, "severity", d.severity);
 		json_kint_or_null(&j, "priority", d.priority);
+		json_kstr(&j, "token", d.token);
+		json_kstr(&j, "auth", d.auth != AUTHRES_OFF ? authres_verdict_name(d.auth) : NULL);
+		json_kstr(&j, "auth_results", d.auth != AUTHRES_OFF ? d.auth_why : NULL);
 		json_obj_end(&j);
 		buf_addc(&out, '\n');
 	} else {
@@ -192,6 +195,10 @@ cmd_explain(struct ctl *c, int argc, char **argv)
 		buf_addf(&out, "why:         %s\n", d.reason);
 		buf_addf(&out, "kind:        %s\n", mime_kind_name(m.cls.kind));
 		buf_addf(&out, "autorespond: %s\n", d.autorespond ? "yes" : "no");
+		if (d.token != NULL)
+			buf_addf(&out, "token:       %s\n", d.token);
+		if (d.auth != AUTHRES_OFF)
+			buf_addf(&out, "sender:      %s (%s)\n", authres_verdict_name(d.auth), d.auth_why);
 		if (d.requester != NULL)
 			buf_addf(&out, "new ticket:  requester=%s region=%s lang=%s sev=%d pri=%d\n",
 				 d.requester, d.region, d.language, d.severity, d.priority);

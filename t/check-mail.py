@@ -8,7 +8,7 @@
 
 Checks the raw header block (CRLF, one field per line or folded, 7-bit,
 lines of at most 998 bytes, no Bcc) and each header of SPEC 7: From with
-the display name, To, Reply-To support+tN-MAC@example.com, Message-ID
+the display name, To, Reply-To support+rN-V-DAYMAC@example.com, Message-ID
 with the token, In-Reply-To/References (naming --irt and --ref when
 given), Auto-Submitted (auto-replied for autoresponse, else
 auto-generated), X-Auto-Response-Suppress: All, X-Loop, Date, MIME-Version,
@@ -98,15 +98,22 @@ def main():
     if 'bcc' in names:
         problems.append('a Bcc header')
     n = a.ticket
-    tok = r't%d-[0-9a-f]{20}' % n
+    # r<ticket>-<key version>-<day><mac>: one token per recipient (lib/desk/token.h)
+    tok = r'r%d-[1-9][0-9]{0,2}-[a-z2-7]{20}' % n
     v = one('From')
     expect('From', v == '%s <%s>' % (SUPPORT_NAME, SUPPORT), v)
     v = one('To')
     expect('To', v == a.to or v.endswith('<%s>' % a.to), v)
     v = one('Reply-To')
-    expect('Reply-To', re.fullmatch(r'%s <support\+%s@example\.com>' % (SUPPORT_NAME, tok), v), v)
+    rt = re.fullmatch(r'%s <support\+(%s)@example\.com>' % (SUPPORT_NAME, tok), v)
+    expect('Reply-To', rt, v)
     v = one('Message-ID')
-    expect('Message-ID', re.fullmatch(r'<[A-Za-z0-9_-]{22}\.%s@example\.com>' % tok, v), v)
+    mi = re.fullmatch(r'<[A-Za-z0-9_-]{22}\.(%s)@example\.com>' % tok, v)
+    expect('Message-ID', mi, v)
+    # The mail's one token, in both places; the local part within RFC 5321's 64 octets.
+    if rt and mi:
+        expect('Reply-To', rt.group(1) == mi.group(1) and len('support+' + rt.group(1)) <= 64,
+               (rt.group(1), mi.group(1)))
     irt = one('In-Reply-To')
     expect('In-Reply-To', re.fullmatch(r'<[^<>\s]+>', irt), irt)
     if a.irt:

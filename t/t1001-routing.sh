@@ -86,7 +86,7 @@ test_expect_success 'a reused Message-ID with other content is a new message' '
 
 test_expect_success 'a reply whose client dropped References but kept the token (Reply-To)' '
 	rt=$(mt rawheader ar1.eml Reply-To | sed "s/.*<\(.*\)>.*/\1/") &&
-	case $rt in support+t1-*@example.com) ;; *) echo "Reply-To: $rt"; false ;; esac &&
+	case $rt in support+r1-1-*@example.com) ;; *) echo "Reply-To: $rt"; false ;; esac &&
 	mt new --from "alice@acme.example" --to "$rt" --subject "my answer" \
 		--body "Here is the log file." >tok.eml &&
 	deliver tok.eml followup token &&

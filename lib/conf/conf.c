@@ -350,6 +350,39 @@ parse_size_or_zero(const char *v, size_t *bytes_r, const char **error_r)
 	return conf_parse_size(v, bytes_r, error_r);
 }
 
+/*
+ * trusted_authserv_id: the ids our MTA writes in Authentication-Results,
+ * comma- or blank-separated; each an RFC 2045 token (a host name,
+ * usually).  An empty value turns sender verification off.
+ */
+static void
+set_authserv_ids(struct parser *p, const char *v)
+{
+	struct conf *c = p->conf;
+	const char *q = v;
+	size_t len, i;
+
+	for (i = 0; i < c->n_trusted_authserv_ids; i++)
+		xfree(&c->trusted_authserv_ids[i]);
+	c->n_trusted_authserv_ids = 0;
+	while (*q != '\0') {
+		q += strspn(q, ", \t");
+		len = strcspn(q, ", \t");
+		if (len == 0)
+			break;
+		if (strcspn(q, "()<>@;:\\\"/[]?=") < len || len > 255) {
+			perr(p, "trusted_authserv_id '%.*s' is not an authserv-id (a host name)",
+			     (int)len, q);
+		} else if (c->n_trusted_authserv_ids == CONF_MAX_AUTHSERV_IDS) {
+			perr(p, "trusted_authserv_id: at most %d ids", CONF_MAX_AUTHSERV_IDS);
+			return;
+		} else {
+			c->trusted_authserv_ids[c->n_trusted_authserv_ids++] = xstrndup(q, len);
+		}
+		q += len;
+	}
+}
+
 static void
 key_general(struct parser *p, const char *k, const char *v)
 {
@@ -432,6 +465,13 @@ key_general(struct parser *p, const char *k, const char *v)
 	} else if (strcmp(k, "autoresponse_limit") == 0) {
 		if (parse_int(v, 0, 100000, &c->autoresponse_limit) < 0)
 			perr(p, "autoresponse_limit must be a number of mails per hour");
+	} else if (strcmp(k, "reply_token_lifetime") == 0) {
+		if (conf_parse_duration(v, &d, &why) < 0 || d < 86400 || d > 3660L * 86400)
+			perr(p, "reply_token_lifetime '%s' must be a duration from 1d to 3660d", v);
+		else
+			c->reply_token_lifetime = d;
+	} else if (strcmp(k, "trusted_authserv_id") == 0) {
+		set_authserv_ids(p, v);
 	} else if (strcmp(k, "sla_warning_percent") == 0) {
 		if (parse_int(v, 1, 99, &c->sla_warning_percent) < 0)
 			perr(p, "sla_warning_percent must be 1-99");
@@ -854,6 +894,12 @@ check(struct parser *p)
 		perr(p, "[general] database is not set");
 	if (c->support_address == NULL)
 		perr(p, "[general] support_address is not set");
+	if (c->support_address != NULL && c->plus_addressing &&
+	    (size_t)(strrchr(c->support_address, '@') - c->support_address) + 1 +
+	    CONF_REPLY_TOKEN_MAX > CONF_LOCAL_PART_MAX)
+		perr(p, "support_address '%s': its local part leaves no room for a reply token "
+		     "(at most %d characters with plus_addressing = yes)", c->support_address,
+		     CONF_LOCAL_PART_MAX - 1 - CONF_REPLY_TOKEN_MAX);
 	if (c->templates == NULL)
 		c->templates = resolve_path(p, "templates");
 	if (c->regions == NULL)
@@ -944,6 +990,7 @@ conf_load(const char *path, struct conf **conf_r, struct buf *errors)
 	c->ticket_attachment_quota = CONF_DEFAULT_ATTACHMENT_QUOTA;
 	c->max_outgoing_attachments = CONF_DEFAULT_MAX_OUTGOING;
 	c->autoresponse_limit = 10;
+	c->reply_token_lifetime = 180L * 86400;
 	c->sla_warning_percent = 80;
 	c->smtp_tls_verify = 1;
 	c->smtp_timeout = 30;
@@ -1004,6 +1051,7 @@ conf_free(struct conf **confp)
 	struct conf_mailbox *m;
 	struct conf_region *r;
 	struct conf_plan *pl;
+	size_t k;
 	int i;
 
 	if (c == NULL)
@@ -1036,6 +1084,8 @@ conf_free(struct conf **confp)
 	free(c->support_address); free(c->support_name); free(c->ticket_prefix);
 	free(c->default_region); free(c->default_language); free(c->default_plan);
 	free(c->hmac_key_file);
+	for (k = 0; k < c->n_trusted_authserv_ids; k++)
+		free(c->trusted_authserv_ids[k]);
 	free(c->smtp_url); free(c->smtp_user); free_secret(&c->smtp_password);
 	free(c->smtp_helo); free(c->smtp_ca_file); free(c->smtp_tls_pubkey);
 	free_oauth(&c->smtp_oauth);

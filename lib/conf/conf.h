@@ -20,6 +20,9 @@
 #define CONF_DEFAULT_ATTACHMENT_QUOTA (200 * 1024 * 1024)  /* ticket_attachment_quota */
 #define CONF_DEFAULT_MAX_OUTGOING (10 * 1024 * 1024)       /* max_outgoing_attachments */
 #define CONF_MAX_ATTACHMENT_LIMIT (512 * 1024 * 1024)     /* highest max_attachment_size */
+#define CONF_LOCAL_PART_MAX 64 /* octets of a mail address' local part (RFC 5321) */
+#define CONF_REPLY_TOKEN_MAX 39 /* octets of a reply token (desk/token.h TOKEN_MAX_LEN) */
+#define CONF_MAX_AUTHSERV_IDS 8
 
 enum conf_after {
 	CONF_AFTER_SEEN,     /* set \Seen */
@@ -132,6 +135,9 @@ struct conf {
 	int reopen_closed;       /* reply to closed: reopen instead of a new ticket */
 	int accept_unregistered; /* anyone may open tickets (no contact registry) */
 	int sla_warning_percent;
+	long reply_token_lifetime;   /* seconds a reply token counts as fresh */
+	char *trusted_authserv_ids[CONF_MAX_AUTHSERV_IDS];  /* our MTA's Authentication-Results ids */
+	size_t n_trusted_authserv_ids;  /* 0: sender verification off */
 	/* [smtp] */
 	char *smtp_url;
 	char *smtp_user;

@@ -414,9 +414,16 @@ apply_followup(struct ingest *in, const struct mail *mail, struct attach_set *fi
 			goto fail;
 		}
 	}
-	if (apply_commands(in, &a, d->ticket, cmds, n, m->from.address, now, done, error_r) < 0)
+	/* Commands and sharing need a sender allowed on the ticket (decide says). */
+	if (!d->sender_allowed) {
+		for (i = 0; i < n; i++)
+			if (cmds[i].type != ROUTE_CMD_INTERNAL)
+				buf_addf(done, "%s#%s refused", done->len > 0 ? " " : "",
+					 route_cmd_name(cmds[i].type));
+	} else if (apply_commands(in, &a, d->ticket, cmds, n, m->from.address, now, done,
+				  error_r) < 0) {
 		goto fail;
-	if (add_cc_participants(in, m, d->ticket, now, note) < 0) {
+	} else if (add_cc_participants(in, m, d->ticket, now, note) < 0) {
 		*error_r = xstrdup(store_error(in->st));
 		goto fail;
 	}
@@ -439,6 +446,11 @@ queue_notice(struct ingest *in, const struct mail *mail, const struct decision *
 	struct tmpl_var var = { "limit", limit };
 	struct notify_mail nm;
 
+	if (d->auth == AUTHRES_FAIL) {
+		/* The From is likely someone else's: they would get our refusal. */
+		*why_r = "unverified";
+		return 0;
+	}
 	if (mail->cls.automatic || m->from.address == NULL) {
 		*why_r = "automatic mail";
 		return 0;
@@ -468,9 +480,12 @@ apply_robot(struct ingest *in, const struct mail *mail, const struct decision *d
 			body = xasprintf("mail to %s is delayed%s%s", d->bounced,
 					 m->subject != NULL ? ": " : "", m->subject != NULL ? m->subject : "");
 		} else if (d->bounced != NULL && strcmp(d->rule, "dsn") == 0) {
-			body = xasprintf("mail to %s bounced%s%s", d->bounced,
-					 m->subject != NULL ? ": " : "", m->subject != NULL ? m->subject : "");
-			rc = store_contact_set_undeliverable(in->st, d->bounced, body, now);
+			body = xasprintf("mail to %s bounced%s%s%s", d->bounced,
+					 m->subject != NULL ? ": " : "", m->subject != NULL ? m->subject : "",
+					 d->auth == AUTHRES_FAIL ? " (unverified report: not marked)" : "");
+			/* A forged report must not silence a customer. */
+			if (d->auth != AUTHRES_FAIL)
+				rc = store_contact_set_undeliverable(in->st, d->bounced, body, now);
 		}
 		if (rc == 0 && d->ticket != 0)
 			rc = store_event_add(in->st, d->ticket, now, "bounce", m->from.address, 0,

@@ -8,9 +8,9 @@
  *   followup            the comment (an agent's through actions), a
  *                       waiting ticket reopened, the reply's commands
  *   bounce, auto_reply  an event on the ticket; a failed recipient is
- *                       marked undeliverable
+ *                       marked undeliverable (not on an unverified report)
  *   rejected_*,         a refusal or a too-large notice to the sender,
- *   too_large           never to robots
+ *   too_large           never to robots nor to an unverified From
  */
 #ifndef TICKETD_APPLY_H
 #define TICKETD_APPLY_H

@@ -10,8 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "lang.h"
+#include "log.h"
 #include "mail.h"
 #include "notify.h"
 #include "route.h"
@@ -52,12 +54,11 @@ decide_set(struct decision *d, const char *fate, const char *rule, long long tic
 	d->reason = buf_detach(&b, NULL);
 }
 
-/* Our own mail coming back: our X-Loop marker, our From, our Message-ID. */
+/* Our own mail coming back: our X-Loop marker, our From, a Message-ID we sent. */
 static int
 is_loop(struct ingest *in, const struct mime_msg *m, int *err)
 {
 	const char *xloop = mime_header_get(m, "X-Loop");
-	long long t;
 	int rc;
 
 	*err = 0;
@@ -65,8 +66,8 @@ is_loop(struct ingest *in, const struct mime_msg *m, int *err)
 		return 1;
 	if (conf_is_support_address(in->conf, m->from.address))
 		return 1;
-	if (m->message_id != NULL && token_find(&in->key, m->message_id) != 0) {
-		rc = store_message_ticket(in->st, m->message_id, &t);
+	if (m->message_id != NULL) {
+		rc = store_message_is_outbound(in->st, m->message_id);
 		if (rc < 0)
 			*err = 1;
 		return rc == 1;
@@ -74,24 +75,133 @@ is_loop(struct ingest *in, const struct mime_msg *m, int *err)
 	return 0;
 }
 
-/* A valid reply token in To, Cc, Delivered-To, In-Reply-To or References. */
-static long long
-find_token(struct ingest *in, const struct mime_msg *m)
+#define DECIDE_MAX_TOKENS 4            /* tokens read per address or Message-ID */
+#define DECIDE_MAX_RECIPIENTS 1000     /* addresses a token is checked against */
+
+/* A token names a key version we do not have: another process rotated.  Load again. */
+static int
+reload_keys(struct ingest *in)
 {
-	long long t;
+	struct token_key k;
+	char *error = NULL;
+
+	if (token_key_load(&k, in->st, in->conf->hmac_key_file, &error) < 0) {
+		log_warn("ingest", "event=token_keys_reload_failed error=\"%s\"", error);
+		free(error);
+		return -1;
+	}
+	token_key_wipe(&in->key);
+	in->key = k;
+	return 0;
+}
+
+static enum token_check
+verify(struct ingest *in, const struct token *t, const char *rcpt, int *reloaded)
+{
+	enum token_check c = token_verify(&in->key, t, rcpt);
+
+	if (c == TOKEN_KEY_UNKNOWN && !*reloaded) {
+		*reloaded = 1;
+		if (reload_keys(in) == 0)
+			c = token_verify(&in->key, t, rcpt);
+	}
+	return c;
+}
+
+/*
+ * Is t one of ours, and whose?  The label (static) into *label_r:
+ * own (made for the sender, fresh, and the sender is still on the
+ * ticket), removed (made for the sender, who is no longer on it),
+ * expired (older than reply_token_lifetime), other (made for another
+ * recipient of the ticket's mail), old (the old format).  1 genuine,
+ * 0 not, -1 store error.
+ */
+static int
+classify_token(struct ingest *in, const struct mime_msg *m, const struct token *t,
+	       const struct ticket *tk, int *reloaded, const char **label_r)
+{
+	char **rcpts = NULL;
+	size_t n = 0, i;
+	int rc, genuine = 0;
+
+	if (t->format == TOKEN_FORMAT_OLD) {
+		if (verify(in, t, NULL, reloaded) != TOKEN_GENUINE)
+			return 0;
+		*label_r = "old";
+		return 1;
+	}
+	if (verify(in, t, m->from.address, reloaded) == TOKEN_GENUINE) {
+		if (token_expired(t, clock_now(), in->conf->reply_token_lifetime)) {
+			*label_r = "expired";
+			return 1;
+		}
+		rc = strcasecmp(tk->requester, m->from.address) == 0 ? 1 :
+			store_participant_has(in->st, tk->number, m->from.address);
+		if (rc < 0)
+			return -1;
+		*label_r = rc == 1 ? "own" : "removed";
+		return 1;
+	}
+	if (store_outbox_recipients(in->st, tk->number, DECIDE_MAX_RECIPIENTS, &rcpts, &n) < 0)
+		return -1;
+	for (i = 0; i < n && !genuine; i++)
+		genuine = verify(in, t, rcpts[i], reloaded) == TOKEN_GENUINE;
+	strv_free(&rcpts, n);
+	if (!genuine)
+		return 0;
+	*label_r = token_expired(t, clock_now(), in->conf->reply_token_lifetime) ? "expired" : "other";
+	return 1;
+}
+
+/* The genuine tokens of one text: 1 with the ticket, 0 none, -1 store error. */
+static int
+token_in(struct ingest *in, const struct mime_msg *m, const char *text, int *reloaded,
+	 long long *ticket_r, const char **label_r)
+{
+	struct token toks[DECIDE_MAX_TOKENS];
+	struct ticket tk;
+	size_t n, i;
+	int rc;
+
+	n = token_scan(text, toks, DECIDE_MAX_TOKENS);
+	for (i = 0; i < n; i++) {
+		rc = store_ticket_get(in->st, toks[i].number, &tk);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			continue;
+		rc = classify_token(in, m, &toks[i], &tk, reloaded, label_r);
+		ticket_release(&tk);
+		if (rc != 0) {
+			*ticket_r = toks[i].number;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The first genuine reply token in To, Cc, Delivered-To, In-Reply-To or
+ * References (newest first), of a ticket that exists.  1 with the ticket
+ * and its label (classify_token), 0 none, -1 store error.
+ */
+static int
+find_token(struct ingest *in, const struct mime_msg *m, long long *ticket_r, const char **label_r)
+{
+	int rc = 0, reloaded = 0;
 	size_t i;
 
-	for (i = 0, t = 0; t == 0 && i < m->n_to; i++)
-		t = token_find(&in->key, m->to[i].address);
-	for (i = 0; t == 0 && i < m->n_cc; i++)
-		t = token_find(&in->key, m->cc[i].address);
-	for (i = 0; t == 0 && i < m->n_delivered_to; i++)
-		t = token_find(&in->key, m->delivered_to[i]);
-	if (t == 0)
-		t = token_find(&in->key, m->in_reply_to);
-	for (i = m->n_references; t == 0 && i > 0; i--)
-		t = token_find(&in->key, m->references[i - 1]);
-	return t;
+	for (i = 0; rc == 0 && i < m->n_to; i++)
+		rc = token_in(in, m, m->to[i].address, &reloaded, ticket_r, label_r);
+	for (i = 0; rc == 0 && i < m->n_cc; i++)
+		rc = token_in(in, m, m->cc[i].address, &reloaded, ticket_r, label_r);
+	for (i = 0; rc == 0 && i < m->n_delivered_to; i++)
+		rc = token_in(in, m, m->delivered_to[i], &reloaded, ticket_r, label_r);
+	if (rc == 0)
+		rc = token_in(in, m, m->in_reply_to, &reloaded, ticket_r, label_r);
+	for (i = m->n_references; rc == 0 && i > 0; i--)
+		rc = token_in(in, m, m->references[i - 1], &reloaded, ticket_r, label_r);
+	return rc;
 }
 
 /* In-Reply-To, then References newest first, naming a stored message. */
@@ -348,28 +458,24 @@ new_ticket_fields(struct ingest *in, const struct mail *mail, const struct inges
 		d->priority = conf->default_priority;
 }
 
-/* Find the thread: token, then headers, then subject.  rule_r names the rule. */
+/*
+ * Find the thread: token, then headers, then subject.  rule_r names the
+ * rule; d->token says how a token found it.
+ */
 static int
 find_thread(struct ingest *in, const struct mime_msg *m, long long *ticket_r,
-	    const char **rule_r, long long *missing_r)
+	    const char **rule_r, long long *missing_r, struct decision *d)
 {
-	struct ticket t;
-	long long ticket;
+	const char *label = NULL;
 	int rc;
 
 	*ticket_r = 0;
 	*missing_r = 0;
-	ticket = find_token(in, m);
-	if (ticket != 0) {
-		rc = store_ticket_get(in->st, ticket, &t);
-		if (rc < 0)
-			return -1;
-		if (rc == 1) {
-			ticket_release(&t);
-			*ticket_r = ticket;
-			*rule_r = "token";
-			return 1;
-		}
+	rc = find_token(in, m, ticket_r, &label);
+	if (rc != 0) {
+		*rule_r = "token";
+		d->token = label;
+		return rc;
 	}
 	rc = find_by_headers(in, m, ticket_r);
 	if (rc != 0) {
@@ -393,7 +499,8 @@ decide_screen(struct ingest *in, const struct mail *mail, struct decision *d)
 	if (m->raw_size > in->conf->max_message_size) {
 		decide_set(d, "too_large", "limit", 0, "the message has %zu bytes, over the limit of %zu",
 			   m->raw_size, in->conf->max_message_size);
-		d->autorespond = !mail->cls.automatic && m->from.address != NULL;
+		d->autorespond = !mail->cls.automatic && m->from.address != NULL &&
+			d->auth != AUTHRES_FAIL;
 		return 1;
 	}
 	/* A bounce may come from "MAILER-DAEMON" or "<>": it needs no From. */
@@ -428,7 +535,7 @@ decide_robot(struct ingest *in, const struct mail *mail, struct decision *d)
 
 	if (c->dsn_message_id != NULL && store_message_ticket(in->st, c->dsn_message_id, &ticket) < 0)
 		return -1;
-	if (ticket == 0 && find_thread(in, mail->msg, &ticket, &rule, &missing) < 0)
+	if (ticket == 0 && find_thread(in, mail->msg, &ticket, &rule, &missing, d) < 0)
 		return -1;
 	d->bounced = xstrdup_or_null(c->dsn_recipient);
 	if (c->kind == MIME_KIND_FEEDBACK_REPORT)
@@ -438,6 +545,23 @@ decide_robot(struct ingest *in, const struct mail *mail, struct decision *d)
 			   c->dsn_recipient != NULL ? " for " : "",
 			   c->dsn_recipient != NULL ? c->dsn_recipient : "");
 	return 1;
+}
+
+/* How the rule found the ticket, for the reason. */
+static const char *
+found_by(const char *rule, const char *token)
+{
+	if (strcmp(rule, "token") != 0)
+		return strcmp(rule, "headers") == 0 ? "In-Reply-To/References" : "the subject";
+	if (token == NULL || strcmp(token, "own") == 0)
+		return "a reply token made for the sender";
+	if (strcmp(token, "other") == 0)
+		return "a reply token made for another recipient";
+	if (strcmp(token, "expired") == 0)
+		return "an expired reply token";
+	if (strcmp(token, "removed") == 0)
+		return "the reply token of a participant since removed";
+	return "an old-format reply token";
 }
 
 /*
@@ -453,19 +577,21 @@ decide_thread(struct ingest *in, const struct mail *mail, long long ticket, cons
 {
 	const struct mime_msg *m = mail->msg;
 	struct ticket t;
-	int rc, is_agent, reopen = 0;
+	int rc = 0, is_agent = 0, reopen = 0;
 
-	rc = store_ticket_get(in->st, ticket, &t);
-	if (rc <= 0)
+	if (store_ticket_get(in->st, ticket, &t) <= 0)
 		return -1;
-	rc = sender_allowed(in, &t, m->from.address, &is_agent, d);
-	if (rc < 0) {
-		ticket_release(&t);
-		return -1;
+	/* An unverified From is nobody; a fresh token of the sender's own proves as much as the check. */
+	if (d->auth != AUTHRES_FAIL) {
+		rc = sender_allowed(in, &t, m->from.address, &is_agent, d);
+		if (rc < 0) {
+			ticket_release(&t);
+			return -1;
+		}
+		if (d->token != NULL && strcmp(d->token, "own") == 0)
+			rc = 1;
 	}
-	/* A token proves the mail answers ours; headers and subjects can be guessed. */
-	if (strcmp(rule, "token") == 0)
-		rc = 1;
+	d->sender_allowed = rc == 1;
 	d->sender_is_agent = is_agent;
 	d->staff_thread = is_agent && notify_is_staff_id(in->conf, m->in_reply_to);
 	/*
@@ -484,9 +610,7 @@ decide_thread(struct ingest *in, const struct mail *mail, long long ticket, cons
 			reopen)) {
 		ticket_release(&t);
 		decide_set(d, "followup", rule, ticket, "%s names the ticket and the sender %s%s%s%s",
-			   strcmp(rule, "token") == 0 ? "a valid reply token" :
-			   strcmp(rule, "headers") == 0 ? "In-Reply-To/References" : "the subject",
-			   is_agent ? "is an agent" : "may write to it",
+			   found_by(rule, d->token), is_agent ? "is an agent" : "may write to it",
 			   d->auto_register ? " (registered with its domain's organisation now)" : "",
 			   reopen ? "; it is closed, and #reopen reopens it" : "",
 			   d->staff_thread ? "; it answers a staff mail, so it is an internal note" : "");
@@ -515,21 +639,36 @@ decide_new(struct ingest *in, const struct mail *mail, const struct ingest_sourc
 	char name[NOTIFY_TICKET_NAME_MAX], *contact_lang = NULL, *org_region = NULL, *r;
 	int registered;
 
-	registered = sender_registration(in, m->from.address, d, &contact_lang, &org_region);
+	/* An unverified From may not act as a contact: no ticket, no refusal to whoever it names. */
+	registered = d->auth == AUTHRES_FAIL ? 0 :
+		sender_registration(in, m->from.address, d, &contact_lang, &org_region);
 	if (registered < 0)
 		return -1;
 	new_ticket_fields(in, mail, src, contact_lang, org_region, d);
 	free(contact_lang);
 	free(org_region);
-	d->autorespond = !mail->cls.automatic;
+	d->autorespond = !mail->cls.automatic && d->auth != AUTHRES_FAIL;
 	if (d->cited != 0) {
 		notify_ticket_name(in->conf, d->cited, name, sizeof(name));
-		decide_set(d, "rejected_stranger", rule, 0,
-			   "%s names %s but the sender may not write to it; %s", rule, name,
-			   registered ? "a new ticket of their own is opened" :
-			   "the sender is not registered either: no ticket, a refusal notice");
+		if (d->auth == AUTHRES_FAIL)
+			decide_set(d, "rejected_stranger", rule, 0,
+				   "%s names %s but the From is not verified (%s): no ticket, no answer",
+				   found_by(rule, d->token), name, d->auth_why);
+		else
+			decide_set(d, "rejected_stranger", rule, 0,
+				   "%s names %s but the sender may not write to it; %s",
+				   found_by(rule, d->token), name,
+				   registered ? "a new ticket of their own is opened" :
+				   "the sender is not registered either: no ticket, a refusal notice");
 		if (!registered)
 			xfree(&d->requester);
+		return 1;
+	}
+	if (d->auth == AUTHRES_FAIL) {
+		xfree(&d->requester);
+		decide_set(d, "rejected_unregistered", "auth", 0,
+			   "the From is not verified (%s): it may not open a ticket; no answer",
+			   d->auth_why);
 		return 1;
 	}
 	if (!registered) {
@@ -562,18 +701,26 @@ decide_message(struct ingest *in, const struct mail *mail, const struct ingest_s
 {
 	const char *rule = "new";
 	long long ticket = 0, missing = 0;
+	struct authres auth;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
+	authres_check(mail->msg, (const char *const *)in->conf->trusted_authserv_ids,
+		      in->conf->n_trusted_authserv_ids, &auth);
+	d->auth = auth.verdict;
+	snprintf(d->auth_why, sizeof(d->auth_why), "%s", auth.why[0] != '\0' ? auth.why : "no result");
 	rc = decide_screen(in, mail, d);
 	if (rc == 0 && (mail->cls.kind == MIME_KIND_BOUNCE ||
 			mail->cls.kind == MIME_KIND_FEEDBACK_REPORT))
 		rc = decide_robot(in, mail, d);
 	if (rc == 0) {
-		rc = find_thread(in, mail->msg, &ticket, &rule, &missing);
+		rc = find_thread(in, mail->msg, &ticket, &rule, &missing, d);
 		d->missing = missing;
 		if (rc >= 0 && mail->cls.kind == MIME_KIND_AUTO_REPLY) {
-			decide_set(d, "auto_reply", rc == 1 ? rule : "none", ticket,
+			/* An unverified robot is stored, on no ticket. */
+			if (d->auth == AUTHRES_FAIL)
+				ticket = 0;
+			decide_set(d, "auto_reply", rc == 1 && ticket != 0 ? rule : "none", ticket,
 				   "an automatic reply (%s); stored without notifying anyone",
 				   mail->cls.automatic_reason != NULL ? mail->cls.automatic_reason :
 				   "out of office");

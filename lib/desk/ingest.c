@@ -80,6 +80,10 @@ fate_line(struct ingest *in, const struct mime_msg *m, const struct ingest_sourc
 		log_format_kv(out, "sev", num);
 	}
 	log_format_kv(out, "by", d->rule);
+	if (d->token != NULL)
+		log_format_kv(out, "token", d->token);
+	if (d->auth != AUTHRES_OFF)
+		log_format_kv(out, "auth", authres_verdict_name(d->auth));
 	if (why != NULL)
 		log_format_kv(out, "noreply", why);
 	if (ignored != NULL && *ignored != '\0')

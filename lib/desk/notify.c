@@ -18,6 +18,9 @@
 
 #define NOTIFY_MAX_VARS 48
 
+/* conf keeps room for a token in the Reply-To local part. */
+_Static_assert(TOKEN_MAX_LEN <= CONF_REPLY_TOKEN_MAX, "conf's reply token room is too small");
+
 void
 notify_ticket_name(const struct conf *conf, long long number, char *out, size_t outlen)
 {
@@ -244,7 +247,8 @@ message_id(struct notify *n, const struct notify_mail *m, long long number, char
 		return xasprintf("%s.staff@%s", unique, support_domain(conf));
 	if (number == 0)
 		return xasprintf("%s@%s", unique, support_domain(conf));
-	token_make(n->key, number, token, sizeof(token));
+	/* One token per recipient: this row goes to m->rcpt alone. */
+	token_make(n->key, number, m->rcpt, clock_now(), token, sizeof(token));
 	if (conf->plus_addressing)
 		*reply_addr_r = reply_address(conf, token);
 	return xasprintf("%s.%s@%s", unique, token, support_domain(conf));

@@ -18,7 +18,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 int store_open(const char *path, struct store **st_r, char **error_r);
 void store_close(struct store **st);
@@ -104,6 +104,8 @@ int store_message_is_duplicate(struct store *st, const char *message_id, const c
 			       const char *content_sha256, long long *ticket_r);
 /* 1 with the ticket of a stored message with this Message-ID. */
 int store_message_ticket(struct store *st, const char *message_id, long long *ticket_r);
+/* 1 when a message with this Message-ID went out from us (our own mail). */
+int store_message_is_outbound(struct store *st, const char *message_id);
 /* 1 when (mailbox, uidvalidity, uid) was already ingested. */
 int store_message_has_uid(struct store *st, const char *mailbox, unsigned int uidvalidity,
 			  unsigned int uid);
@@ -221,6 +223,9 @@ struct outbox_row {
 int store_outbox_add(struct store *st, long long ticket, const char *kind,
 		     const char *mail_from, const char *rcpt, const char *message_id,
 		     const char *raw, size_t raw_len, time_t at, long long *id_r);
+/* The addresses mail about ticket went to (each once, any status), at most max. */
+int store_outbox_recipients(struct store *st, long long ticket, size_t max, char ***rcpts_r,
+			    size_t *n_r);
 /* Queued rows due at now, oldest first, at most limit. */
 int store_outbox_due(struct store *st, time_t now, size_t limit,
 		     struct outbox_row **rows_r, size_t *n_r);

@@ -73,6 +73,18 @@ store_message_ticket(struct store *st, const char *message_id, long long *ticket
 }
 
 int
+store_message_is_outbound(struct store *st, const char *message_id)
+{
+	struct store_stmt *s = store_query(st, "SELECT 1 FROM messages WHERE message_id = ? "
+					   "AND direction = 'out' LIMIT 1", "t", message_id);
+	int rc = store_step(st, s, "find outbound message");
+
+	if (rc == 1)
+		store_reset(st, s);
+	return rc;
+}
+
+int
 store_message_has_uid(struct store *st, const char *mailbox, unsigned int uidvalidity,
 		      unsigned int uid)
 {

@@ -91,6 +91,16 @@ store_outbox_add(struct store *st, long long ticket, const char *kind,
 	return 0;
 }
 
+int
+store_outbox_recipients(struct store *st, long long ticket, size_t max, char ***rcpts_r,
+			size_t *n_r)
+{
+	return store_collect_strings(st, store_query(st, "SELECT DISTINCT rcpt FROM outbox "
+						     "WHERE ticket = ? LIMIT ?", "ii", ticket,
+						     (long long)max),
+				     "list recipients", rcpts_r, n_r);
+}
+
 static int
 collect_outbox(struct store *st, struct store_stmt *s, struct outbox_row **rows_r, size_t *n_r)
 {

@@ -173,6 +173,8 @@ static const char *const migrations[] = {
 	 */
 	"ALTER TABLE messages ADD COLUMN content_sha256 TEXT;"
 	"CREATE INDEX messages_content_sha256 ON messages(content_sha256);",
+	/* 3 -> 4: who a ticket's mail went to (reply tokens are checked against them) */
+	"CREATE INDEX outbox_ticket ON outbox(ticket, rcpt);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -111,7 +111,8 @@ ingest(const char *raw)
 static void
 setup(void)
 {
-	desk_open(&d, "test-decide", "max_message_size = 4K\nreopen_closed = no\n", NULL);
+	desk_open(&d, "test-decide", "max_message_size = 4K\nreopen_closed = no\n"
+		  "trusted_authserv_id = mx.example.com\nreply_token_lifetime = 30d\n", NULL);
 	log_open("/dev/null", LOG_LEVEL_ERROR, NULL);
 	acme = desk_org(&d, "Acme", "SP2", "APAC", "acme.example", 0);
 	globex = desk_org(&d, "Globex", "SP1", "AMER", "globex.example", 1);
@@ -224,11 +225,56 @@ test_threads(void)
 	sm.raw_len = 1;
 	store_message_add(d.st, &sm, NULL);
 
-	test_begin("thread: a reply token in the plus address names the ticket, whoever sends");
-	token_make(&d.in.key, t, token, sizeof(token));
-	decidef(&dec, "a reply", "From: eve@other.example\nTo: support+%s@example.com\n"
-		"Message-ID: <r1@other.example>\n", token);
+	test_begin("thread: a reply token made for the sender names the ticket (token=own)");
+	token_make(&d.in.key, t, "anna@acme.example", T0, token, sizeof(token));
+	decidef(&dec, "a reply", "From: Anna@Acme.example\nTo: support+%s@example.com\n"
+		"Message-ID: <r1@acme.example>\n", token);
+	test_assert_streq(dec.token, "own");
+	test_assert_inteq(dec.sender_allowed, 1);
 	expect_decision(&dec, "followup", "token", t);
+	test_end();
+
+	test_begin("thread: someone else's token routes, and the sender check decides");
+	/* Our mail to anna about t, as notify queues it: the token is checked against its rcpt. */
+	store_outbox_add(d.st, t, "comment", "support@example.com", "anna@acme.example",
+			 "out-2@example.com", "x", 1, T0, NULL);
+	decidef(&dec, "a reply", "From: eve@other.example\nTo: support+%s@example.com\n"
+		"Message-ID: <r1b@other.example>\n", token);
+	test_assert_streq(dec.token, "other");
+	test_assert_inteq(dec.cited, t);
+	test_assert_inteq(dec.sender_allowed, 0);
+	expect_decision(&dec, "rejected_stranger", "token", 0);
+	decidef(&dec, "a reply", "From: bob@acme.example\nTo: support+%s@example.com\n"
+		"Message-ID: <r1c@acme.example>\n", token);
+	test_assert_streq(dec.token, "other");
+	expect_decision(&dec, "followup", "token", t);
+	test_end();
+
+	test_begin("thread: an expired token (reply_token_lifetime 30d) counts for nothing more");
+	token_make(&d.in.key, t, "anna@acme.example", T0 - 40 * 86400, token, sizeof(token));
+	decidef(&dec, "a reply", "From: eve@other.example\nTo: support+%s@example.com\n"
+		"Message-ID: <r1d@other.example>\n", token);
+	test_assert_streq(dec.token, "expired");
+	expect_decision(&dec, "rejected_stranger", "token", 0);
+	decidef(&dec, "a reply", "From: anna@acme.example\nTo: support+%s@example.com\n"
+		"Message-ID: <r1e@acme.example>\n", token);
+	test_assert_streq(dec.token, "expired");
+	expect_decision(&dec, "followup", "token", t);
+	test_end();
+
+	test_begin("thread: a token made for a participant since removed routes only");
+	store_participant_add(d.st, t, "carl@elsewhere.example", T0);
+	token_make(&d.in.key, t, "carl@elsewhere.example", T0, token, sizeof(token));
+	decidef(&dec, "a reply", "From: carl@elsewhere.example\nTo: support+%s@example.com\n"
+		"Message-ID: <r1f@elsewhere.example>\n", token);
+	test_assert_streq(dec.token, "own");
+	expect_decision(&dec, "followup", "token", t);
+	store_participant_remove(d.st, t, "carl@elsewhere.example");
+	decidef(&dec, "a reply", "From: carl@elsewhere.example\nTo: support+%s@example.com\n"
+		"Message-ID: <r1g@elsewhere.example>\n", token);
+	test_assert_streq(dec.token, "removed");
+	test_assert_inteq(dec.cited, t);
+	expect_decision(&dec, "rejected_stranger", "token", 0);
 	test_end();
 
 	test_begin("thread: a forged token is no token");
@@ -263,6 +309,36 @@ test_threads(void)
 		"Message-ID: <r7@example.com>\n", closed);
 	test_assert_inteq(dec.sender_is_agent, 1);
 	expect_decision(&dec, "followup", "subject", closed);
+	test_end();
+
+	test_begin("auth: a From our MTA failed is nobody; other ids and lower claims are not read");
+	token_make(&d.in.key, t, "anna@acme.example", T0, token, sizeof(token));
+	decidef(&dec, "#close", "Authentication-Results: mx.example.com; dmarc=fail header.from=acme.example\n"
+		"From: anna@acme.example\nTo: support+%s@example.com\nMessage-ID: <f1@evil.example>\n",
+		token);
+	test_assert_inteq(dec.auth, AUTHRES_FAIL);
+	test_assert_inteq(dec.sender_allowed, 0);
+	test_assert_inteq(dec.autorespond, 0);
+	test_assert(dec.requester == NULL);
+	test_assert_inteq(dec.cited, t);
+	expect_decision(&dec, "rejected_stranger", "token", 0);
+	decidef(&dec, "new", "Authentication-Results: mx.example.com; spf=softfail smtp.mailfrom=acme.example;"
+		" dkim=none\nFrom: sam@example.com\nSubject: hello\nMessage-ID: <f2@evil.example>\n");
+	test_assert_inteq(dec.sender_is_agent, 0);
+	test_assert_inteq(dec.autorespond, 0);
+	expect_decision(&dec, "rejected_unregistered", "auth", 0);
+	decidef(&dec, "new", "Authentication-Results: evil.example; dmarc=pass\n"
+		"Authentication-Results: mx.example.com; dmarc=fail\n"
+		"From: anna@acme.example\nSubject: [SUP-%lld]\nMessage-ID: <f3@evil.example>\n", t);
+	test_assert_inteq(dec.auth, AUTHRES_FAIL);
+	expect_decision(&dec, "rejected_stranger", "subject", 0);
+	decidef(&dec, "fine", "Authentication-Results: mx.example.com; dmarc=pass header.from=acme.example\n"
+		"From: anna@acme.example\nSubject: [SUP-%lld]\nMessage-ID: <f4@acme.example>\n", t);
+	test_assert_inteq(dec.auth, AUTHRES_PASS);
+	expect_decision(&dec, "followup", "subject", t);
+	decidef(&dec, "fine", "From: anna@acme.example\nSubject: [SUP-%lld]\nMessage-ID: <f5@acme.example>\n", t);
+	test_assert_inteq(dec.auth, AUTHRES_NONE);
+	expect_decision(&dec, "followup", "subject", t);
 	test_end();
 
 	test_begin("robots: an auto-reply to our mail lands on its ticket and notifies nobody");

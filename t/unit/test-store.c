@@ -1,6 +1,6 @@
 /*
  * test-store: the store's schema, ticket numbers, dedup lookups, cursors and
- * outbox states; the reply token; ticket numbers in subjects.
+ * outbox states; ticket numbers in subjects.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,6 @@
 #include "route.h"
 #include "store.h"
 #include "test.h"
-#include "token.h"
 #include "xmalloc.h"
 
 #define STR_(x) #x
@@ -115,8 +114,9 @@ test_schema(void)
 	st = open_store();
 	new_ticket(st);
 	store_close(&st);
-	raw_sql("DROP TABLE attachments; DROP TABLE blobs; DROP INDEX messages_content_sha256;"
-		"ALTER TABLE messages DROP COLUMN content_sha256; PRAGMA user_version = 1");
+	raw_sql("DROP INDEX outbox_ticket; DROP TABLE attachments; DROP TABLE blobs; "
+		"DROP INDEX messages_content_sha256; ALTER TABLE messages DROP COLUMN content_sha256; "
+		"PRAGMA user_version = 1");
 	st = open_store();
 	test_assert(st != NULL);
 	if (st != NULL) {
@@ -134,7 +134,8 @@ test_schema(void)
 	test_begin("a version 2 store migrates: its messages keep matching by their raw hash");
 	st = open_store();
 	store_close(&st);
-	raw_sql("DROP INDEX messages_content_sha256; ALTER TABLE messages DROP COLUMN content_sha256;"
+	raw_sql("DROP INDEX outbox_ticket; "
+		"DROP INDEX messages_content_sha256; ALTER TABLE messages DROP COLUMN content_sha256;"
 		"INSERT INTO messages (direction, message_id, sha256, at, raw) "
 		"VALUES ('in', 'old-1@x', 'raw-old', 1, 'x');"
 		"PRAGMA user_version = 2");
@@ -146,6 +147,24 @@ test_schema(void)
 		store_close(&st);
 	}
 	raw_sql("DELETE FROM messages");
+	test_end();
+
+	test_begin("a version 3 store is migrated to version 4 (outbox_ticket)");
+	st = open_store();
+	store_close(&st);
+	raw_sql("DROP INDEX outbox_ticket; PRAGMA user_version = 3");
+	st = open_store();
+	store_close(&st);
+	sqlite3_open(dbpath, &db);
+	sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'outbox_ticket'",
+			   -1, &s, NULL);
+	test_assert(sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 1);
+	sqlite3_finalize(s);
+	sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+	version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	test_assert_inteq(version, STORE_SCHEMA_VERSION);
 	test_end();
 }
 
@@ -305,41 +324,6 @@ test_outbox(void)
 }
 
 static void
-test_token(void)
-{
-	struct store *st = open_store();
-	struct token_key k1, k2;
-	char tok[TOKEN_MAX], text[128], *error = NULL;
-
-	test_begin("reply token: made once, kept, found, and forgeries ignored");
-	test_assert(token_key_load(&k1, st, NULL, &error) == 0);
-	test_assert(token_key_load(&k2, st, NULL, &error) == 0);
-	test_assert(memcmp(k1.key, k2.key, sizeof(k1.key)) == 0);
-	token_make(&k1, 12, tok, sizeof(tok));
-	snprintf(text, sizeof(text), "support+%s@example.com", tok);
-	test_assert_inteq(token_find(&k1, text), 12);
-	snprintf(text, sizeof(text), "<AbC.%s@example.com>", tok);
-	test_assert_inteq(token_find(&k1, text), 12);
-	/* The same MAC with another number, a flipped digit, a truncated MAC. */
-	tok[1] = '3';
-	snprintf(text, sizeof(text), "support+%s@example.com", tok);
-	test_assert_inteq(token_find(&k1, text), 0);
-	token_make(&k1, 12, tok, sizeof(tok));
-	tok[strlen(tok) - 1] = tok[strlen(tok) - 1] == '0' ? '1' : '0';
-	snprintf(text, sizeof(text), "support+%s@example.com", tok);
-	test_assert_inteq(token_find(&k1, text), 0);
-	token_make(&k1, 12, tok, sizeof(tok));
-	tok[strlen(tok) - 2] = '\0';
-	snprintf(text, sizeof(text), "support+%s@example.com", tok);
-	test_assert_inteq(token_find(&k1, text), 0);
-	test_assert_inteq(token_find(&k1, NULL), 0);
-	test_end();
-	token_key_wipe(&k1);
-	token_key_wipe(&k2);
-	store_close(&st);
-}
-
-static void
 test_subjects(void)
 {
 	static const struct {
@@ -479,7 +463,6 @@ main(void)
 	test_messages();
 	test_outbox();
 	test_attachments();
-	test_token();
 	test_subjects();
 	remove_store();
 	return test_done();
