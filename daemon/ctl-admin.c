@@ -1,4 +1,4 @@
-/* ctl-admin.c: org, contact, agent, import contacts, outbox. */
+/* ctl-admin.c: org, contact, agent, import contacts, outbox, token. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "notify.h"
 #include "store.h"
 #include "tmpl.h"
+#include "token.h"
 #include "xmalloc.h"
 
 #define CTL_OUTBOX_LIST_MAX 1000        /* rows `outbox` shows, newest first */
@@ -538,5 +539,27 @@ cmd_outbox(struct ctl *c, int argc, char **argv)
 	ctl_print(&out);
 	buf_release(&out);
 	outbox_rows_free(&rows, n);
+	return 0;
+}
+
+/* token rotate: a new reply-token key version; every older one still verifies. */
+int
+cmd_token(struct ctl *c, int argc, char **argv)
+{
+	unsigned int version = 0;
+	char *error = NULL;
+	int rc;
+
+	if (argc != 2 || strcmp(argv[1], "rotate") != 0)
+		return ctl_die_usage("usage: token rotate");
+	if (ctl_open_store(c) < 0)
+		return 1;
+	if (token_key_rotate(c->st, c->conf->hmac_key_file, &version, &error) < 0) {
+		rc = ctl_fail("%s", error);
+		free(error);
+		return store_error_is_temporary(c->st) ? EX_TEMPFAIL_ : rc;
+	}
+	printf("reply token key version %u made: new mail gets its tokens (a running ticketd "
+	       "after SIGHUP); versions 1-%u still verify\n", version, version - 1);
 	return 0;
 }

@@ -91,6 +91,7 @@ int cmd_contact(struct ctl *c, int argc, char **argv);
 int cmd_agent(struct ctl *c, int argc, char **argv);
 int cmd_import(struct ctl *c, int argc, char **argv);
 int cmd_outbox(struct ctl *c, int argc, char **argv);
+int cmd_token(struct ctl *c, int argc, char **argv);
 /* ctl-sla.c */
 int cmd_sla(struct ctl *c, int argc, char **argv);
 int cmd_escalate(struct ctl *c, int argc, char **argv);

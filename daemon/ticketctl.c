@@ -58,6 +58,8 @@ static const char usage_text[] =
 	"Outbox:\n"
 	"  outbox [--failed] [--json]\n"
 	"  outbox retry ID                       send a failed mail again\n"
+	"Keys:\n"
+	"  token rotate                          a new reply-token key version; older ones still verify\n"
 	"SLA:\n"
 	"  sla [--region R] [--since TIME] [--json]  open tickets on the clock; met/missed since TIME (default 30d)\n"
 	"OAuth2:\n"
@@ -335,6 +337,7 @@ static const struct {
 	{ "agent", cmd_agent },
 	{ "import", cmd_import },
 	{ "outbox", cmd_outbox },
+	{ "token", cmd_token },
 	{ "escalate", cmd_escalate },
 	{ "sla", cmd_sla },
 	{ "oauth", cmd_oauth },

@@ -522,8 +522,17 @@ apply_decision(struct ingest *in, const struct mail *mail, long long message,
 		attach_set_release(&files);
 		return rc;
 	}
-	if (strcmp(d->fate, "rejected_stranger") == 0)
+	if (strcmp(d->fate, "rejected_stranger") == 0) {
+		/* No ticket of their own: support still sees the attempt on the cited one. */
+		if (d->cited != 0 &&
+		    store_event_add(in->st, d->cited, now, "rejected_stranger", m->from.address, 0,
+				    NULL, d->auth == AUTHRES_FAIL ? "unverified sender" :
+				    "unregistered sender", NULL) < 0) {
+			*error_r = xstrdup(store_error(in->st));
+			return -1;
+		}
 		return queue_notice(in, mail, d, "refusal", now, why_r, error_r);
+	}
 	if (strcmp(d->fate, "bounce") == 0 || strcmp(d->fate, "auto_reply") == 0)
 		return apply_robot(in, mail, d, now, error_r);
 	if (strcmp(d->fate, "rejected_unregistered") == 0)
