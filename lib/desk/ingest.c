@@ -132,6 +132,28 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 		error = xstrdup(store_error(in->st));
 		goto tempfail;
 	}
+	/*
+	 * Another process on the same mailbox and store (a second ticketd)
+	 * may have taken this UID since intake looked: inside the
+	 * transaction, that answer is final.  It has its fate; nothing to do.
+	 */
+	if (src->uid != 0) {
+		int taken = store_message_has_uid(in->st, src->mailbox, src->uidvalidity, src->uid);
+
+		if (taken < 0) {
+			error = xstrdup(store_error(in->st));
+			goto rollback;
+		}
+		if (taken == 1) {
+			store_rollback(in->st);
+			log_info("ingest", "mailbox=%s uid=%u event=already_ingested "
+				 "why=\"another process took it first\"", src->mailbox, src->uid);
+			snprintf(res->fate, sizeof(res->fate), "%s", INGEST_ALREADY);
+			res->line = xstrdup("fate=" INGEST_ALREADY);
+			mail_release(&mail);
+			return INGEST_OK;
+		}
+	}
 	if (decide_message(in, &mail, src, &d, &error) < 0)
 		goto rollback;
 	/*

@@ -45,6 +45,9 @@ enum ingest_status {
 	INGEST_TEMPFAIL = -1,       /* nothing committed; retry later */
 };
 
+/* res.fate when another process ingested this UID first (no fate of ours, nothing to do). */
+#define INGEST_ALREADY "already_ingested"
+
 struct ingest_result {
 	char fate[32];
 	char rule[32];

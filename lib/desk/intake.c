@@ -227,6 +227,8 @@ intake_poll(struct intake *it, int *tempfail_r)
 			*tempfail_r = 1;
 			break;
 		}
+		if (strcmp(res.fate, INGEST_ALREADY) == 0)
+			continue;    /* the process that took it acts on the server */
 		done++;
 		if (strcmp(res.fate, "too_large") == 0 || strcmp(res.fate, "unparseable") == 0) {
 			quarantine[0] = list[i].uid;
