@@ -308,6 +308,15 @@ test_expect_success 'hijack: a forged trusted-id pass written below our MTA'"'"'
 	hijack "forged trusted-id A-R below the Received" h14.eml unverified && [ "$(field auth)" = fail ]
 '
 
+test_expect_success 'hijack: a From our MTA reads as another domain (dmarc=pass, header.from=evil.example)' '
+	printf "%s\r\n" "From: <alice@acme.example>@evil.example" "To: support@example.com" \
+		"Subject: Re: [SUP-1] Reports are empty" "Message-ID: <differ@evil.example>" \
+		"Date: Thu, 26 Nov 2026 10:00:00 +0000" "" "$COMMANDS" >h17.eml &&
+	mx h17.eml "spf=pass smtp.mailfrom=evil.example; dkim=pass header.d=evil.example; dmarc=pass header.from=evil.example" mx.evil.example &&
+	hijack "From read differently by the MTA (parser differential)" h17.eml unverified &&
+	[ "$(field from)" = alice@acme.example ] && [ "$(field auth)" = fail ]
+'
+
 test_expect_success 'hijack: a spoofed registered contact opens a new ticket and shares it by Cc' '
 	before=$(db "SELECT COUNT(*) FROM tickets") &&
 	mt new --from "alice@acme.example" --subject "Brand new" --cc "bob@acme.example" \
@@ -352,7 +361,7 @@ test_expect_success 'after all attempts SUP-1 is as its people left it' '
 	echo "open|0|3|2" >want && test_cmp want state &&
 	[ "$(db "SELECT COUNT(*) FROM events WHERE ticket = 1 AND type = '\''comment'\''")" -eq 7 ] &&
 	[ -z "$(db "SELECT email FROM participants WHERE ticket = 1")" ] &&
-	[ "$(db "SELECT COUNT(*) FROM events WHERE ticket = 1 AND type = '\''rejected_stranger'\''")" -eq 14 ]
+	[ "$(db "SELECT COUNT(*) FROM events WHERE ticket = 1 AND type = '\''rejected_stranger'\''")" -eq 15 ]
 '
 
 test_expect_success 'key rotation: new mail gets version 2, version 1 tokens still verify' '
@@ -369,7 +378,7 @@ test_expect_success 'key rotation: new mail gets version 2, version 1 tokens sti
 test_expect_success 'the tally: every hijack tried was refused' '
 	echo "# hijacks tried: $TRIED, refused: $REFUSED" &&
 	sed "s/^/# /" hijacks.tsv &&
-	[ "$TRIED" -ge 16 ] && [ "$TRIED" -eq "$REFUSED" ] &&
+	[ "$TRIED" -ge 17 ] && [ "$TRIED" -eq "$REFUSED" ] &&
 	! grep -q "LET IN" hijacks.tsv
 '
 

@@ -2,13 +2,18 @@
 # Header injection: CR/LF smuggled in through a customer's subject or name
 # (RFC 2047-encoded, so they survive the transport), a comment's text, or
 # a command-line argument never produce a header line of their own in any
-# outgoing mail (SPEC section 7: "CR/LF never pass").
+# outgoing mail (SPEC section 7: "CR/LF never pass").  And every field of
+# a mail that reaches an outgoing header or a log line (Message-ID,
+# In-Reply-To, References, From and Cc addresses, Authentication-Results,
+# a bounce's recipient, attachment names) cannot forge a field or a line
+# of its own there: each fate line parses into its own keys, once each.
 . "$(dirname "$0")/test-lib.sh"
 . "$TICKETD_SRC/t/lib-servers.sh"
 
 "$PY" -c 'import aiosmtpd' 2>/dev/null || skip_all 'aiosmtpd missing'
 
 check () { "$PY" "$TICKETD_SRC/t/check-mail.py" "$@"; }
+mt () { "$PY" "$TICKETD_SRC/t/mail-tool.py" "$@"; }
 ctl () { "$TICKETCTL" -c ticketd.conf "$@"; }
 send () { "$TICKETD" -c ticketd.conf --once 2>>send.log; }
 CRLF=$'\r\n'
@@ -39,9 +44,19 @@ no_injection () {
 	done
 }
 
+# The keys a fate line may have (lib/desk/ingest.c fate_line).
+FATE_KEYS=mailbox,uid,msgid,from,fate,ticket,cited,missing,lang,sev,by,token,auth,noreply,cc_ignored,commands,agent,registered,why,ms
+# fate_ok FATE: fate.line is one well-formed line of fate-line keys with fate=FATE.
+fate_ok () {
+	"$PY" "$TICKETD_SRC/t/check-log.py" fate.line --keys "$FATE_KEYS" --expect "fate=$1" "${@:2}"
+}
+
 test_expect_success 'setup' '
 	start_smtp_sink &&
-	write_config ticketd.conf &&
+	write_config ticketd.conf <<-\EOF &&
+	[general]
+	trusted_authserv_id = mx.example.com
+	EOF
 	ctl org add Initech --plan SP3 --region AMER &&
 	ctl contact add eve@initech.example --org Initech --lang en &&
 	ctl contact add bob@initech.example --org Initech --lang fr &&
@@ -100,6 +115,68 @@ test_expect_success 'the share notification and a status change carry no injecti
 	send &&
 	sink_wait 5 &&
 	no_injection
+'
+
+test_expect_success 'a hostile Message-ID, In-Reply-To, References and Cc: one fate line of its own keys' '
+	long=$(printf "%03000d" 0) &&
+	printf "%s\r\n" "From: Eve <eve@initech.example>" "To: support@example.com" \
+		"Cc: \"x\\\" fate=loop by=token\"@nobody.example, <bad\"addr fate=x@z.example>" \
+		"Subject: hostile ids" \
+		"Message-ID: <inj-2 fate=created\\\"x ticket=SUP-9@initech.example> Bcc: victim@example.com" \
+		"In-Reply-To: <a b fate=duplicate@c.example> <$long@d.example>" \
+		"References: <x@y.example> junk \"q\" Bcc: victim@example.com <z@w.example>" \
+		"Date: Thu, 26 Nov 2026 10:00:00 +0000" "" "Please help." >ids.eml &&
+	ctl deliver <ids.eml >fate.line && cat fate.line &&
+	fate_ok created --expect "from=eve@initech.example" &&
+	t=$(sed -n "s/.* ticket=\(SUP-[0-9]*\).*/\1/p" fate.line) &&
+	ctl comment "$t" --as agent@example.com -m "An answer." &&
+	n=$(sink_count) && send && sink_wait $((n + 2)) &&
+	for f in $(sink_files | tail -n 2); do
+		check "$f" --kind "$( [ "$(mt rawheader "$f" Auto-Submitted)" = auto-replied ] &&
+			echo autoresponse || echo notification)" --ticket "${t#SUP-}" \
+			--to eve@initech.example || return 1
+	done &&
+	no_injection
+'
+
+test_expect_success 'a hostile From address and Authentication-Results: escaped in the log, no stray mail' '
+	printf "%s\r\n" "Authentication-Results: mx.example.com; spf=pass\"x=1 smtp.mailfrom=evil.example; dkim=none" \
+		"From: \"zed fate=created ticket=SUP-1\"@evil.example" "To: support@example.com" \
+		"Subject: [SUP-1] hello" "Message-ID: <from-1@evil.example>" \
+		"Date: Thu, 26 Nov 2026 10:00:00 +0000" "" "#close" >from.eml &&
+	ctl deliver <from.eml >fate.line && cat fate.line &&
+	from=$("$TICKETCTL" inspect --json from.eml | "$PY" -c "import json, sys; print(json.load(sys.stdin)[\"from\"][\"address\"])") &&
+	fate_ok rejected_stranger --expect "from=$from" --expect cited=SUP-1 &&
+	ctl show --json SUP-1 >s1.json && test_grep "\"status\":\"pending\"" s1.json &&
+	send && no_injection
+'
+
+test_expect_success 'a bounce naming a hostile recipient: escaped in the log and the event' '
+	printf "%s\r\n" "From: MAILER-DAEMON@mx.initech.example" "To: support@example.com" \
+		"Subject: Undelivered" "Message-ID: <dsn-inj@mx.initech.example>" \
+		"Date: Thu, 26 Nov 2026 10:00:00 +0000" "MIME-Version: 1.0" \
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"" "" \
+		"--B" "Content-Type: message/delivery-status" "" "Reporting-MTA: dns; mx" "" \
+		"Final-Recipient: rfc822; \"v fate=created\\\" why=x\"@initech.example" \
+		"Action: failed" "Status: 5.1.1" "--B--" >dsn.eml &&
+	ctl deliver <dsn.eml >fate.line && cat fate.line &&
+	fate_ok bounce
+'
+
+test_expect_success 'an attachment name with CR LF and ESC: inspect prints it on its own line, JSON escapes it' '
+	name=$(b64word "evil${CRLF}fate=created ticket=SUP-1$(printf "\033")[2J.txt") &&
+	printf "%s\r\n" "From: eve@initech.example" "To: support@example.com" "Subject: file" \
+		"Message-ID: <att-inj@initech.example>" "MIME-Version: 1.0" \
+		"Content-Type: multipart/mixed; boundary=B" "" "--B" "Content-Type: text/plain" "" "hi" \
+		"--B" "Content-Type: application/octet-stream" \
+		"Content-Disposition: attachment; filename=\"$name\"" "" "eHg=" "--B--" >att.eml &&
+	"$TICKETCTL" inspect att.eml >inspect.txt &&
+	! grep -q "$(printf "\033")" inspect.txt &&
+	[ "$(grep -c "fate=created" inspect.txt)" -eq 1 ] &&
+	grep "fate=created" inspect.txt | grep -q "^  evil" &&
+	"$TICKETCTL" inspect --json att.eml >inspect.json &&
+	"$PY" -c "import json, sys; d = json.load(open(sys.argv[1])); n = d[\"attachments\"][0][\"filename\"]; sys.exit(0 if n.startswith(\"evil\") and not any(ord(c) < 32 for c in n) else 1)" inspect.json &&
+	ctl deliver <att.eml >fate.line && fate_ok created
 '
 
 test_done

@@ -217,7 +217,8 @@ struct ar_method {
 	int pass_other;           /* a pass for some other domain there */
 	int fail;                 /* a failing result (per method, below) anywhere */
 	int negative;             /* DKIM: none, neutral, policy, permerror (no usable signature) */
-	char shown[32];           /* for why: "dkim=none" */
+	int other_from;           /* DMARC judged another From domain than the one we read */
+	char shown[48];           /* for why: "dkim=none" */
 };
 
 static void
@@ -228,22 +229,34 @@ method_note(struct ar_method *m, int field, const struct ar_result *r, const cha
 	if (m->field < 0)
 		m->field = field;
 	m->seen = 1;
+	/*
+	 * header.from is the From domain the MTA read.  When it is not the one
+	 * we read, the two parsers disagree on who sent the mail (a malformed
+	 * From such as "<a@victim.example>@attacker.example"): the verdict is
+	 * about somebody else.
+	 */
+	if (strcmp(r->method, "dmarc") == 0 && r->domain[0] != '\0' &&
+	    strcasecmp(r->domain, from_domain) != 0) {
+		m->other_from = 1;
+		snprintf(m->shown, sizeof(m->shown), "dmarc:header.from=%.16s", r->domain);
+	}
 	if (strcmp(r->result, "fail") == 0 ||
 	    (strcmp(r->method, "spf") == 0 && strcmp(r->result, "softfail") == 0)) {
 		/* A fail counts wherever it stands in the block, and is what the log shows. */
 		m->fail = 1;
-		snprintf(m->shown, sizeof(m->shown), "%s=%s", r->method, r->result);
+		if (!m->other_from)
+			snprintf(m->shown, sizeof(m->shown), "%s=%s", r->method, r->result);
 	}
 	if (m->field != field)
 		return;
 	if (pass && (strcmp(r->method, "dmarc") == 0 || aligned(r->domain, from_domain))) {
 		/* DMARC speaks for the From domain by definition. */
 		m->pass_aligned = 1;
-		if (!m->fail)
+		if (!m->fail && !m->other_from)
 			snprintf(m->shown, sizeof(m->shown), "%s=pass", r->method);
 	} else if (pass) {
 		m->pass_other = 1;
-		if (!m->fail && !m->pass_aligned)
+		if (!m->fail && !m->pass_aligned && !m->other_from)
 			snprintf(m->shown, sizeof(m->shown), "%s=pass(unaligned)", r->method);
 	} else if (strcmp(r->result, "none") == 0 || strcmp(r->result, "neutral") == 0 ||
 		   strcmp(r->result, "policy") == 0 || strcmp(r->result, "permerror") == 0) {
@@ -311,6 +324,11 @@ authres_check(const struct mime_msg *m, const char *const *trusted, size_t n_tru
 	}
 	free(f);
 	r->fields = fields;
+	if (dmarc.other_from) {
+		r->verdict = AUTHRES_FAIL;
+		set_why(r, &dmarc, NULL);
+		return;
+	}
 	if (dmarc.fail) {
 		r->verdict = AUTHRES_FAIL;
 		snprintf(r->why, sizeof(r->why), "dmarc=fail");

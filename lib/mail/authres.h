@@ -20,8 +20,10 @@
  *   - within the block, for each method the topmost field that reports
  *     it wins, but a "fail" lower in the block still counts.
  *
- * The verdict, against the From domain:
- *   fail  DMARC fail; or no DMARC verdict and SPF and DKIM both failed
+ * The verdict, against the From domain (as we read it):
+ *   fail  DMARC fail; DMARC about another From domain (its header.from is
+ *         not ours: the MTA and we read the From differently); or no
+ *         DMARC verdict and SPF and DKIM both failed
  *         (SPF: fail, softfail, or a pass for some other domain; DKIM: no
  *         valid signature of the From domain, but some result);
  *   pass  DMARC pass, or an SPF or DKIM pass for the From domain (the same

@@ -46,6 +46,13 @@ test_results(void)
 	       AUTHRES_FAIL, "dmarc=fail");
 	test_end();
 
+	test_begin("dmarc about another From domain than ours is a fail (the parsers disagree)");
+	expect("Authentication-Results: mx.example.com; dmarc=pass header.from=evil.example\n",
+	       AUTHRES_FAIL, "dmarc:header.from=evil.example");
+	expect("Authentication-Results: mx.example.com; dmarc=pass header.from=ACME.example\n",
+	       AUTHRES_PASS, "dmarc=pass");
+	test_end();
+
 	test_begin("without dmarc: spf and dkim both failing is a fail");
 	expect("Authentication-Results: mx.example.com; spf=fail smtp.mailfrom=alice@acme.example;"
 	       " dkim=fail header.d=acme.example\n", AUTHRES_FAIL, "spf=fail dkim=fail");
