@@ -195,8 +195,8 @@ test_expect_success 'two ticketd on one mailbox and one store: each mail one fat
 	wait_for "[ \$(DB=two db \"SELECT COUNT(*) FROM outbox WHERE status = '\''queued'\''\") -eq 0 ]" 30 &&
 	sleep 2 &&
 	stop_ticketd $P1 && stop_ticketd $P2 &&
-	f1=$(grep -c "fate=" one.log) && f2=$(grep -c "fate=" two.log) &&
-	a=$(cat one.log two.log | grep -c "event=already_ingested") &&
+	f1=$(grep -c "fate=" one.log; :) && f2=$(grep -c "fate=" two.log; :) &&
+	a=$(cat one.log two.log | grep -c "event=already_ingested"; :) &&
 	echo "# two instances: $f1 + $f2 fates, $a mails the other one had taken first" &&
 	[ $((f1 + f2)) -eq 20 ] &&
 	[ "$(DB=two db "SELECT COUNT(*) FROM messages WHERE direction = '\''in'\''")" -eq 20 ] &&

@@ -226,7 +226,7 @@ test_threads(void)
 	store_message_add(d.st, &sm, NULL);
 
 	test_begin("thread: a reply token made for the sender names the ticket (token=own)");
-	token_make(&d.in.key, t, "anna@acme.example", T0, token, sizeof(token));
+	token_make(&d.in.key, t, "anna@acme.example", clock_now(), token, sizeof(token));
 	decidef(&dec, "a reply", "From: Anna@Acme.example\nTo: support+%s@example.com\n"
 		"Message-ID: <r1@acme.example>\n", token);
 	test_assert_streq(dec.token, "own");
@@ -251,7 +251,7 @@ test_threads(void)
 	test_end();
 
 	test_begin("thread: an expired token (reply_token_lifetime 30d) counts for nothing more");
-	token_make(&d.in.key, t, "anna@acme.example", T0 - 40 * 86400, token, sizeof(token));
+	token_make(&d.in.key, t, "anna@acme.example", clock_now() - 40 * 86400, token, sizeof(token));
 	decidef(&dec, "a reply", "From: eve@other.example\nTo: support+%s@example.com\n"
 		"Message-ID: <r1d@other.example>\n", token);
 	test_assert_streq(dec.token, "expired");
@@ -264,7 +264,7 @@ test_threads(void)
 
 	test_begin("thread: a token made for a participant since removed routes only");
 	store_participant_add(d.st, t, "carl@elsewhere.example", T0);
-	token_make(&d.in.key, t, "carl@elsewhere.example", T0, token, sizeof(token));
+	token_make(&d.in.key, t, "carl@elsewhere.example", clock_now(), token, sizeof(token));
 	decidef(&dec, "a reply", "From: carl@elsewhere.example\nTo: support+%s@example.com\n"
 		"Message-ID: <r1f@elsewhere.example>\n", token);
 	test_assert_streq(dec.token, "own");
@@ -312,7 +312,7 @@ test_threads(void)
 	test_end();
 
 	test_begin("auth: a From our MTA failed is nobody; other ids and lower claims are not read");
-	token_make(&d.in.key, t, "anna@acme.example", T0, token, sizeof(token));
+	token_make(&d.in.key, t, "anna@acme.example", clock_now(), token, sizeof(token));
 	decidef(&dec, "#close", "Authentication-Results: mx.example.com; dmarc=fail header.from=acme.example\n"
 		"From: anna@acme.example\nTo: support+%s@example.com\nMessage-ID: <f1@evil.example>\n",
 		token);
