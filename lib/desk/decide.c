@@ -77,6 +77,8 @@ is_loop(struct ingest *in, const struct mime_msg *m, int *err)
 
 #define DECIDE_MAX_TOKENS 4            /* tokens read per address or Message-ID */
 #define DECIDE_MAX_RECIPIENTS 1000     /* addresses a token is checked against */
+#define DECIDE_TOKEN_BUDGET 16         /* tokens checked per message: a mail with
+					  thousands of forged ones costs no more */
 
 /* A token names a key version we do not have: another process rotated.  Load again. */
 static int
@@ -153,24 +155,31 @@ classify_token(struct ingest *in, const struct mime_msg *m, const struct token *
 	return 1;
 }
 
+/* What find_token carries from one text to the next. */
+struct token_search {
+	int reloaded;                  /* the keys were loaded again once */
+	int budget;                    /* tokens still to check */
+};
+
 /* The genuine tokens of one text: 1 with the ticket, 0 none, -1 store error. */
 static int
-token_in(struct ingest *in, const struct mime_msg *m, const char *text, int *reloaded,
-	 long long *ticket_r, const char **label_r)
+token_in(struct ingest *in, const struct mime_msg *m, const char *text,
+	 struct token_search *ts, long long *ticket_r, const char **label_r)
 {
 	struct token toks[DECIDE_MAX_TOKENS];
 	struct ticket tk;
 	size_t n, i;
 	int rc;
 
-	n = token_scan(text, toks, DECIDE_MAX_TOKENS);
-	for (i = 0; i < n; i++) {
+	n = ts->budget > 0 ? token_scan(text, toks, DECIDE_MAX_TOKENS) : 0;
+	for (i = 0; i < n && ts->budget > 0; i++) {
+		ts->budget--;
 		rc = store_ticket_get(in->st, toks[i].number, &tk);
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
 			continue;
-		rc = classify_token(in, m, &toks[i], &tk, reloaded, label_r);
+		rc = classify_token(in, m, &toks[i], &tk, &ts->reloaded, label_r);
 		ticket_release(&tk);
 		if (rc != 0) {
 			*ticket_r = toks[i].number;
@@ -188,19 +197,20 @@ token_in(struct ingest *in, const struct mime_msg *m, const char *text, int *rel
 static int
 find_token(struct ingest *in, const struct mime_msg *m, long long *ticket_r, const char **label_r)
 {
-	int rc = 0, reloaded = 0;
+	struct token_search ts = { 0, DECIDE_TOKEN_BUDGET };
+	int rc = 0;
 	size_t i;
 
 	for (i = 0; rc == 0 && i < m->n_to; i++)
-		rc = token_in(in, m, m->to[i].address, &reloaded, ticket_r, label_r);
+		rc = token_in(in, m, m->to[i].address, &ts, ticket_r, label_r);
 	for (i = 0; rc == 0 && i < m->n_cc; i++)
-		rc = token_in(in, m, m->cc[i].address, &reloaded, ticket_r, label_r);
+		rc = token_in(in, m, m->cc[i].address, &ts, ticket_r, label_r);
 	for (i = 0; rc == 0 && i < m->n_delivered_to; i++)
-		rc = token_in(in, m, m->delivered_to[i], &reloaded, ticket_r, label_r);
+		rc = token_in(in, m, m->delivered_to[i], &ts, ticket_r, label_r);
 	if (rc == 0)
-		rc = token_in(in, m, m->in_reply_to, &reloaded, ticket_r, label_r);
+		rc = token_in(in, m, m->in_reply_to, &ts, ticket_r, label_r);
 	for (i = m->n_references; rc == 0 && i > 0; i--)
-		rc = token_in(in, m, m->references[i - 1], &reloaded, ticket_r, label_r);
+		rc = token_in(in, m, m->references[i - 1], &ts, ticket_r, label_r);
 	return rc;
 }
 

@@ -462,6 +462,7 @@ main(void)
 	test_fields(&e);
 	test_caller_tx(&e);
 
+	token_key_wipe(&e.key);
 	store_close(&e.st);
 	sla_free(&e.sla);
 	conf_free(&e.conf);

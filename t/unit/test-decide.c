@@ -250,6 +250,40 @@ test_threads(void)
 	expect_decision(&dec, "followup", "token", t);
 	test_end();
 
+	test_begin("thread: at most 16 tokens are checked per mail (forged ones cost no more)");
+	{
+		struct buf to = BUF_INIT;
+		long long start;
+		int i;
+
+		/* 20 well-formed tokens of ticket t with made-up MACs, then a genuine one. */
+		buf_adds(&to, "To: ");
+		for (i = 0; i < 20; i++)
+			buf_addf(&to, "%ssupport+r%lld-1-aaaaaaaaaaaaaaaaaa%c%c@example.com", i > 0 ? "," : "",
+				 t, 'a' + i / 26, 'a' + i % 26);
+		start = clock_mono_ms();
+		decidef(&dec, "a reply", "From: anna@acme.example\n%s\nIn-Reply-To: <x.%s@example.com>\n"
+			"Message-ID: <r1h@acme.example>\n", buf_str(&to), token);
+		printf("# 20 forged tokens: %lld ms, fate %s by %s\n", clock_mono_ms() - start,
+		       dec.fate, dec.rule);
+		test_assert(strcmp(dec.fate, "too_large") != 0);
+		test_assert(dec.token == NULL);
+		test_assert(strcmp(dec.rule, "token") != 0);
+		decision_release(&dec);
+		/* 15 forged ones leave the budget for the genuine one. */
+		buf_reset(&to);
+		buf_adds(&to, "To: ");
+		for (i = 0; i < 15; i++)
+			buf_addf(&to, "%ssupport+r%lld-1-aaaaaaaaaaaaaaaaaa%c%c@example.com", i > 0 ? "," : "",
+				 t, 'a' + i / 26, 'a' + i % 26);
+		decidef(&dec, "a reply", "From: anna@acme.example\n%s\nIn-Reply-To: <x.%s@example.com>\n"
+			"Message-ID: <r1i@acme.example>\n", buf_str(&to), token);
+		test_assert_streq(dec.token, "own");
+		decision_release(&dec);
+		buf_release(&to);
+	}
+	test_end();
+
 	test_begin("thread: an expired token (reply_token_lifetime 30d) counts for nothing more");
 	token_make(&d.in.key, t, "anna@acme.example", clock_now() - 40 * 86400, token, sizeof(token));
 	decidef(&dec, "a reply", "From: eve@other.example\nTo: support+%s@example.com\n"

@@ -721,6 +721,7 @@ main(void)
 	test_autoresponse(&e);
 	test_counts_and_log(&e, log_path);
 
+	token_key_wipe(&e.key);
 	store_close(&e.st);
 	sla_free(&e.sla);
 	{
