@@ -10,6 +10,12 @@
  *   - the main thread: signals, reloads, and the SLA monitor.
  * Signals are blocked in every thread but the main one; their handler
  * only sets flags and writes to a pipe.
+ *
+ * Under systemd (Type=notify) the main thread says READY=1 once the store
+ * is open and the threads run, RELOADING=1 / STOPPING=1 around a reload
+ * and at shutdown, STATUS= lines on what it is doing, and feeds the
+ * watchdog (WatchdogSec=) at half its interval.  Without $NOTIFY_SOCKET
+ * all of that is a no-op.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +24,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +32,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <systemd/sd-daemon.h>
 
 #include "app.h"
 #include "clock.h"
@@ -43,6 +51,7 @@
  * mail queued by ticketctl (another process) waits at most this long.
  */
 #define SENDER_IDLE_MAX 1          /* seconds before the sender looks at the outbox again */
+#define WATCHDOG_MIN_MS 1000       /* never feed the watchdog more often than this */
 
 /* C11 atomics: set by the signal handler, read by every thread. */
 static atomic_int got_term, got_hup, got_usr1;
@@ -389,16 +398,41 @@ intake_round(struct daemon *d, int *trouble_r)
 	return total;
 }
 
-/* Sleep until a signal arrives or seconds pass. */
+/* Sleep until a signal arrives or ms milliseconds pass. */
 static void
-wait_for_signal(int seconds)
+wait_for_signal(long long ms)
 {
 	struct pollfd pfd;
 
 	pfd.fd = sig_pipe[0];
 	pfd.events = POLLIN;
-	if (!got_term && !got_hup && !got_usr1 && poll(&pfd, 1, seconds * 1000) > 0)
+	if (!got_term && !got_hup && !got_usr1 && poll(&pfd, 1, (int)ms) > 0)
 		drain_fd(sig_pipe[0]);
+}
+
+/*
+ * The systemd watchdog: 0 when the unit has no WatchdogSec= (or we are
+ * not under systemd), else the interval at which to feed it (half of
+ * WatchdogSec=, in milliseconds).
+ */
+static long long
+watchdog_interval_ms(void)
+{
+	uint64_t usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return 0;
+	if (usec / 2000 < WATCHDOG_MIN_MS)
+		return WATCHDOG_MIN_MS;
+	return (long long)(usec / 2000);
+}
+
+/* READY=1 and what the daemon is doing; again after a reload. */
+static void
+notify_running(const struct daemon *d)
+{
+	sd_notifyf(0, "READY=1\nSTATUS=running: %zu mailbox(es), store %s",
+		   d->n_workers, d->conf->database);
 }
 
 static size_t
@@ -419,10 +453,14 @@ reload(struct daemon *d, const char *path)
 	struct conf *conf;
 	char *error = NULL;
 
+	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s", path);
 	if (app_load_config(path, &conf, &errors) < 0) {
 		log_error("config", "event=reload_failed file=%s error=\"%s\" action=\"keeping the old configuration\"",
 			  path, buf_str(&errors));
 		buf_release(&errors);
+		sd_notifyf(0, "READY=1\nSTATUS=running: %zu mailbox(es), store %s; "
+			   "the reload of %s failed, kept the old configuration",
+			   d->n_workers, d->conf->database, path);
 		return -1;
 	}
 	buf_release(&errors);
@@ -443,6 +481,7 @@ reload(struct daemon *d, const char *path)
 	if (sender_start(&d->sender, d->conf) < 0 || workers_start(d) < 0)
 		return -2;
 	log_info("config", "event=reloaded file=%s mailboxes=%zu", path, d->n_workers);
+	notify_running(d);
 	return 0;
 }
 
@@ -520,6 +559,7 @@ main(int argc, char **argv)
 	char *error = NULL;
 	int ch, check = 0, debug = 0, once = 0, rc = 0;
 	time_t sla_last = 0, now;
+	long long watchdog_ms, watchdog_last = 0, wait_ms;
 
 	for (;;) {
 		ch = getopt_long(argc, argv, "c:ndVh", longopts, NULL);
@@ -565,7 +605,9 @@ main(int argc, char **argv)
 	install_signals();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	(void)clock_now();  /* fix the injected clock before any thread starts */
+	sd_notifyf(0, "STATUS=opening the store %s", d.conf->database);
 	if (app_open_store(d.conf, &d.st) < 0) {
+		sd_notifyf(0, "STATUS=unable to open the store %s", d.conf->database);
 		conf_free(&d.conf);
 		return 1;
 	}
@@ -578,14 +620,22 @@ main(int argc, char **argv)
 	}
 	log_info("daemon", "event=started version=%s config=%s mailboxes=%zu mode=%s",
 		 TICKETD_VERSION, path, conf_mailbox_count(d.conf), once ? "once" : "loop");
+	watchdog_ms = watchdog_interval_ms();
 	if (once) {
+		sd_notify(0, "READY=1\nSTATUS=draining the mailboxes and the outbox once");
 		intakes_setup(&d);
 		rc = run_once(&d);
 		intakes_release(&d);
 	} else if (sender_start(&d.sender, d.conf) < 0 || workers_start(&d) < 0) {
 		rc = 1;
 	} else {
+		notify_running(&d);
 		while (!got_term) {
+			/* Fed from this loop: a main thread stuck in the store starves it. */
+			if (watchdog_ms > 0 && clock_mono_ms() - watchdog_last >= WATCHDOG_MIN_MS) {
+				watchdog_last = clock_mono_ms();
+				sd_notify(0, "WATCHDOG=1");
+			}
 			now = clock_now();
 			if (!got_term && now - sla_last >= ESCALATE_MONITOR_INTERVAL) {
 				sla_last = now;
@@ -607,9 +657,13 @@ main(int argc, char **argv)
 				}
 				continue;
 			}
-			wait_for_signal(ESCALATE_MONITOR_INTERVAL);
+			wait_ms = ESCALATE_MONITOR_INTERVAL * 1000LL;
+			if (watchdog_ms > 0 && watchdog_ms < wait_ms)
+				wait_ms = watchdog_ms;
+			wait_for_signal(wait_ms);
 		}
 	}
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping: finishing the message in hand");
 	workers_join(&d);
 	sender_stop(&d.sender);
 	log_info("daemon", "event=stopped status=%d", rc);
