@@ -493,7 +493,7 @@ usage(FILE *f)
 		"\n"
 		"  -c, --config FILE  configuration (default: $TICKETD_CONFIG, else %s/ticketd.conf)\n"
 		"  -n, --check        check the configuration, print 'configuration OK' and exit\n"
-		"  -d, --debug        log debug lines too (to stderr unless log_file is set)\n"
+		"  -d, --debug        log debug lines too, to stderr (whatever log_file says)\n"
 		"      --once         drain the mailboxes, check the SLA clocks once, send the\n"
 		"                     outbox, then exit (cron, tests)\n"
 		"  -V, --version      print the version\n"

@@ -569,7 +569,8 @@ key_region(struct parser *p, const char *k, const char *v)
 	} else if (strncmp(k, "escalation", 10) == 0 && isdigit((unsigned char)k[10]) && k[11] == '\0') {
 		level = k[10] - '0';
 		if (level >= CONF_LEVELS)
-			perr(p, "escalation levels are 0 (Analyst) to 4 (VP)");
+			perr(p, "unknown key '%s' in [region %s]: escalation levels are 0 (Analyst) to 4 (VP)",
+			     k, r->name);
 		else
 			set_str(&r->escalation[level], v);
 	} else {
