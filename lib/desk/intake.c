@@ -121,9 +121,9 @@ connect_mailbox(struct intake *it)
 		log_info("imap", "mailbox=%s event=reconnected attempts=%d tls=%s auth=%s", it->mb->name,
 			 it->failures + 1, imap_tls_mode(it->imap), imap_auth_mech(it->imap));
 	else
-		log_debug("imap", "mailbox=%s event=connected uidvalidity=%u idle=%s tls=%s auth=%s",
-			  it->mb->name, imap_uidvalidity(it->imap), imap_has_idle(it->imap) ? "yes" : "no",
-			  imap_tls_mode(it->imap), imap_auth_mech(it->imap));
+		log_info("imap", "mailbox=%s event=connected uidvalidity=%u idle=%s tls=%s auth=%s",
+			 it->mb->name, imap_uidvalidity(it->imap), imap_has_idle(it->imap) ? "yes" : "no",
+			 imap_tls_mode(it->imap), imap_auth_mech(it->imap));
 	it->failures = 0;
 	if (strcmp(imap_tls_mode(it->imap), "none") == 0)
 		log_warn("imap", "mailbox=%s event=tls_off "
