@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "clock.h"
 #include "conf.h"
 #include "ctl.h"
 #include "log.h"
@@ -109,7 +110,7 @@ ctl_load_config(struct ctl *c)
 
 	if (c->conf != NULL)
 		return 0;
-	if (app_load_config(c->config_path, &c->conf, &errors) < 0) {
+	if (app_load_config(c->config_path, 0, clock_now(), &c->conf, &errors) < 0) {
 		fputs(buf_str(&errors), stderr);
 		buf_release(&errors);
 		return -1;

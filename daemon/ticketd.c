@@ -52,6 +52,7 @@
  */
 #define SENDER_IDLE_MAX 1          /* seconds before the sender looks at the outbox again */
 #define WATCHDOG_MIN_MS 1000       /* never feed the watchdog more often than this */
+#define HOLIDAYS_CHECK_INTERVAL 86400  /* seconds between looks at the holiday horizon */
 
 /* C11 atomics: set by the signal handler, read by every thread. */
 static atomic_int got_term, got_hup, got_usr1;
@@ -427,6 +428,55 @@ watchdog_interval_ms(void)
 	return (long long)(usec / 2000);
 }
 
+/* app_check_modes() into the log. */
+static void
+log_mode_warning(void *ctx, const char *what, const char *path, mode_t mode,
+		 const char *problem, const char *fix)
+{
+	struct logkv kv;
+	char m[16];
+
+	snprintf(m, sizeof(m), "%04o", (unsigned)mode);
+	logkv_init(&kv);
+	logkv_str(&kv, "event", "file_mode");
+	logkv_str(&kv, "file", path);
+	logkv_str(&kv, "what", what);
+	logkv_str(&kv, "mode", m);
+	logkv_str(&kv, "problem", problem);
+	logkv_str(&kv, "fix", fix);
+	log_kv(LOG_LEVEL_WARN, "daemon", &kv);
+}
+
+/*
+ * The holiday horizon of every region, from the calendars the daemon
+ * uses: at start, a list that runs out within SLA_HOLIDAYS_NOTICE_DAYS or
+ * has run out; daily after that, one that has run out.
+ */
+static void
+holidays_check(const struct daemon *d, time_t now, int at_start)
+{
+	const struct conf_region *r;
+	enum sla_horizon h;
+	struct logkv kv;
+	long days;
+	int year;
+
+	for (r = d->conf->regions; r != NULL; r = r->next) {
+		h = sla_holidays_horizon(sla_region_calendar(d->in.sla, r->name), now, &year, &days);
+		if (h == SLA_HORIZON_FAR || (h == SLA_HORIZON_ENDING && !at_start))
+			continue;
+		logkv_init(&kv);
+		logkv_str(&kv, "region", r->name);
+		logkv_str(&kv, "event", h == SLA_HORIZON_ENDED ? "holidays_ended" : "holidays_ending");
+		logkv_str(&kv, "file", r->holidays);
+		logkv_int(&kv, "last_year", year);
+		logkv_int(&kv, h == SLA_HORIZON_ENDED ? "days_ago" : "days_left",
+			  h == SLA_HORIZON_ENDED ? -days : days);
+		logkv_str(&kv, "note", "after the list, holidays count as working days: extend it");
+		log_kv(LOG_LEVEL_WARN, "sla", &kv);
+	}
+}
+
 /* READY=1 and what the daemon is doing; again after a reload. */
 static void
 notify_running(const struct daemon *d)
@@ -454,7 +504,7 @@ reload(struct daemon *d, const char *path)
 	char *error = NULL;
 
 	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s", path);
-	if (app_load_config(path, &conf, &errors) < 0) {
+	if (app_load_config(path, 0, clock_now(), &conf, &errors) < 0) {
 		log_error("config", "event=reload_failed file=%s error=\"%s\" action=\"keeping the old configuration\"",
 			  path, buf_str(&errors));
 		buf_release(&errors);
@@ -481,6 +531,8 @@ reload(struct daemon *d, const char *path)
 	if (sender_start(&d->sender, d->conf) < 0 || workers_start(d) < 0)
 		return -2;
 	log_info("config", "event=reloaded file=%s mailboxes=%zu", path, d->n_workers);
+	app_check_modes(d->conf, log_mode_warning, NULL);
+	holidays_check(d, clock_now(), 1);
 	notify_running(d);
 	return 0;
 }
@@ -558,7 +610,7 @@ main(int argc, char **argv)
 	const char *path = NULL;
 	char *error = NULL;
 	int ch, check = 0, debug = 0, once = 0, rc = 0;
-	time_t sla_last = 0, now;
+	time_t sla_last = 0, holidays_last, now;
 	long long watchdog_ms, watchdog_last = 0, wait_ms;
 
 	for (;;) {
@@ -582,17 +634,23 @@ main(int argc, char **argv)
 	if (path == NULL)
 		path = app_default_config();
 	memset(&d, 0, sizeof(d));
-	if (app_load_config(path, &d.conf, &errors) < 0) {
+	if (check) {
+		/* Every problem of every phase, warnings too, then the verdict. */
+		rc = app_load_config(path, APP_LOAD_CHECK, clock_now(), &d.conf, &errors);
+		fputs(buf_str(&errors), stderr);
+		buf_release(&errors);
+		if (rc < 0)
+			return 1;
+		printf("configuration OK\n");
+		conf_free(&d.conf);
+		return 0;
+	}
+	if (app_load_config(path, 0, clock_now(), &d.conf, &errors) < 0) {
 		fputs(buf_str(&errors), stderr);
 		buf_release(&errors);
 		return 1;
 	}
 	buf_release(&errors);
-	if (check) {
-		printf("configuration OK\n");
-		conf_free(&d.conf);
-		return 0;
-	}
 	if (log_open(debug ? NULL : d.conf->log_file, debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
 		     &error) < 0) {
 		fprintf(stderr, "ticketd: %s\n", error);
@@ -620,6 +678,9 @@ main(int argc, char **argv)
 	}
 	log_info("daemon", "event=started version=%s config=%s mailboxes=%zu mode=%s",
 		 TICKETD_VERSION, path, conf_mailbox_count(d.conf), once ? "once" : "loop");
+	app_check_modes(d.conf, log_mode_warning, NULL);
+	holidays_check(&d, clock_now(), 1);
+	holidays_last = clock_now();
 	watchdog_ms = watchdog_interval_ms();
 	if (once) {
 		sd_notify(0, "READY=1\nSTATUS=draining the mailboxes and the outbox once");
@@ -637,6 +698,10 @@ main(int argc, char **argv)
 				sd_notify(0, "WATCHDOG=1");
 			}
 			now = clock_now();
+			if (now - holidays_last >= HOLIDAYS_CHECK_INTERVAL) {
+				holidays_last = now;
+				holidays_check(&d, now, 0);
+			}
 			if (!got_term && now - sla_last >= ESCALATE_MONITOR_INTERVAL) {
 				sla_last = now;
 				if (escalate_monitor_run(d.in.sla, &d.in.notify, now) > 0)

@@ -73,9 +73,9 @@ session_failed(struct intake *it, const char *error)
  * the server refuses it (revoked, or expired early).
  */
 static int
-open_session(struct intake *it)
+login(struct intake *it, const char *password)
 {
-	const char *secret = it->mb->password;
+	const char *secret = password;
 	enum oauth_result res;
 	enum imap_fail fail;
 	char *error = NULL;
@@ -106,6 +106,29 @@ open_session(struct intake *it)
 	connection_failed(it, imap_fail_name(fail), error);
 	free(error);
 	return -1;
+}
+
+/*
+ * The password is read here (password_file, password_env), just before
+ * it is used, and wiped after: nothing else needs it, and a mailbox
+ * without it fails alone, at each attempt.
+ */
+static int
+open_session(struct intake *it)
+{
+	char *password = NULL, *error = NULL, *why;
+	int rc;
+
+	if (it->oauth == NULL && conf_secret_get(&it->mb->password, &password, &error) < 0) {
+		why = xasprintf("no password: %s", error);
+		connection_failed(it, "secret", why);
+		free(why);
+		free(error);
+		return -1;
+	}
+	rc = login(it, password);
+	conf_secret_free(&password);
+	return rc;
 }
 
 static int
