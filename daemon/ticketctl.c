@@ -122,10 +122,15 @@ ctl_load_config(struct ctl *c)
 int
 ctl_open_store(struct ctl *c)
 {
+	char *error = NULL;
+
 	if (ctl_load_config(c) < 0)
 		return -1;
-	if (c->st == NULL && app_open_store(c->conf, &c->st) < 0)
+	if (c->st == NULL && app_open_store(c->conf, &c->st, &error) < 0) {
+		fprintf(stderr, "ticketctl: %s\n", error);
+		free(error);
 		return -1;
+	}
 	return 0;
 }
 

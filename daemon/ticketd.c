@@ -86,6 +86,20 @@ drain_fd(int fd)
 		;
 }
 
+/* The store of conf; a failure is logged (every thread opens its own). */
+static int
+open_store(const struct conf *conf, struct store **st_r)
+{
+	char *error = NULL;
+
+	if (app_open_store(conf, st_r, &error) < 0) {
+		log_error("store", "event=open_failed file=%s error=\"%s\"", conf->database, error);
+		free(error);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 make_pipe(int p[2])
 {
@@ -128,7 +142,7 @@ sender_main(void *arg)
 	time_t next, now;
 	int timeout;
 
-	if (app_open_store(s->conf, &st) < 0)
+	if (open_store(s->conf, &st) < 0)
 		return NULL;
 	if (outbox_init(&ob, s->conf, st, &s->stop) < 0) {
 		log_error("send", "error=\"unable to start libcurl\"");
@@ -222,7 +236,7 @@ worker_run(struct worker *w)
 	char *error = NULL;
 	int n, tempfail, fd, ready, timeout;
 
-	if (app_open_store(w->conf, &st) < 0)
+	if (open_store(w->conf, &st) < 0)
 		return;
 	if (ingest_init(&in, w->conf, st, &error) < 0) {
 		log_error("imap", "mailbox=%s error=\"%s\"", w->mb->name, error);
@@ -522,7 +536,7 @@ reload(struct daemon *d, const char *path)
 	if (!d->abandoned)
 		conf_free(&d->conf);
 	d->conf = conf;
-	if (app_open_store(d->conf, &d->st) < 0 ||
+	if (open_store(d->conf, &d->st) < 0 ||
 	    ingest_init(&d->in, d->conf, d->st, &error) < 0) {
 		log_error("config", "event=reload_failed error=\"%s\"", error != NULL ? error : "store");
 		free(error);
@@ -651,8 +665,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	buf_release(&errors);
-	if (log_open(debug ? NULL : d.conf->log_file, debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
-		     &error) < 0) {
+	if (!debug && d.conf->log_syslog)
+		log_open_syslog("ticketd", LOG_LEVEL_INFO);
+	else if (log_open(debug ? NULL : d.conf->log_file, debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+			  &error) < 0) {
 		fprintf(stderr, "ticketd: %s\n", error);
 		free(error);
 		conf_free(&d.conf);
@@ -664,13 +680,14 @@ main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	(void)clock_now();  /* fix the injected clock before any thread starts */
 	sd_notifyf(0, "STATUS=opening the store %s", d.conf->database);
-	if (app_open_store(d.conf, &d.st) < 0) {
+	if (open_store(d.conf, &d.st) < 0) {
 		sd_notifyf(0, "STATUS=unable to open the store %s", d.conf->database);
 		conf_free(&d.conf);
+		log_close();
 		return 1;
 	}
 	if (ingest_init(&d.in, d.conf, d.st, &error) < 0) {
-		fprintf(stderr, "ticketd: %s\n", error);
+		log_error("daemon", "event=start_failed error=\"%s\"", error);
 		free(error);
 		store_close(&d.st);
 		conf_free(&d.conf);

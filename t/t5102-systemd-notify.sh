@@ -18,7 +18,7 @@ test_expect_success 'setup: servers, configuration, a notify socket' '
 	start_dovecot &&
 	start_smtp_sink &&
 	write_config ticketd.conf &&
-	lib__spawn listen.out "$PY" "$TICKETD_SRC/t/notify-listen.py" \
+	lib__spawn listen.out "$PY" "$TICKETD_SRC/t/dgram-listen.py" \
 		"$TEST_DIR/notify.sock" "$TEST_DIR/notify.log" &&
 	listener=$! &&
 	test_on_exit "lib__stop_pids $listener" &&

@@ -417,6 +417,14 @@ key_general(struct parser *p, const char *k, const char *v)
 	} else if (strcmp(k, "log_file") == 0) {
 		free(c->log_file);
 		c->log_file = strcmp(v, "-") == 0 ? NULL : resolve_path(p, v);
+	} else if (strcmp(k, "log") == 0) {
+		c->log_line = p->line;
+		if (strcmp(v, "stderr") == 0)
+			c->log_syslog = 0;
+		else if (strcmp(v, "syslog") == 0)
+			c->log_syslog = 1;
+		else
+			perr(p, "log must be stderr or syslog, not '%s'", v);
 	} else if (strcmp(k, "hmac_key_file") == 0) {
 		free(c->hmac_key_file);
 		c->hmac_key_file = resolve_path(p, v);
@@ -919,6 +927,9 @@ check(struct parser *p)
 		perr(p, "[general] support_address is not set");
 	if (c->templates == NULL)
 		c->templates = resolve_path(p, "templates");
+	p->line = c->log_line;
+	if (c->log_syslog && c->log_file != NULL)
+		perr(p, "log = syslog and log_file exclude each other (log_file = - for syslog)");
 	if (c->regions == NULL)
 		add_default_regions(c);
 	if (c->plans == NULL)

@@ -132,7 +132,8 @@ struct conf {
 	/* [general] */
 	char *database;
 	char *templates;
-	char *log_file;          /* NULL: stderr */
+	char *log_file;          /* NULL: stderr (or syslog) */
+	int log_syslog;          /* log = syslog */
 	char *support_address;
 	char *support_name;
 	char *ticket_prefix;
@@ -173,7 +174,7 @@ struct conf {
 	struct conf_plan *plans;
 	/* Where keys were set in path, for "file:line: message" (0: not in the file). */
 	int general_line;        /* the first [general] header */
-	int templates_line, default_region_line, default_plan_line;
+	int templates_line, default_region_line, default_plan_line, log_line;
 };
 
 /*

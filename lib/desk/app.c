@@ -255,16 +255,9 @@ app_load_config(const char *path, unsigned flags, time_t now, struct conf **conf
 }
 
 int
-app_open_store(const struct conf *conf, struct store **st_r)
+app_open_store(const struct conf *conf, struct store **st_r, char **error_r)
 {
-	char *error = NULL;
-
-	if (store_open(conf->database, st_r, &error) < 0) {
-		fprintf(stderr, "ticketd: %s\n", error);
-		free(error);
-		return -1;
-	}
-	return 0;
+	return store_open(conf->database, st_r, error_r);
 }
 
 /* report path when others can read or write it; want is the mode that fixes it. */

@@ -38,8 +38,8 @@ const char *app_default_config(void);
 int app_load_config(const char *path, unsigned flags, time_t now, struct conf **conf_r,
 		    struct buf *errors);
 
-/* Open the configured store; -1 with a message on stderr. */
-int app_open_store(const struct conf *conf, struct store **st_r);
+/* Open the configured store; -1 with *error_r (caller frees). */
+int app_open_store(const struct conf *conf, struct store **st_r, char **error_r);
 
 /*
  * A file others can read or write, for app_check_modes: what it is ("the

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""notify-listen.py SOCKET LOG: what systemd's $NOTIFY_SOCKET would hear.
+"""dgram-listen.py SOCKET LOG: what a unix datagram socket hears.
 
-Binds a unix datagram socket at SOCKET and appends every message to LOG,
-one line per assignment ("READY=1", "STATUS=..."), each prefixed with the
-milliseconds since the listener started.  Stops on SIGTERM.  Stdlib only.
+Stands in for systemd's $NOTIFY_SOCKET (t5102) and for syslog's /dev/log
+(t5106).  Binds a unix datagram socket at SOCKET and appends every
+message to LOG, one line per line of the message ("READY=1", "STATUS=..."),
+each prefixed with the milliseconds since the listener started.  Stops on
+SIGTERM.  Stdlib only.
 """
 import signal
 import socket
