@@ -109,9 +109,9 @@ test_expect_success 'a system root for systemd-analyze' '
 test_expect_success ROOT 'sysusers.d creates the ticketd user, tmpfiles.d the folders and modes' '
 	mkdir -p vroot/etc/ticketd &&
 	echo secret >vroot/etc/ticketd/imap.secret &&
-	systemd-sysusers --root="$TEST_DIR/vroot" >sysusers.log 2>&1 &&
+	real_clock systemd-sysusers --root="$TEST_DIR/vroot" >sysusers.log 2>&1 &&
 	test_grep "^ticketd:x:[0-9]*:[0-9]*:.*:/var/lib/ticketd:" vroot/etc/passwd &&
-	systemd-tmpfiles --root="$TEST_DIR/vroot" --create >tmpfiles.log 2>&1 &&
+	real_clock systemd-tmpfiles --root="$TEST_DIR/vroot" --create >tmpfiles.log 2>&1 &&
 	uid=$(awk -F: "\$1 == \"ticketd\" { print \$3 }" vroot/etc/passwd) &&
 	gid=$(awk -F: "\$1 == \"ticketd\" { print \$3 }" vroot/etc/group) &&
 	test "$(stat -c "%a %u:%g" vroot/var/lib/ticketd)" = "700 $uid:$gid" &&
@@ -122,12 +122,12 @@ test_expect_success ROOT 'sysusers.d creates the ticketd user, tmpfiles.d the fo
 
 # MANPATH: verify checks that the Documentation= man pages exist.
 test_expect_success 'the unit passes systemd-analyze verify' '
-	MANPATH=$TEST_DIR/vroot/usr/share/man systemd-analyze verify --root="$TEST_DIR/vroot" ticketd.service >verify.log 2>&1 &&
+	MANPATH=$TEST_DIR/vroot/usr/share/man real_clock systemd-analyze verify --root="$TEST_DIR/vroot" ticketd.service >verify.log 2>&1 &&
 	test_line_count = 0 verify.log
 '
 
 test_expect_success 'the unit scores 2.0 or better in systemd-analyze security' '
-	systemd-analyze security --offline=yes --root="$TEST_DIR/vroot" ticketd.service >security.log 2>&1 &&
+	real_clock systemd-analyze security --offline=yes --root="$TEST_DIR/vroot" ticketd.service >security.log 2>&1 &&
 	score=$(sed -n "s/.*Overall exposure level for ticketd.service: \([0-9.]*\).*/\1/p" security.log) &&
 	echo "score: $score" &&
 	test -n "$score" &&

@@ -66,9 +66,12 @@ test_expect_success 'log = syslog and log_file exclude each other' '
 '
 
 # in_private_dev COMMAND...: COMMAND in a mount namespace whose /dev is a
-# tmpfs with null, zero, random, urandom and a /dev/log listener writing
-# to $TEST_DIR/syslog.out.
+# tmpfs with null, zero, random, urandom, shm and a /dev/log listener
+# writing to $TEST_DIR/syslog.out.
 in_private_dev () {
+	# The namespace is built without libfaketime (it needs /dev/shm before
+	# there is one); only COMMAND gets it back.
+	env -u LD_PRELOAD TEST_LD_PRELOAD="${LD_PRELOAD:-}" \
 	unshare -m --propagation private bash -c '
 		set -e
 		dir=$1 py=$2 listener=$3
@@ -81,6 +84,11 @@ in_private_dev () {
 			mount --bind "$dir/olddev/$node" "/dev/$node"
 		done
 		ln -s /proc/self/fd /dev/fd
+		# libfaketime (the suite run 600 days ahead) keeps its state in /dev/shm.
+		if [ -d "$dir/olddev/shm" ]; then
+			mkdir /dev/shm
+			mount --bind "$dir/olddev/shm" /dev/shm
+		fi
 		"$py" "$listener" /dev/log "$dir/syslog.out" </dev/null >/dev/null 2>&1 &
 		pid=$!
 		for i in $(seq 100); do
@@ -88,7 +96,11 @@ in_private_dev () {
 			sleep 0.05
 		done
 		rc=0
-		"$@" || rc=$?
+		if [ -n "$TEST_LD_PRELOAD" ]; then
+			LD_PRELOAD=$TEST_LD_PRELOAD "$@" || rc=$?
+		else
+			"$@" || rc=$?
+		fi
 		sleep 0.2
 		kill "$pid"
 		wait "$pid" 2>/dev/null || :
