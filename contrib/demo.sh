@@ -133,6 +133,7 @@ start_dovecot
 start_smtp_sink
 conf=$TEST_DIR/ticketd.conf
 write_config "$conf" </dev/null
+chmod 600 "$conf"	# it holds the mailbox password: ticketd warns otherwise
 echo "IMAP  127.0.0.1:$IMAP_PORT  user $IMAP_USER  (Dovecot, $DOVECOT_DIR)"
 echo "SMTP  127.0.0.1:$SMTP_PORT  (every message saved in $SINK_DIR)"
 echo "config $conf:"
