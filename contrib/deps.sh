@@ -4,12 +4,14 @@
 # it changes nothing and needs no network.
 #
 # Never libcurl4-openssl-dev: it cannot be installed beside libetpan-dev.
+# systemd (systemd-analyze, sysusers, tmpfiles) and groff-base check the
+# install and the man pages (t5100, t5101); libsystemd-dev is sd_notify.
 set -eu
 
 PACKAGES="libetpan-dev libcurl4-gnutls-dev libsqlite3-dev uuid-dev
 libgnutls28-dev libuchardet-dev libxml2-dev libjansson-dev pkg-config cmake gcc make
 dovecot-imapd python3-aiosmtpd sqlite3 openssl tzdata ca-certificates faketime
-curl"
+curl libsystemd-dev systemd groff-base"
 
 missing=
 for pkg in $PACKAGES; do

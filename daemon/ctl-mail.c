@@ -26,7 +26,7 @@ ticket_prefix(struct ctl *c)
 
 	/* inspect needs no configuration; use its prefix when there is one. */
 	if (c->conf == NULL && access(c->config_path, R_OK) == 0)
-		app_load_config(c->config_path, &c->conf, &errors);
+		app_load_config(c->config_path, 0, clock_now(), &c->conf, &errors);
 	buf_release(&errors);
 	return c->conf != NULL ? c->conf->ticket_prefix : "SUP";
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "clock.h"
 #include "conf.h"
 #include "ctl.h"
 #include "log.h"
@@ -26,7 +27,10 @@
 static const char usage_text[] =
 	"usage: ticketctl [-c FILE] COMMAND [ARGS]\n"
 	"\n"
-	"Config: -c FILE, else $TICKETD_CONFIG, else " TICKETD_SYSCONFDIR "/ticketd.conf\n"
+	"Options:\n"
+	"  -c, --config FILE  configuration (default: $TICKETD_CONFIG, else " TICKETD_SYSCONFDIR "/ticketd.conf)\n"
+	"  -h, --help         this help\n"
+	"  -V, --version      print the version\n"
 	"\n"
 	"Mail:\n"
 	"  inspect [--json] FILE...              parse only; no store needed\n"
@@ -36,13 +40,14 @@ static const char usage_text[] =
 	"  list [--status S] [--region R] [--json]\n"
 	"  show [--json] SUP-N                   the ticket, its activity and each event's attachments\n"
 	"  comment SUP-N --as AGENT (-m TEXT | -F FILE | -F -) [--attach FILE]... [--internal] [--json]\n"
-	"                                        -F: the text from a file or stdin; each --attach\n"
-	"                                        goes to the customer with the notification\n"
+	"                                        -m is --message; -F (--file): the text from a file\n"
+	"                                        or stdin; each --attach goes to the customer with\n"
+	"                                        the notification\n"
 	"  attachment list SUP-N [--json]        the ticket's attachments (ID, size, type, name)\n"
 	"  attachment get SUP-N ID [-o FILE|-] [-f] [--json]\n"
 	"                                        the exact bytes, to FILE (- for stdout), else to\n"
 	"                                        the attachment's safe name here (or in -o FOLDER);\n"
-	"                                        -f overwrites\n"
+	"                                        -f (--force) overwrites; -o is --output\n"
 	"  status SUP-N open|pending|resolved|closed\n"
 	"  share|unshare SUP-N EMAIL\n"
 	"  severity|priority SUP-N 1-4\n"
@@ -107,7 +112,7 @@ ctl_load_config(struct ctl *c)
 
 	if (c->conf != NULL)
 		return 0;
-	if (app_load_config(c->config_path, &c->conf, &errors) < 0) {
+	if (app_load_config(c->config_path, 0, clock_now(), &c->conf, &errors) < 0) {
 		fputs(buf_str(&errors), stderr);
 		buf_release(&errors);
 		return -1;
@@ -119,10 +124,15 @@ ctl_load_config(struct ctl *c)
 int
 ctl_open_store(struct ctl *c)
 {
+	char *error = NULL;
+
 	if (ctl_load_config(c) < 0)
 		return -1;
-	if (c->st == NULL && app_open_store(c->conf, &c->st) < 0)
+	if (c->st == NULL && app_open_store(c->conf, &c->st, &error) < 0) {
+		fprintf(stderr, "ticketctl: %s\n", error);
+		free(error);
 		return -1;
+	}
 	return 0;
 }
 

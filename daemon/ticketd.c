@@ -10,6 +10,12 @@
  *   - the main thread: signals, reloads, and the SLA monitor.
  * Signals are blocked in every thread but the main one; their handler
  * only sets flags and writes to a pipe.
+ *
+ * Under systemd (Type=notify) the main thread says READY=1 once the store
+ * is open and the threads run, RELOADING=1 / STOPPING=1 around a reload
+ * and at shutdown, STATUS= lines on what it is doing, and feeds the
+ * watchdog (WatchdogSec=) at half its interval.  Without $NOTIFY_SOCKET
+ * all of that is a no-op.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +24,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +32,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <systemd/sd-daemon.h>
 
 #include "app.h"
 #include "clock.h"
@@ -43,6 +51,8 @@
  * mail queued by ticketctl (another process) waits at most this long.
  */
 #define SENDER_IDLE_MAX 1          /* seconds before the sender looks at the outbox again */
+#define WATCHDOG_MIN_MS 1000       /* never feed the watchdog more often than this */
+#define HOLIDAYS_CHECK_INTERVAL 86400  /* seconds between looks at the holiday horizon */
 
 /* C11 atomics: set by the signal handler, read by every thread. */
 static atomic_int got_term, got_hup, got_usr1;
@@ -74,6 +84,20 @@ drain_fd(int fd)
 
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
+}
+
+/* The store of conf; a failure is logged (every thread opens its own). */
+static int
+open_store(const struct conf *conf, struct store **st_r)
+{
+	char *error = NULL;
+
+	if (app_open_store(conf, st_r, &error) < 0) {
+		log_error("store", "event=open_failed file=%s error=\"%s\"", conf->database, error);
+		free(error);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -118,7 +142,7 @@ sender_main(void *arg)
 	time_t next, now;
 	int timeout;
 
-	if (app_open_store(s->conf, &st) < 0)
+	if (open_store(s->conf, &st) < 0)
 		return NULL;
 	if (outbox_init(&ob, s->conf, st, &s->stop) < 0) {
 		log_error("send", "error=\"unable to start libcurl\"");
@@ -212,7 +236,7 @@ worker_run(struct worker *w)
 	char *error = NULL;
 	int n, tempfail, fd, ready, timeout;
 
-	if (app_open_store(w->conf, &st) < 0)
+	if (open_store(w->conf, &st) < 0)
 		return;
 	if (ingest_init(&in, w->conf, st, &error) < 0) {
 		log_error("imap", "mailbox=%s error=\"%s\"", w->mb->name, error);
@@ -389,16 +413,90 @@ intake_round(struct daemon *d, int *trouble_r)
 	return total;
 }
 
-/* Sleep until a signal arrives or seconds pass. */
+/* Sleep until a signal arrives or ms milliseconds pass. */
 static void
-wait_for_signal(int seconds)
+wait_for_signal(long long ms)
 {
 	struct pollfd pfd;
 
 	pfd.fd = sig_pipe[0];
 	pfd.events = POLLIN;
-	if (!got_term && !got_hup && !got_usr1 && poll(&pfd, 1, seconds * 1000) > 0)
+	if (!got_term && !got_hup && !got_usr1 && poll(&pfd, 1, (int)ms) > 0)
 		drain_fd(sig_pipe[0]);
+}
+
+/*
+ * The systemd watchdog: 0 when the unit has no WatchdogSec= (or we are
+ * not under systemd), else the interval at which to feed it (half of
+ * WatchdogSec=, in milliseconds).
+ */
+static long long
+watchdog_interval_ms(void)
+{
+	uint64_t usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return 0;
+	if (usec / 2000 < WATCHDOG_MIN_MS)
+		return WATCHDOG_MIN_MS;
+	return (long long)(usec / 2000);
+}
+
+/* app_check_modes() into the log. */
+static void
+log_mode_warning(void *ctx, const char *what, const char *path, mode_t mode,
+		 const char *problem, const char *fix)
+{
+	struct logkv kv;
+	char m[16];
+
+	snprintf(m, sizeof(m), "%04o", (unsigned)mode);
+	logkv_init(&kv);
+	logkv_str(&kv, "event", "file_mode");
+	logkv_str(&kv, "file", path);
+	logkv_str(&kv, "what", what);
+	logkv_str(&kv, "mode", m);
+	logkv_str(&kv, "problem", problem);
+	logkv_str(&kv, "fix", fix);
+	log_kv(LOG_LEVEL_WARN, "daemon", &kv);
+}
+
+/*
+ * The holiday horizon of every region, from the calendars the daemon
+ * uses: at start, a list that runs out within SLA_HOLIDAYS_NOTICE_DAYS or
+ * has run out; daily after that, one that has run out.
+ */
+static void
+holidays_check(const struct daemon *d, time_t now, int at_start)
+{
+	const struct conf_region *r;
+	enum sla_horizon h;
+	struct logkv kv;
+	long days;
+	int year;
+
+	for (r = d->conf->regions; r != NULL; r = r->next) {
+		h = sla_holidays_horizon(sla_region_calendar(d->in.sla, r->name), now, &year, &days);
+		if (h == SLA_HORIZON_FAR || (h == SLA_HORIZON_ENDING && !at_start))
+			continue;
+		logkv_init(&kv);
+		logkv_str(&kv, "region", r->name);
+		logkv_str(&kv, "event", h == SLA_HORIZON_ENDED ? "holidays_ended" : "holidays_ending");
+		logkv_str(&kv, "file", r->holidays);
+		logkv_int(&kv, "last_year", year);
+		logkv_int(&kv, h == SLA_HORIZON_ENDED ? "days_ago" : "days_left",
+			  h == SLA_HORIZON_ENDED ? -days : days);
+		logkv_str(&kv, "note", "after the list, holidays count as working days: extend it");
+		log_kv(LOG_LEVEL_WARN, "sla", &kv);
+	}
+}
+
+/* READY=1 and what the daemon is doing; again after a reload. */
+static void
+notify_running(const struct daemon *d)
+{
+	sd_notifyf(0, "READY=1\nSTATUS=running: %zu mailbox(es), store %s",
+		   d->n_workers, d->conf->database);
 }
 
 static size_t
@@ -419,10 +517,14 @@ reload(struct daemon *d, const char *path)
 	struct conf *conf;
 	char *error = NULL;
 
-	if (app_load_config(path, &conf, &errors) < 0) {
+	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s", path);
+	if (app_load_config(path, 0, clock_now(), &conf, &errors) < 0) {
 		log_error("config", "event=reload_failed file=%s error=\"%s\" action=\"keeping the old configuration\"",
 			  path, buf_str(&errors));
 		buf_release(&errors);
+		sd_notifyf(0, "READY=1\nSTATUS=running: %zu mailbox(es), store %s; "
+			   "the reload of %s failed, kept the old configuration",
+			   d->n_workers, d->conf->database, path);
 		return -1;
 	}
 	buf_release(&errors);
@@ -434,7 +536,7 @@ reload(struct daemon *d, const char *path)
 	if (!d->abandoned)
 		conf_free(&d->conf);
 	d->conf = conf;
-	if (app_open_store(d->conf, &d->st) < 0 ||
+	if (open_store(d->conf, &d->st) < 0 ||
 	    ingest_init(&d->in, d->conf, d->st, &error) < 0) {
 		log_error("config", "event=reload_failed error=\"%s\"", error != NULL ? error : "store");
 		free(error);
@@ -443,6 +545,9 @@ reload(struct daemon *d, const char *path)
 	if (sender_start(&d->sender, d->conf) < 0 || workers_start(d) < 0)
 		return -2;
 	log_info("config", "event=reloaded file=%s mailboxes=%zu", path, d->n_workers);
+	app_check_modes(d->conf, log_mode_warning, NULL);
+	holidays_check(d, clock_now(), 1);
+	notify_running(d);
 	return 0;
 }
 
@@ -454,7 +559,7 @@ usage(FILE *f)
 		"\n"
 		"  -c, --config FILE  configuration (default: $TICKETD_CONFIG, else %s/ticketd.conf)\n"
 		"  -n, --check        check the configuration, print 'configuration OK' and exit\n"
-		"  -d, --debug        log debug lines too (to stderr unless log_file is set)\n"
+		"  -d, --debug        log debug lines too, to stderr (whatever log_file says)\n"
 		"      --once         drain the mailboxes, check the SLA clocks once, send the\n"
 		"                     outbox, then exit (cron, tests)\n"
 		"  -V, --version      print the version\n"
@@ -519,7 +624,8 @@ main(int argc, char **argv)
 	const char *path = NULL;
 	char *error = NULL;
 	int ch, check = 0, debug = 0, once = 0, rc = 0;
-	time_t sla_last = 0, now;
+	time_t sla_last = 0, holidays_last, now;
+	long long watchdog_ms, watchdog_last = 0, wait_ms;
 
 	for (;;) {
 		ch = getopt_long(argc, argv, "c:ndVh", longopts, NULL);
@@ -542,19 +648,27 @@ main(int argc, char **argv)
 	if (path == NULL)
 		path = app_default_config();
 	memset(&d, 0, sizeof(d));
-	if (app_load_config(path, &d.conf, &errors) < 0) {
+	if (check) {
+		/* Every problem of every phase, warnings too, then the verdict. */
+		rc = app_load_config(path, APP_LOAD_CHECK, clock_now(), &d.conf, &errors);
+		fputs(buf_str(&errors), stderr);
+		buf_release(&errors);
+		if (rc < 0)
+			return 1;
+		printf("configuration OK\n");
+		conf_free(&d.conf);
+		return 0;
+	}
+	if (app_load_config(path, 0, clock_now(), &d.conf, &errors) < 0) {
 		fputs(buf_str(&errors), stderr);
 		buf_release(&errors);
 		return 1;
 	}
 	buf_release(&errors);
-	if (check) {
-		printf("configuration OK\n");
-		conf_free(&d.conf);
-		return 0;
-	}
-	if (log_open(debug ? NULL : d.conf->log_file, debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
-		     &error) < 0) {
+	if (!debug && d.conf->log_syslog)
+		log_open_syslog("ticketd", LOG_LEVEL_INFO);
+	else if (log_open(debug ? NULL : d.conf->log_file, debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+			  &error) < 0) {
 		fprintf(stderr, "ticketd: %s\n", error);
 		free(error);
 		conf_free(&d.conf);
@@ -565,12 +679,15 @@ main(int argc, char **argv)
 	install_signals();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	(void)clock_now();  /* fix the injected clock before any thread starts */
-	if (app_open_store(d.conf, &d.st) < 0) {
+	sd_notifyf(0, "STATUS=opening the store %s", d.conf->database);
+	if (open_store(d.conf, &d.st) < 0) {
+		sd_notifyf(0, "STATUS=unable to open the store %s", d.conf->database);
 		conf_free(&d.conf);
+		log_close();
 		return 1;
 	}
 	if (ingest_init(&d.in, d.conf, d.st, &error) < 0) {
-		fprintf(stderr, "ticketd: %s\n", error);
+		log_error("daemon", "event=start_failed error=\"%s\"", error);
 		free(error);
 		store_close(&d.st);
 		conf_free(&d.conf);
@@ -578,15 +695,30 @@ main(int argc, char **argv)
 	}
 	log_info("daemon", "event=started version=%s config=%s mailboxes=%zu mode=%s",
 		 TICKETD_VERSION, path, conf_mailbox_count(d.conf), once ? "once" : "loop");
+	app_check_modes(d.conf, log_mode_warning, NULL);
+	holidays_check(&d, clock_now(), 1);
+	holidays_last = clock_now();
+	watchdog_ms = watchdog_interval_ms();
 	if (once) {
+		sd_notify(0, "READY=1\nSTATUS=draining the mailboxes and the outbox once");
 		intakes_setup(&d);
 		rc = run_once(&d);
 		intakes_release(&d);
 	} else if (sender_start(&d.sender, d.conf) < 0 || workers_start(&d) < 0) {
 		rc = 1;
 	} else {
+		notify_running(&d);
 		while (!got_term) {
+			/* Fed from this loop: a main thread stuck in the store starves it. */
+			if (watchdog_ms > 0 && clock_mono_ms() - watchdog_last >= WATCHDOG_MIN_MS) {
+				watchdog_last = clock_mono_ms();
+				sd_notify(0, "WATCHDOG=1");
+			}
 			now = clock_now();
+			if (now - holidays_last >= HOLIDAYS_CHECK_INTERVAL) {
+				holidays_last = now;
+				holidays_check(&d, now, 0);
+			}
 			if (!got_term && now - sla_last >= ESCALATE_MONITOR_INTERVAL) {
 				sla_last = now;
 				if (escalate_monitor_run(d.in.sla, &d.in.notify, now) > 0)
@@ -607,9 +739,13 @@ main(int argc, char **argv)
 				}
 				continue;
 			}
-			wait_for_signal(ESCALATE_MONITOR_INTERVAL);
+			wait_ms = ESCALATE_MONITOR_INTERVAL * 1000LL;
+			if (watchdog_ms > 0 && watchdog_ms < wait_ms)
+				wait_ms = watchdog_ms;
+			wait_for_signal(wait_ms);
 		}
 	}
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping: finishing the message in hand");
 	workers_join(&d);
 	sender_stop(&d.sender);
 	log_info("daemon", "event=stopped status=%d", rc);

@@ -155,9 +155,50 @@ resolve_path(struct parser *p, const char *v)
 	return xasprintf("%s/%s", p->dir, v);
 }
 
-/* Read a secret from a file: first line, without its newline. */
-static char *
-read_secret_file(struct parser *p, const char *path)
+/* An inline password is wiped, not only freed. */
+static void
+conf_secret_release(struct conf_secret *s)
+{
+	if (s->value != NULL && s->kind == CONF_SECRET_INLINE)
+		explicit_bzero(s->value, strlen(s->value));
+	free(s->value);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Where a secret comes from, key k being base ("password"), base_file or
+ * base_env; read later, by conf_secret_get().
+ */
+static void
+set_secret(struct parser *p, struct conf_secret *dst, const char *base, const char *k,
+	   const char *v)
+{
+	enum conf_secret_kind kind;
+	const char *how = k + strlen(base);
+
+	if (*how == '\0') {
+		kind = CONF_SECRET_INLINE;
+	} else if (strcmp(how, "_file") == 0) {
+		kind = CONF_SECRET_FILE;
+	} else if (strcmp(how, "_env") == 0) {
+		kind = CONF_SECRET_ENV;
+	} else {
+		perr(p, "unknown key '%s' (%s, %s_file or %s_env)", k, base, base, base);
+		return;
+	}
+	if (kind != CONF_SECRET_INLINE && *v == '\0') {
+		perr(p, "empty value for '%s'", k);
+		return;
+	}
+	conf_secret_release(dst);
+	dst->kind = kind;
+	dst->value = kind == CONF_SECRET_FILE ? resolve_path(p, v) : xstrdup(v);
+	dst->line = p->line;
+}
+
+/* The first line of a secret file, without its line end. */
+static int
+read_secret_file(const char *path, char **secret_r, char **error_r)
 {
 	char line[1024];
 	FILE *f;
@@ -165,43 +206,52 @@ read_secret_file(struct parser *p, const char *path)
 
 	f = fopen(path, "r");
 	if (f == NULL) {
-		perr(p, "unable to read secret file '%s': %s", path, strerror(errno));
-		return NULL;
+		*error_r = xasprintf("unable to read secret file '%s': %s", path, strerror(errno));
+		return -1;
 	}
 	if (fgets(line, sizeof(line), f) == NULL)
 		line[0] = '\0';
 	fclose(f);
 	n = strcspn(line, "\r\n");
 	line[n] = '\0';
-	return xstrdup(line);
+	*secret_r = xstrdup(line);
+	explicit_bzero(line, sizeof(line));
+	return 0;
 }
 
-static void
-set_secret(struct parser *p, char **dst, const char *how, const char *v)
+int
+conf_secret_get(const struct conf_secret *s, char **secret_r, char **error_r)
 {
-	char *s = NULL, *path;
 	const char *env;
 
-	if (strcmp(how, "file") == 0) {
-		path = resolve_path(p, v);
-		s = read_secret_file(p, path);
-		free(path);
-	} else if (strcmp(how, "env") == 0) {
-		env = getenv(v);
-		if (env == NULL)
-			perr(p, "environment variable '%s' is not set", v);
-		else
-			s = xstrdup(env);
-	} else {
-		s = xstrdup(v);
+	switch (s->kind) {
+	case CONF_SECRET_NONE:
+		*secret_r = xstrdup("");
+		return 0;
+	case CONF_SECRET_INLINE:
+		*secret_r = xstrdup(s->value);
+		return 0;
+	case CONF_SECRET_FILE:
+		return read_secret_file(s->value, secret_r, error_r);
+	case CONF_SECRET_ENV:
+		env = getenv(s->value);
+		if (env == NULL) {
+			*error_r = xasprintf("environment variable '%s' is not set", s->value);
+			return -1;
+		}
+		*secret_r = xstrdup(env);
+		return 0;
 	}
-	if (s == NULL)
-		return;
-	if (*dst != NULL) {
-		explicit_bzero(*dst, strlen(*dst));
-		free(*dst);
-	}
-	*dst = s;
+	*error_r = xstrdup("unknown kind of secret");
+	return -1;
+}
+
+void
+conf_secret_free(char **secret)
+{
+	if (*secret != NULL)
+		explicit_bzero(*secret, strlen(*secret));
+	xfree(secret);
 }
 
 static void
@@ -327,7 +377,7 @@ key_oauth(struct parser *p, struct conf_oauth **op, const char *k, const char *v
 	} else if (strcmp(k, "client_id") == 0) {
 		set_str(&o->client_id, v);
 	} else if (strncmp(k, "client_secret", 13) == 0 && (k[13] == '\0' || k[13] == '_')) {
-		set_secret(p, &o->client_secret, k[13] == '_' ? k + 14 : "", v);
+		set_secret(p, &o->client_secret, "oauth_client_secret", k - 6, v);
 	} else if (strcmp(k, "scope") == 0) {
 		set_str(&o->scope, v);
 	} else if (strcmp(k, "refresh_token_file") == 0) {
@@ -396,9 +446,18 @@ key_general(struct parser *p, const char *k, const char *v)
 	} else if (strcmp(k, "templates") == 0) {
 		free(c->templates);
 		c->templates = resolve_path(p, v);
+		c->templates_line = p->line;
 	} else if (strcmp(k, "log_file") == 0) {
 		free(c->log_file);
 		c->log_file = strcmp(v, "-") == 0 ? NULL : resolve_path(p, v);
+	} else if (strcmp(k, "log") == 0) {
+		c->log_line = p->line;
+		if (strcmp(v, "stderr") == 0)
+			c->log_syslog = 0;
+		else if (strcmp(v, "syslog") == 0)
+			c->log_syslog = 1;
+		else
+			perr(p, "log must be stderr or syslog, not '%s'", v);
 	} else if (strcmp(k, "hmac_key_file") == 0) {
 		free(c->hmac_key_file);
 		c->hmac_key_file = resolve_path(p, v);
@@ -421,10 +480,12 @@ key_general(struct parser *p, const char *k, const char *v)
 			set_str(&c->ticket_prefix, v);
 	} else if (strcmp(k, "default_region") == 0) {
 		set_str(&c->default_region, v);
+		c->default_region_line = p->line;
 	} else if (strcmp(k, "default_language") == 0) {
 		set_lang(p, &c->default_language, v);
 	} else if (strcmp(k, "default_plan") == 0) {
 		set_str(&c->default_plan, v);
+		c->default_plan_line = p->line;
 	} else if (strcmp(k, "plus_addressing") == 0) {
 		if (parse_bool(v, &c->plus_addressing) < 0)
 			perr(p, "plus_addressing must be yes or no");
@@ -495,7 +556,7 @@ key_smtp(struct parser *p, const char *k, const char *v)
 	} else if (strcmp(k, "user") == 0) {
 		set_str(&c->smtp_user, v);
 	} else if (strncmp(k, "password", 8) == 0 && (k[8] == '\0' || k[8] == '_')) {
-		set_secret(p, &c->smtp_password, k[8] == '_' ? k + 9 : "", v);
+		set_secret(p, &c->smtp_password, "password", k, v);
 	} else if (strcmp(k, "helo") == 0) {
 		if (strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(v))
 			perr(p, "helo '%s' must be a host name", v);
@@ -544,7 +605,7 @@ key_mailbox(struct parser *p, const char *k, const char *v)
 	} else if (strcmp(k, "user") == 0) {
 		set_str(&m->user, v);
 	} else if (strncmp(k, "password", 8) == 0 && (k[8] == '\0' || k[8] == '_')) {
-		set_secret(p, &m->password, k[8] == '_' ? k + 9 : "", v);
+		set_secret(p, &m->password, "password", k, v);
 	} else if (strcmp(k, "folder") == 0) {
 		set_str(&m->folder, v);
 	} else if (strcmp(k, "after") == 0) {
@@ -562,6 +623,7 @@ key_mailbox(struct parser *p, const char *k, const char *v)
 		set_str(&m->quarantine_folder, v);
 	} else if (strcmp(k, "region") == 0) {
 		set_str(&m->region, v);
+		m->region_line = p->line;
 	} else if (strcmp(k, "language") == 0) {
 		set_lang(p, &m->language, v);
 	} else if (strcmp(k, "tls_verify") == 0) {
@@ -595,11 +657,14 @@ key_region(struct parser *p, const char *k, const char *v)
 
 	if (strcmp(k, "timezone") == 0) {
 		set_str(&r->timezone, v);
+		r->timezone_line = p->line;
 	} else if (strcmp(k, "hours") == 0) {
 		set_str(&r->hours, v);
+		r->hours_line = p->line;
 	} else if (strcmp(k, "holidays") == 0) {
 		free(r->holidays);
 		r->holidays = resolve_path(p, v);
+		r->holidays_line = p->line;
 	} else if (strcmp(k, "phone") == 0) {
 		set_str(&r->phone, v);
 	} else if (strcmp(k, "weekend_phone") == 0) {
@@ -609,7 +674,8 @@ key_region(struct parser *p, const char *k, const char *v)
 	} else if (strncmp(k, "escalation", 10) == 0 && isdigit((unsigned char)k[10]) && k[11] == '\0') {
 		level = k[10] - '0';
 		if (level >= CONF_LEVELS)
-			perr(p, "escalation levels are 0 (Analyst) to 4 (VP)");
+			perr(p, "unknown key '%s' in [region %s]: escalation levels are 0 (Analyst) to 4 (VP)",
+			     k, r->name);
 		else
 			set_str(&r->escalation[level], v);
 	} else {
@@ -660,6 +726,8 @@ start_section(struct parser *p, char *s)
 		if (name != NULL)
 			perr(p, "[%s] takes no name", s);
 		p->sec = s[0] == 'g' ? SEC_GENERAL : SEC_SMTP;
+		if (p->sec == SEC_GENERAL && c->general_line == 0)
+			c->general_line = p->line;
 		return;
 	}
 	if (strcmp(s, "mailbox") != 0 && strcmp(s, "region") != 0 && strcmp(s, "plan") != 0) {
@@ -687,6 +755,7 @@ start_section(struct parser *p, char *s)
 		m->folder = xstrdup("INBOX");
 		m->quarantine_folder = xstrdup("Quarantine");
 		m->tls_verify = 1;
+		m->line = p->line;
 		for (tail = &c->mailboxes; *tail != NULL; tail = &(*tail)->next)
 			;
 		*tail = m;
@@ -701,6 +770,7 @@ start_section(struct parser *p, char *s)
 		if (r == NULL) {
 			r = xcalloc(1, sizeof(*r));
 			r->name = xstrdup(name);
+			r->line = p->line;
 			r->next = c->regions;
 			c->regions = r;
 		}
@@ -889,7 +959,8 @@ check(struct parser *p)
 	struct conf_mailbox *m;
 	struct conf_region *r;
 
-	p->line = 0;
+	/* A key that is missing is reported at its section's header, when there is one. */
+	p->line = c->general_line;
 	if (c->database == NULL)
 		perr(p, "[general] database is not set");
 	if (c->support_address == NULL)
@@ -902,15 +973,21 @@ check(struct parser *p)
 		     CONF_LOCAL_PART_MAX - 1 - CONF_REPLY_TOKEN_MAX);
 	if (c->templates == NULL)
 		c->templates = resolve_path(p, "templates");
+	p->line = c->log_line;
+	if (c->log_syslog && c->log_file != NULL)
+		perr(p, "log = syslog and log_file exclude each other (log_file = - for syslog)");
 	if (c->regions == NULL)
 		add_default_regions(c);
 	if (c->plans == NULL)
 		add_default_plans(c);
+	p->line = c->default_region_line != 0 ? c->default_region_line : c->general_line;
 	if (conf_region(c, c->default_region) == NULL)
 		perr(p, "default_region '%s' is not a configured region", c->default_region);
+	p->line = c->default_plan_line != 0 ? c->default_plan_line : c->general_line;
 	if (conf_plan(c, c->default_plan) == NULL)
 		perr(p, "default_plan '%s' is not a configured plan", c->default_plan);
 	for (r = c->regions; r != NULL; r = r->next) {
+		p->line = r->line;
 		if (r->timezone == NULL)
 			perr(p, "[region %s] has no timezone", r->name);
 		if (r->hours == NULL)
@@ -919,6 +996,7 @@ check(struct parser *p)
 			r->language = xstrdup(c->default_language);
 	}
 	for (m = c->mailboxes; m != NULL; m = m->next) {
+		p->line = m->line;
 		if (m->url == NULL)
 			perr(p, "[mailbox %s] has no url", m->name);
 		if (m->user == NULL)
@@ -934,8 +1012,9 @@ check(struct parser *p)
 		if (!m->auth_set)
 			m->auth = m->oauth != NULL ? CONF_AUTH_OAUTH2 : CONF_AUTH_PASSWORD;
 		check_oauth(p, &m->oauth, m->auth, m->name, PROVIDER_USE_IMAP);
-		if (!CONF_AUTH_IS_OAUTH(m->auth) && m->password == NULL)
+		if (!CONF_AUTH_IS_OAUTH(m->auth) && m->password.kind == CONF_SECRET_NONE)
 			perr(p, "[mailbox %s] has no password (password, password_file or password_env)", m->name);
+		p->line = m->region_line;
 		if (m->region != NULL && conf_region(c, m->region) == NULL)
 			perr(p, "[mailbox %s] region '%s' is not a configured region", m->name, m->region);
 	}
@@ -960,6 +1039,19 @@ check(struct parser *p)
 int
 conf_load(const char *path, struct conf **conf_r, struct buf *errors)
 {
+	struct conf *c;
+
+	if (conf_load_all(path, &c, errors) > 0) {
+		conf_free(&c);
+		return -1;
+	}
+	*conf_r = c;
+	return 0;
+}
+
+int
+conf_load_all(const char *path, struct conf **conf_r, struct buf *errors)
+{
 	struct parser p;
 	struct conf *c;
 	char line[CONF_MAX_LINE];
@@ -969,10 +1061,11 @@ conf_load(const char *path, struct conf **conf_r, struct buf *errors)
 	memset(&p, 0, sizeof(p));
 	p.file = path;
 	p.errors = errors;
+	*conf_r = NULL;
 	f = fopen(path, "r");
 	if (f == NULL) {
 		buf_addf(errors, "%s: unable to open: %s\n", path, strerror(errno));
-		return -1;
+		return 1;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(path);
@@ -1014,21 +1107,10 @@ conf_load(const char *path, struct conf **conf_r, struct buf *errors)
 	fclose(f);
 	check(&p);
 	free(p.dir);
-	if (p.n_errors > 0) {
-		conf_free(&c);
-		return -1;
-	}
 	*conf_r = c;
-	return 0;
+	return p.n_errors;
 }
 
-static void
-free_secret(char **s)
-{
-	if (*s != NULL)
-		explicit_bzero(*s, strlen(*s));
-	xfree(s);
-}
 
 static void
 free_oauth(struct conf_oauth **op)
@@ -1038,7 +1120,7 @@ free_oauth(struct conf_oauth **op)
 	if (o == NULL)
 		return;
 	free(o->provider); free(o->tenant); free(o->token_url); free(o->device_url);
-	free(o->auth_url); free(o->client_id); free_secret(&o->client_secret);
+	free(o->auth_url); free(o->client_id); conf_secret_release(&o->client_secret);
 	free(o->scope); free(o->refresh_token_file);
 	free(o);
 	*op = NULL;
@@ -1059,7 +1141,7 @@ conf_free(struct conf **confp)
 	while (c->mailboxes != NULL) {
 		m = c->mailboxes;
 		c->mailboxes = m->next;
-		free(m->name); free(m->url); free(m->user); free_secret(&m->password);
+		free(m->name); free(m->url); free(m->user); conf_secret_release(&m->password);
 		free(m->folder); free(m->after_folder); free(m->quarantine_folder);
 		free(m->region); free(m->language); free(m->ca_file);
 		free(m->tls_fingerprint); free(m->tls_pubkey); free_oauth(&m->oauth);
@@ -1086,7 +1168,7 @@ conf_free(struct conf **confp)
 	free(c->hmac_key_file);
 	for (k = 0; k < c->n_trusted_authserv_ids; k++)
 		free(c->trusted_authserv_ids[k]);
-	free(c->smtp_url); free(c->smtp_user); free_secret(&c->smtp_password);
+	free(c->smtp_url); free(c->smtp_user); conf_secret_release(&c->smtp_password);
 	free(c->smtp_helo); free(c->smtp_ca_file); free(c->smtp_tls_pubkey);
 	free_oauth(&c->smtp_oauth);
 	free(c);

@@ -3,7 +3,10 @@
  *
  * INI-like: "[section]" or "[section NAME]" headers, "key = value" lines,
  * '#' comments.  Relative paths are resolved against the file's folder.
- * Secrets come from "password", "password_file" or "password_env".
+ * Secrets come from "password", "password_file" or "password_env" (and
+ * oauth_client_secret, _file, _env); the file and the variable are read
+ * only when conf_secret_get() asks (by the code that connects or fetches
+ * a token), never by conf_load(): admin commands need no secret.
  * Every problem is reported as "file:line: message", all of them at once.
  */
 #ifndef TICKETD_CONF_H
@@ -23,6 +26,20 @@
 #define CONF_LOCAL_PART_MAX 64 /* octets of a mail address' local part (RFC 5321) */
 #define CONF_REPLY_TOKEN_MAX 39 /* octets of a reply token (desk/token.h TOKEN_MAX_LEN) */
 #define CONF_MAX_AUTHSERV_IDS 8
+
+/* Where a password comes from. */
+enum conf_secret_kind {
+	CONF_SECRET_NONE,    /* not configured */
+	CONF_SECRET_INLINE,  /* password = the password */
+	CONF_SECRET_FILE,    /* password_file = path: its first line */
+	CONF_SECRET_ENV,     /* password_env = VAR: the environment variable */
+};
+
+struct conf_secret {
+	enum conf_secret_kind kind;
+	char *value;         /* the password, the file's path or the variable's name */
+	int line;            /* of its key in conf->path */
+};
 
 enum conf_after {
 	CONF_AFTER_SEEN,     /* set \Seen */
@@ -60,7 +77,7 @@ struct conf_oauth {
 	char *device_url;        /* RFC 8628 device authorization endpoint (ticketctl oauth login) */
 	char *auth_url;          /* authorization endpoint, for the browser flow (Google) */
 	char *client_id;
-	char *client_secret;     /* NULL: a public client */
+	struct conf_secret client_secret;  /* CONF_SECRET_NONE: a public client */
 	char *scope;
 	char *refresh_token_file;  /* rewritten atomically (0600) when the token rotates */
 };
@@ -69,7 +86,7 @@ struct conf_mailbox {
 	char *name;
 	char *url;           /* imap://host:port or imaps://host:port */
 	char *user;
-	char *password;
+	struct conf_secret password;
 	enum conf_tls tls;
 	int tls_set;         /* tls given in the file */
 	enum conf_auth auth;
@@ -85,6 +102,8 @@ struct conf_mailbox {
 	char *language;      /* NULL: the region's */
 	int tls_verify;
 	char *ca_file;
+	int line;            /* of the [mailbox NAME] header */
+	int region_line;     /* of region =, 0: unset */
 	struct conf_mailbox *next;
 };
 
@@ -97,6 +116,8 @@ struct conf_region {
 	char *weekend_phone; /* Enterprise severity 1 outside hours */
 	char *language;
 	char *escalation[CONF_LEVELS];  /* contact address per level */
+	int line;            /* of its first [region NAME] header, 0: a built-in default */
+	int timezone_line, hours_line, holidays_line;  /* of those keys, 0: unset */
 	struct conf_region *next;
 };
 
@@ -114,7 +135,8 @@ struct conf {
 	/* [general] */
 	char *database;
 	char *templates;
-	char *log_file;          /* NULL: stderr */
+	char *log_file;          /* NULL: stderr (or syslog) */
+	int log_syslog;          /* log = syslog */
 	char *support_address;
 	char *support_name;
 	char *ticket_prefix;
@@ -141,7 +163,7 @@ struct conf {
 	/* [smtp] */
 	char *smtp_url;
 	char *smtp_user;
-	char *smtp_password;
+	struct conf_secret smtp_password;
 	char *smtp_helo;
 	char *smtp_ca_file;
 	int smtp_tls_verify;
@@ -156,6 +178,9 @@ struct conf {
 	struct conf_mailbox *mailboxes;
 	struct conf_region *regions;
 	struct conf_plan *plans;
+	/* Where keys were set in path, for "file:line: message" (0: not in the file). */
+	int general_line;        /* the first [general] header */
+	int templates_line, default_region_line, default_plan_line, log_line;
 };
 
 /*
@@ -163,6 +188,14 @@ struct conf {
  * "file:line: message" line in errors.
  */
 int conf_load(const char *path, struct conf **conf_r, struct buf *errors);
+/*
+ * The same, but the configuration comes back even when it has problems
+ * (keys with bad values keep their defaults), so that later checks can
+ * look at the rest and report their problems too (ticketd -n): returns
+ * the number of problems, each a line in errors; *conf_r is NULL only
+ * when the file cannot be read.  The caller frees *conf_r.
+ */
+int conf_load_all(const char *path, struct conf **conf_r, struct buf *errors);
 void conf_free(struct conf **conf);
 
 const struct conf_region *conf_region(const struct conf *conf, const char *name);
@@ -171,6 +204,16 @@ const struct conf_mailbox *conf_mailbox(const struct conf *conf, const char *nam
 
 /* 1 when addr is support_address or its plus form (support+anything@domain). */
 int conf_is_support_address(const struct conf *conf, const char *addr);
+
+/*
+ * The secret itself, read now from where s says: 0 with *secret_r (the
+ * caller wipes and frees it with conf_secret_free()); -1 with *error_r
+ * (caller frees), e.g. "environment variable 'X' is not set".  A secret
+ * of kind CONF_SECRET_NONE is "".
+ */
+int conf_secret_get(const struct conf_secret *s, char **secret_r, char **error_r);
+/* Wipe and free a secret from conf_secret_get(); sets *secret to NULL. */
+void conf_secret_free(char **secret);
 
 #define CONF_MAX_DURATION (100L * 365 * 86400)  /* seconds: a duration value's limit */
 #define CONF_MAX_SIZE (1ULL << 40)              /* bytes: a size value's limit (1T) */

@@ -73,9 +73,9 @@ session_failed(struct intake *it, const char *error)
  * the server refuses it (revoked, or expired early).
  */
 static int
-open_session(struct intake *it)
+login(struct intake *it, const char *password)
 {
-	const char *secret = it->mb->password;
+	const char *secret = password;
 	enum oauth_result res;
 	enum imap_fail fail;
 	char *error = NULL;
@@ -108,6 +108,29 @@ open_session(struct intake *it)
 	return -1;
 }
 
+/*
+ * The password is read here (password_file, password_env), just before
+ * it is used, and wiped after: nothing else needs it, and a mailbox
+ * without it fails alone, at each attempt.
+ */
+static int
+open_session(struct intake *it)
+{
+	char *password = NULL, *error = NULL, *why;
+	int rc;
+
+	if (it->oauth == NULL && conf_secret_get(&it->mb->password, &password, &error) < 0) {
+		why = xasprintf("no password: %s", error);
+		connection_failed(it, "secret", why);
+		free(why);
+		free(error);
+		return -1;
+	}
+	rc = login(it, password);
+	conf_secret_free(&password);
+	return rc;
+}
+
 static int
 connect_mailbox(struct intake *it)
 {
@@ -121,9 +144,9 @@ connect_mailbox(struct intake *it)
 		log_info("imap", "mailbox=%s event=reconnected attempts=%d tls=%s auth=%s", it->mb->name,
 			 it->failures + 1, imap_tls_mode(it->imap), imap_auth_mech(it->imap));
 	else
-		log_debug("imap", "mailbox=%s event=connected uidvalidity=%u idle=%s tls=%s auth=%s",
-			  it->mb->name, imap_uidvalidity(it->imap), imap_has_idle(it->imap) ? "yes" : "no",
-			  imap_tls_mode(it->imap), imap_auth_mech(it->imap));
+		log_info("imap", "mailbox=%s event=connected uidvalidity=%u idle=%s tls=%s auth=%s",
+			 it->mb->name, imap_uidvalidity(it->imap), imap_has_idle(it->imap) ? "yes" : "no",
+			 imap_tls_mode(it->imap), imap_auth_mech(it->imap));
 	it->failures = 0;
 	if (strcmp(imap_tls_mode(it->imap), "none") == 0)
 		log_warn("imap", "mailbox=%s event=tls_off "

@@ -126,6 +126,27 @@ form_add(struct buf *form, const char *key, const char *value)
 	curl_free(e);
 }
 
+/*
+ * The client secret (oauth_client_secret, _file or _env), read here, by
+ * the code that sends it; nothing for a public client.  -1 with *error_r.
+ */
+static int
+form_add_secret(struct buf *form, const char *key, const struct conf_secret *s, char **error_r)
+{
+	char *secret = NULL, *error = NULL;
+
+	if (s->kind == CONF_SECRET_NONE)
+		return 0;
+	if (conf_secret_get(s, &secret, &error) < 0) {
+		*error_r = xasprintf("no OAuth2 client secret: %s", error);
+		free(error);
+		return -1;
+	}
+	form_add(form, key, secret);
+	conf_secret_free(&secret);
+	return 0;
+}
+
 static void
 form_wipe(struct buf *form)
 {
@@ -392,7 +413,11 @@ token_grant(const struct conf_oauth *c, struct buf *form, const atomic_int *stop
 	char *excerpt;
 
 	form_add(form, "client_id", c->client_id);
-	form_add(form, "client_secret", c->client_secret);
+	if (form_add_secret(form, "client_secret", &c->client_secret, error_r) < 0) {
+		form_wipe(form);
+		memset(r, 0, sizeof(*r));
+		return -1;
+	}
 	rc = http_post(c->token_url, form, stop, &status, &body, error_r);
 	form_wipe(form);
 	memset(r, 0, sizeof(*r));
@@ -721,7 +746,10 @@ oauth_device_start(const struct conf_oauth *c, struct oauth_device *d, char **er
 		return -1;
 	}
 	form_add(&form, "client_id", c->client_id);
-	form_add(&form, "client_secret", c->client_secret);
+	if (form_add_secret(&form, "client_secret", &c->client_secret, error_r) < 0) {
+		form_wipe(&form);
+		return -1;
+	}
 	form_add(&form, "scope", c->scope);
 	if (http_post(c->device_url, &form, NULL, &status, &body, error_r) < 0) {
 		form_wipe(&form);

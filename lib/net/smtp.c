@@ -169,7 +169,8 @@ set_security(struct smtp *s)
 /*
  * AUTH: the password (libcurl picks the mechanism, or the one auth names),
  * or an OAuth2 bearer token (OAUTHBEARER and/or XOAUTH2), fetched or
- * refreshed here.  -1 with s->login_error when no token can be had.
+ * refreshed here; the password is read here too (password_file, _env).
+ * -1 with s->login_error when no token or password can be had.
  */
 static int
 set_login(struct smtp *s)
@@ -177,7 +178,7 @@ set_login(struct smtp *s)
 	const struct conf *conf = s->conf;
 	CURL *c = s->curl;
 	const char *token = NULL, *mech;
-	char *why = NULL;
+	char *why = NULL, *password = NULL;
 
 	s->refreshed = 0;
 	if (conf->smtp_user == NULL)
@@ -193,7 +194,15 @@ set_login(struct smtp *s)
 	}
 	curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, mech);
 	if (s->oauth == NULL) {
-		curl_easy_setopt(c, CURLOPT_PASSWORD, conf->smtp_password != NULL ? conf->smtp_password : "");
+		/* Read here, by the code that needs it; libcurl keeps its own copy. */
+		if (conf_secret_get(&conf->smtp_password, &password, &why) < 0) {
+			free(s->login_error);
+			s->login_error = xasprintf("no SMTP password: %s", why);
+			free(why);
+			return -1;
+		}
+		curl_easy_setopt(c, CURLOPT_PASSWORD, password);
+		conf_secret_free(&password);
 		return 0;
 	}
 	if (oauth_access_token(s->oauth, &token, &s->refreshed, &why) != OAUTH_OK) {
@@ -290,7 +299,7 @@ smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *r
 	*error_r = s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(rc);
 	return classify(s->phase, code);
 no_token:
-	/* The token endpoint, not the server: the whole outbox waits (error says why). */
+	/* No token, or no password: not the server; the whole outbox waits (error says why). */
 	curl_slist_free_all(rcpts);
 	free(from);
 	free(to);

@@ -567,6 +567,22 @@ in_range(time_t t)
 }
 
 int
+bizhours_holidays_left(const struct bizhours *bh, time_t t, int *year_r, long *days_r)
+{
+	struct tz_info info;
+	int64_t until, last_year;
+
+	if (bh->nholidays == 0 || !in_range(t))
+		return -1;
+	tz_lookup(&bh->zone, t, &info, &until);
+	last_year = tz_year_of_day(bh->holidays[bh->nholidays - 1]);
+	*year_r = (int)last_year;
+	*days_r = (long)(tz_days_from_date(last_year + 1, 1, 1) -
+			 tz_fdiv((int64_t)t + info.off, TZ_DAY_SECS));
+	return 0;
+}
+
+int
 bizhours_is_open(const struct bizhours *bh, time_t t)
 {
 	struct tz_info info;

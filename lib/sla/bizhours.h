@@ -74,6 +74,14 @@ int bizhours_add_holiday(struct bizhours *bh, int year, int month, int day);
  */
 int bizhours_load_holidays(struct bizhours *bh, const char *path, char **error_r);
 
+/*
+ * How far the holidays reach: the last year with a holiday in *year_r,
+ * and in *days_r the local days from t's date to the first day after that
+ * year (0 or less: the list has run out; after it, no day is a holiday).
+ * -1 when the calendar has no holidays or t is out of range.
+ */
+int bizhours_holidays_left(const struct bizhours *bh, time_t t, int *year_r, long *days_r);
+
 /* 1 when t is inside business hours, else 0. */
 int bizhours_is_open(const struct bizhours *bh, time_t t);
 

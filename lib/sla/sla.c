@@ -267,6 +267,26 @@ sla_format_due(const struct sla *sla, const char *region, const char *lang, time
 			 bizhours_tz(bh));
 }
 
+enum sla_horizon
+sla_holidays_horizon(const struct bizhours *bh, time_t now, int *year_r, long *days_r)
+{
+	if (bh == NULL || bizhours_holidays_left(bh, now, year_r, days_r) < 0)
+		return SLA_HORIZON_FAR;
+	if (*days_r <= 0)
+		return SLA_HORIZON_ENDED;
+	if (*days_r <= SLA_HOLIDAYS_NOTICE_DAYS)
+		return SLA_HORIZON_ENDING;
+	return SLA_HORIZON_FAR;
+}
+
+const struct bizhours *
+sla_region_calendar(const struct sla *sla, const char *region)
+{
+	const struct sla_region *r = find_region(sla, region);
+
+	return r != NULL ? r->hours : NULL;
+}
+
 void
 sla_format_duration(long seconds, char *out, size_t outlen)
 {

@@ -88,6 +88,32 @@ char *sla_format_due(const struct sla *sla, const char *region, const char *lang
  * holidays), else 0 (also for an unknown region). */
 int sla_is_business_time(const struct sla *sla, const char *region, time_t t);
 
+/*
+ * The holiday horizon.  A region's holiday list covers the years it
+ * names; after its last year no day is a holiday and due times silently
+ * count them as working days.  ticketd -n and the daemon at start warn
+ * when a list runs out within SLA_HOLIDAYS_NOTICE_DAYS, and the daemon
+ * says so daily once it has run out.
+ */
+#define SLA_HOLIDAYS_NOTICE_DAYS 90
+
+enum sla_horizon {
+	SLA_HORIZON_FAR,      /* no list, or it reaches past the notice period */
+	SLA_HORIZON_ENDING,   /* runs out within SLA_HOLIDAYS_NOTICE_DAYS */
+	SLA_HORIZON_ENDED,    /* has run out */
+};
+
+/*
+ * Where calendar bh's holidays stand at now: the last year listed in
+ * *year_r and the days until it runs out in *days_r (both set unless
+ * SLA_HORIZON_FAR for a calendar without holidays).
+ */
+enum sla_horizon sla_holidays_horizon(const struct bizhours *bh, time_t now,
+				      int *year_r, long *days_r);
+
+/* The calendar (hours and holidays) of region; NULL for an unknown one. */
+const struct bizhours *sla_region_calendar(const struct sla *sla, const char *region);
+
 /* Business seconds as "3h 05m" ("-1h 20m" when negative) into out. */
 void sla_format_duration(long seconds, char *out, size_t outlen);
 

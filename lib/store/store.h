@@ -20,6 +20,11 @@ struct store;
 
 #define STORE_SCHEMA_VERSION 4
 
+/*
+ * Open the store at path, creating it (0600, in folders created 0700,
+ * whatever the umask; its -wal and -shm files get the same mode) when it
+ * does not exist.  -1 with *error_r (caller frees).
+ */
 int store_open(const char *path, struct store **st_r, char **error_r);
 void store_close(struct store **st);
 const char *store_error(struct store *st);

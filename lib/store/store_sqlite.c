@@ -7,9 +7,11 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
+#include "fileperm.h"
 #include "xmalloc.h"
 
 #define STORE_BUSY_TIMEOUT_MS 10000
@@ -228,6 +230,14 @@ sq_open(const char *path, void **db_r, char **error_r)
 	sqlite3 *db = NULL;
 	char *why = NULL;
 
+	/*
+	 * A new store is its owner's alone whatever the umask: the file is
+	 * made 0600 (its missing folders 0700) before SQLite opens it, and
+	 * SQLite gives the -wal and -shm files the database's mode.
+	 */
+	if (strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0 &&
+	    fileperm_create(path, error_r) < 0)
+		return -1;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		*error_r = xasprintf("unable to open '%s': %s", path,

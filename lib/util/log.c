@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,9 +18,29 @@ static struct {
 	int fd;             /* -1: stderr */
 	char *path;
 	enum log_level min;
-} logst = { -1, NULL, LOG_LEVEL_INFO };
+	int journal;        /* stderr is the journal: "<N>" priority prefixes */
+	int syslog;         /* lines go to syslog(3) */
+} logst = { -1, NULL, LOG_LEVEL_INFO, 0, 0 };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
+/* syslog(3) priorities; as "<N>" prefixes, sd-daemon.h's SD_DEBUG ... SD_ERR. */
+static const int level_priorities[] = { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR };
+
+/* $JOURNAL_STREAM is "DEVICE:INODE" of the journal's stream: is it our stderr? */
+static int
+stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+	char tail;
+
+	if (env == NULL || sscanf(env, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &sb) < 0)
+		return 0;
+	return (unsigned long long)sb.st_dev == dev && (unsigned long long)sb.st_ino == ino;
+}
 
 int
 log_open(const char *path, enum log_level min, char **error_r)
@@ -28,6 +50,7 @@ log_open(const char *path, enum log_level min, char **error_r)
 	logst.min = min;
 	if (path == NULL || strcmp(path, "-") == 0) {
 		log_close();
+		logst.journal = stderr_is_journal();
 		return 0;
 	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
@@ -39,6 +62,15 @@ log_open(const char *path, enum log_level min, char **error_r)
 	logst.fd = fd;
 	logst.path = xstrdup(path);
 	return 0;
+}
+
+void
+log_open_syslog(const char *ident, enum log_level min)
+{
+	log_close();
+	logst.min = min;
+	logst.syslog = 1;
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
 void
@@ -64,6 +96,10 @@ log_close(void)
 		close(logst.fd);
 	logst.fd = -1;
 	xfree(&logst.path);
+	if (logst.syslog)
+		closelog();
+	logst.syslog = 0;
+	logst.journal = 0;
 }
 
 void
@@ -90,8 +126,15 @@ log_write(enum log_level level, const char *subsys, const char *text, size_t len
 	size_t off = 0;
 	ssize_t n;
 
+	if (logst.syslog) {
+		syslog(level_priorities[level], "%s %s %.*s", level_names[level], subsys,
+		       (int)len, text);
+		return;
+	}
 	gmtime_r(&sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (logst.journal && fd == STDERR_FILENO)
+		buf_addf(&line, "<%d>", level_priorities[level]);
 	buf_addf(&line, "%s.%03dZ %s %s ", ts, (int)(ms % 1000),
 		 level_names[level], subsys);
 	buf_add(&line, text, len);

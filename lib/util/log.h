@@ -7,6 +7,13 @@
  * with spaces, quotes or '=' are quoted; control characters are escaped, so
  * a hostile header can never forge a line.  The log is process-wide (one
  * destination per process, like syslog); every function keeps errno.
+ *
+ * Destinations: a file, standard error, or syslog(3).  When standard error
+ * is the systemd journal ($JOURNAL_STREAM names its device and inode, see
+ * systemd.exec(5)) each line starts with its sd-daemon(3) priority, "<3>"
+ * error, "<4>" warning, "<6>" info, "<7>" debug, so journalctl -p works.
+ * To syslog (the daemon facility) a line goes at its priority, without
+ * the timestamp (syslog has its own).
  */
 #ifndef TICKETD_LOG_H
 #define TICKETD_LOG_H
@@ -24,6 +31,8 @@ enum log_level {
 
 /* path NULL or "-" means stderr.  -1 with *error_r (caller frees). */
 int log_open(const char *path, enum log_level min, char **error_r);
+/* Log to syslog(3) as ident, facility daemon. */
+void log_open_syslog(const char *ident, enum log_level min);
 /* Reopen the file after logrotate moved it (SIGUSR1). */
 void log_reopen(void);
 void log_close(void);
