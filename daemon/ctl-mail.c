@@ -108,8 +108,20 @@ cmd_deliver(struct ctl *c, int argc, char **argv)
 	src.region = mb != NULL ? mb->region : NULL;
 	src.language = mb != NULL ? mb->language : NULL;
 	rc = ingest_message(&in, raw, len, &src, &res);
+	if (rc == INGEST_FAILED) {
+		/*
+		 * The message's own failure: an MTA retrying it would fail the
+		 * same way.  It gets fate failed now, with its bytes kept.
+		 */
+		char *why = res.error;
+
+		res.error = NULL;
+		ingest_result_release(&res);
+		rc = ingest_failed(&in, raw, len, &src, why, 1, &res);
+		free(why);
+	}
 	printf("%s\n", res.line);
-	free(res.line);
+	ingest_result_release(&res);
 	ingest_release(&in);
 	free(raw);
 	return rc == INGEST_OK ? 0 : EX_TEMPFAIL_;

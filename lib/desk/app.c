@@ -257,7 +257,9 @@ app_load_config(const char *path, unsigned flags, time_t now, struct conf **conf
 int
 app_open_store(const struct conf *conf, struct store **st_r, char **error_r)
 {
-	return store_open(conf->database, st_r, error_r);
+	struct store_options o = { conf->lock_timeout * 1000, 0 };
+
+	return store_open_with(conf->database, &o, st_r, NULL, error_r);
 }
 
 /* report path when others can read or write it; want is the mode that fixes it. */
