@@ -83,7 +83,7 @@ health_ok(struct health *h)
 	rc = needs_reopen(h->fault) ? store_reopen(h->st) : store_check(h->st);
 	if (rc < 0) {
 		health_failed(h);
-		log_debug("store", "event=retry_failed by=%s error=\"%s\"", h->who, store_error(h->st));
+		log_debug("store", "event=retry_failed error=\"%s\"", store_error(h->st));
 		return 0;
 	}
 	h->retrying = 1;
@@ -93,14 +93,18 @@ health_ok(struct health *h)
 void
 health_succeeded(struct health *h)
 {
+	struct logkv kv;
 	int last;
 
 	if (!h->down)
 		return;
 	last = h->board == NULL || atomic_fetch_sub(&h->board->down, 1) == 1;
-	log_line(last ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG, "store",
-		 "event=recovered by=%s fault=\"%s\" after=%lds", h->who, store_fault_name(h->fault),
-		 (long)(clock_now() - h->since));
+	logkv_init(&kv);
+	logkv_str(&kv, "event", "recovered");
+	logkv_str(&kv, "fault", store_fault_name(h->fault));
+	logkv_str(&kv, "by", h->who);
+	logkv_int(&kv, "after_s", (long long)(clock_now() - h->since));
+	log_kv(last ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG, "store", &kv);
 	h->down = 0;
 	h->retrying = 0;
 	h->failures = 0;

@@ -30,7 +30,7 @@ struct health_board {
 struct health {
 	struct store *st;
 	struct health_board *board; /* may be NULL: then every loop logs for itself */
-	const char *who;            /* "mailbox=support", "sender", "sla" (static or outlives h) */
+	const char *who;            /* "mailbox:support", "sender", "sla" (static or outlives h) */
 	int down;
 	int retrying;               /* a retry is under way; not yet proven by a write */
 	enum store_fault fault;

@@ -186,7 +186,8 @@ not_committed(struct ingest *in, const struct mime_msg *m, const struct ingest_s
 	if (status == INGEST_TEMPFAIL)
 		logkv_str(&kv, "fault", store_fault_name(store_fault(in->st)));
 	logkv_str(&kv, "error", error);
-	log_kv(LOG_LEVEL_ERROR, "ingest", &kv);
+	/* A store fault is the store's news (health.h logs it once), not this message's. */
+	log_kv(status == INGEST_TEMPFAIL ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERROR, "ingest", &kv);
 	res->line = xasprintf("fate=%s error=\"%s\"", status == INGEST_TEMPFAIL ? "tempfail" : "error",
 			      error != NULL ? error : "unknown");
 	snprintf(res->fate, sizeof(res->fate), "%s", status == INGEST_TEMPFAIL ? "tempfail" : "error");

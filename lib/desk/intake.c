@@ -26,7 +26,7 @@ intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
 	it->stop = stop;
 	it->conn_stop.fd = stop_fd;
 	it->conn_stop.flag = stop;
-	snprintf(it->who, sizeof(it->who), "mailbox=%s", mb->name);
+	snprintf(it->who, sizeof(it->who), "mailbox:%s", mb->name);
 	health_init(&it->health, in->st, NULL, it->who);
 	if (CONF_AUTH_IS_OAUTH(mb->auth) && mb->oauth != NULL) {
 		who = xasprintf("mailbox=%s", mb->name);

@@ -52,7 +52,7 @@ struct intake {
 	struct conn_stop conn_stop;  /* network waits end when stop_fd fires with *stop set */
 	struct oauth *oauth;         /* the mailbox's OAuth2 tokens, NULL for a password */
 	struct health health;
-	char who[96];                  /* "mailbox=NAME" for the store's log lines */
+	char who[96];                  /* "mailbox:NAME" for the store's log lines */
 	unsigned int over_uid;         /* a UID whose literal went past the limit */
 	unsigned long long over_claim; /* what its literal claimed */
 	int over_stage;                /* 1 its body was over, 2 its header too */

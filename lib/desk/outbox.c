@@ -441,6 +441,9 @@ outbox_run(struct outbox *o, time_t *next_r)
 		*next_r = o->health.retry_at;
 		return 0;
 	}
+	/* A replaced store shows no rows due in the old file: look at the path first. */
+	if (health_check(&o->health) < 0)
+		goto down;
 	if (o->n_held > 0 && reconcile(o) < 0)
 		goto down;
 	if (now >= o->recover_at) {

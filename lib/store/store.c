@@ -7,10 +7,13 @@
 #include "store_impl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "xmalloc.h"
 
@@ -33,7 +36,7 @@ struct store {
 };
 
 static const char *const fault_names[] = {
-	"", "locked", "disk full", "read-only", "I/O error", "deleted", "corrupt",
+	"", "locked", "disk full", "read-only", "I/O error", "gone", "corrupt",
 };
 
 const char *
@@ -53,11 +56,49 @@ set_error_text(struct store *st, const char *what, const char *text)
 		st->error = xstrdup(text);
 }
 
+/*
+ * An I/O error says little (SQLite's errno is often 0, or another file's):
+ * the file system tells a full or read-only disk apart.  A statvfs, then
+ * one byte written to a probe file beside the store (an I/O error is
+ * rare; the probe is removed at once).
+ */
+static enum store_fault
+refine_io(const struct store *st, enum store_fault f)
+{
+	struct statvfs vfs;
+	char *probe;
+	int fd, err = 0;
+
+	if (f != STORE_FAULT_IO || st->path == NULL)
+		return f;
+	if (statvfs(st->path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+		return STORE_FAULT_READONLY;
+	probe = xasprintf("%s.probe-%ld", st->path, (long)getpid());
+	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = errno;
+	} else {
+		if (write(fd, "x", 1) != 1 || fsync(fd) < 0)
+			err = errno;
+		close(fd);
+		unlink(probe);
+	}
+	free(probe);
+	if (err == EROFS)
+		return STORE_FAULT_READONLY;
+	if (err == ENOSPC || err == EDQUOT)
+		return STORE_FAULT_FULL;
+	return f;
+}
+
 void
 store_set_error(struct store *st, const char *what)
 {
-	st->fault = st->db != NULL ? st->be->fault(st->db) : STORE_FAULT_GONE;
+	enum store_fault raw = st->db != NULL ? st->be->fault(st->db) : STORE_FAULT_GONE;
+
+	st->fault = refine_io(st, raw);
 	set_error_text(st, what, st->fault == STORE_FAULT_FULL ? "disk full" :
+		       raw != st->fault ? "read-only file system" :
 		       st->db != NULL ? st->be->errmsg(st->db) : "the store is not open");
 }
 
@@ -405,7 +446,7 @@ store_reopen(struct store *st)
 	o.must_exist = 1;
 	if (st->be->open(st->path, &o, &st->db, &fault, &error) < 0) {
 		st->db = NULL;
-		st->fault = fault != STORE_FAULT_NONE ? fault : STORE_FAULT_IO;
+		st->fault = refine_io(st, fault != STORE_FAULT_NONE ? fault : STORE_FAULT_IO);
 		set_error_text(st, NULL, error);
 		free(error);
 		return -1;

@@ -59,7 +59,7 @@ const char *store_error(struct store *st);
 int store_error_is_temporary(struct store *st);
 /* The fault of the last error (STORE_FAULT_NONE: none, or the data's own). */
 enum store_fault store_fault(struct store *st);
-/* "locked", "disk full", "read-only", "I/O error", "deleted", "corrupt" ("" for none). */
+/* "locked", "disk full", "read-only", "I/O error", "gone" (deleted or replaced), "corrupt"; "" for none. */
 const char *store_fault_name(enum store_fault f);
 
 /*

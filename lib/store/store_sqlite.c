@@ -220,9 +220,11 @@ sq_exec(void *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+static enum store_fault sq_fault(void *db);
+
 /* Bring the schema to the newest version, in one transaction. */
 static int
-migrate(sqlite3 *db, char **error_r)
+migrate(sqlite3 *db, char **error_r, enum store_fault *fault_r)
 {
 	sqlite3_stmt *s;
 	int version = 0, target = (int)(sizeof(migrations) / sizeof(migrations[0]));
@@ -251,6 +253,8 @@ migrate(sqlite3 *db, char **error_r)
 	return 0;
 dberr:
 	*error_r = xstrdup(sqlite3_errmsg(db));
+	/* Before the ROLLBACK below replaces the error: locked is worth waiting for. */
+	*fault_r = sq_fault(db);
 fail:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
@@ -337,12 +341,13 @@ sq_open(const char *path, const struct store_options *o, void **db_r, enum store
 	    /* A mail with large attachments grows the WAL; give the space back
 	       after each checkpoint instead of keeping the largest size ever. */
 	    sq_exec(db, "PRAGMA journal_size_limit = " STORE_WAL_LIMIT) < 0 ||
-	    sq_exec(db, "PRAGMA foreign_keys = ON") < 0)
+	    sq_exec(db, "PRAGMA foreign_keys = ON") < 0) {
 		why = xstrdup(sqlite3_errmsg(db));
-	else
-		migrate(db, &why);
-	if (why != NULL) {
 		*fault_r = sq_fault(db);
+	} else {
+		migrate(db, &why, fault_r);
+	}
+	if (why != NULL) {
 		*error_r = xasprintf("unable to open '%s': %s", path,
 				     *fault_r == STORE_FAULT_FULL ? "disk full" : why);
 		free(why);
