@@ -40,6 +40,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "app.h"
+#include "backoff.h"
 #include "clock.h"
 #include "conf.h"
 #include "escalate.h"
@@ -151,9 +152,8 @@ open_store_waiting(const struct conf *conf, struct store **st_r, const char *who
 	struct store_options o = { conf->lock_timeout * 1000, 0 };
 	enum store_fault fault = STORE_FAULT_NONE;
 	char *error = NULL;
-	long delay = 1;
 	time_t since = clock_now();
-	int waited = 0;
+	int waited = 0, tries = 0;
 
 	*why_r = NULL;
 	for (;;) {
@@ -173,12 +173,11 @@ open_store_waiting(const struct conf *conf, struct store **st_r, const char *who
 		free(error);
 		error = NULL;
 		waited = 1;
-		nap(wake_fd, (int)delay * 1000, stop);
+		nap(wake_fd, (int)backoff_delay(++tries, 1, STORE_OPEN_BACKOFF_MAX) * 1000, stop);
 		if (stop != NULL && *stop) {
 			*why_r = xstrdup("stopped while waiting for the store lock");
 			return -1;
 		}
-		delay = delay * 2 > STORE_OPEN_BACKOFF_MAX ? STORE_OPEN_BACKOFF_MAX : delay * 2;
 	}
 }
 
@@ -200,12 +199,7 @@ struct supervision {
 static long
 restart_delay(int restarts)
 {
-	long d = 1;
-	int i;
-
-	for (i = 1; i < restarts && d < RESTART_BACKOFF_MAX; i++)
-		d *= 2;
-	return d > RESTART_BACKOFF_MAX ? RESTART_BACKOFF_MAX : d;
+	return backoff_delay(restarts, 1, RESTART_BACKOFF_MAX);
 }
 
 struct sender {

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "backoff.h"
 #include "clock.h"
 #include "log.h"
 
@@ -12,17 +13,6 @@ health_init(struct health *h, struct store *st, struct health_board *board, cons
 	h->st = st;
 	h->board = board;
 	h->who = who;
-}
-
-static long
-backoff(int failures)
-{
-	long d = 1;
-	int i;
-
-	for (i = 1; i < failures && d < HEALTH_BACKOFF_MAX; i++)
-		d *= 2;
-	return d > HEALTH_BACKOFF_MAX ? HEALTH_BACKOFF_MAX : d;
 }
 
 /* A fault only a new connection can clear (the old one points at a dead file). */
@@ -44,7 +34,7 @@ health_failed(struct health *h)
 	if (f == STORE_FAULT_NONE)
 		return 0;
 	h->failures++;
-	h->retry_at = now + backoff(h->failures);
+	h->retry_at = now + backoff_delay(h->failures, 1, HEALTH_BACKOFF_MAX);
 	h->retrying = 0;
 	h->fault = f;
 	if (h->down)

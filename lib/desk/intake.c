@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backoff.h"
 #include "clock.h"
 #include "conf.h"
 #include "imap.h"
@@ -53,14 +54,10 @@ intake_release(struct intake *it)
 static void
 connection_failed(struct intake *it, const char *kind, const char *error)
 {
-	long delay = 1;
-	int i;
+	long delay;
 
 	it->failures++;
-	for (i = 1; i < it->failures && delay < INTAKE_BACKOFF_MAX; i++)
-		delay *= 2;
-	if (delay > INTAKE_BACKOFF_MAX)
-		delay = INTAKE_BACKOFF_MAX;
+	delay = backoff_delay(it->failures, 1, INTAKE_BACKOFF_MAX);
 	it->retry_at = clock_now() + delay;
 	if (strcmp(kind, "stopped") == 0)
 		log_info("imap", "mailbox=%s event=interrupted reason=\"shutting down\"", it->mb->name);

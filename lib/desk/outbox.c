@@ -6,6 +6,7 @@
 
 #include <gnutls/crypto.h>
 
+#include "backoff.h"
 #include "clock.h"
 #include "conf.h"
 #include "log.h"
@@ -73,14 +74,9 @@ outbox_unrecorded(const struct outbox *o)
 long
 outbox_backoff(int attempts)
 {
-	long d = OUTBOX_BACKOFF_MIN;
+	long d = backoff_delay(attempts, OUTBOX_BACKOFF_MIN, OUTBOX_BACKOFF_MAX);
 	unsigned int r = 0;
-	int i;
 
-	for (i = 1; i < attempts && d < OUTBOX_BACKOFF_MAX; i++)
-		d *= 2;
-	if (d > OUTBOX_BACKOFF_MAX)
-		d = OUTBOX_BACKOFF_MAX;
 	gnutls_rnd(GNUTLS_RND_NONCE, &r, sizeof(r));
 	/* jitter in [-20 %, +20 %] so retries of a burst spread out */
 	return d - d / 5 + (long)(r % (unsigned int)(2 * d / 5 + 1));
@@ -238,14 +234,9 @@ static void
 pause_sending(struct outbox *o, long code, const char *error, time_t now)
 {
 	struct logkv kv;
-	long d = OUTBOX_PAUSE_MIN;
-	int i;
+	long d = backoff_delay(o->pauses + 1, OUTBOX_PAUSE_MIN, OUTBOX_PAUSE_MAX);
 	char ts[CLOCK_TEXT_MAX];
 
-	for (i = 0; i < o->pauses && d < OUTBOX_PAUSE_MAX; i++)
-		d *= 2;
-	if (d > OUTBOX_PAUSE_MAX)
-		d = OUTBOX_PAUSE_MAX;
 	o->pauses++;
 	o->paused_until = now + d;
 	clock_format(o->paused_until, ts, sizeof(ts));
