@@ -231,32 +231,77 @@ apply_pending(struct intake *it, unsigned int uidvalidity)
 }
 
 /*
+ * A literal over the limit is remembered in the store with the message's
+ * failures, so that a reconnect or a restart takes its header next (and,
+ * should the header come over the limit too, nothing of it).
+ */
+#define OVER_BODY "over the IMAP literal limit (body): "
+#define OVER_HEADER "over the IMAP literal limit (header): "
+
+/* 0 nothing on record, 1 its body literal was over, 2 its header too; -1 store error. */
+static int
+over_stage(struct intake *it, unsigned int uidvalidity, unsigned int uid, unsigned int failed_min,
+	   unsigned long long *claim_r)
+{
+	const char *p;
+	char *error = NULL;
+	int attempts, rc, stage = 0;
+
+	*claim_r = 0;
+	if (failed_min == 0 || uid < failed_min)
+		return 0;
+	rc = store_intake_failure_get(it->in->st, it->mb->name, uidvalidity, uid, &attempts, &error);
+	if (rc <= 0)
+		return rc;
+	if (strncmp(error, OVER_HEADER, strlen(OVER_HEADER)) == 0)
+		stage = 2;
+	else if (strncmp(error, OVER_BODY, strlen(OVER_BODY)) == 0)
+		stage = 1;
+	/* "…: N bytes claimed, …" (literal_error()) */
+	p = strstr(error, "server: ");
+	if (stage > 0 && p != NULL)
+		*claim_r = strtoull(p + 8, NULL, 10);
+	free(error);
+	return stage;
+}
+
+static void
+note_over(struct intake *it, unsigned int uidvalidity, unsigned int uid, int stage,
+	  const char *error)
+{
+	char *text = xasprintf("%s%s", stage == 2 ? OVER_HEADER : OVER_BODY, error);
+	int attempts;
+
+	log_warn("imap", "mailbox=%s uid=%u event=hostile_literal section=%s error=\"%s\" "
+		 "action=\"%s\"", it->mb->name, uid, stage == 2 ? "header" : "body", error,
+		 stage == 2 ? "its fate is recorded without its bytes" : "only its header is fetched");
+	if (store_intake_failure_add(it->in->st, it->mb->name, uidvalidity, uid, text, clock_now(),
+				     &attempts) < 0)
+		store_failed(it);
+	free(text);
+}
+
+/*
  * A message over the IMAP literal limit: its header section only (a
- * bounded partial fetch), for a too_large fate.  When even that comes as
- * a literal over the limit, nothing of it: the fate is recorded without
- * bytes.  0 with raw (caller frees), -1 the connection died.
+ * bounded partial fetch), for a too_large fate.  When even that came as a
+ * literal over the limit (stage 2), nothing of it: the fate is recorded
+ * without bytes.  0 with raw (caller frees), -1 the connection died.
  */
 static int
-fetch_oversize(struct intake *it, unsigned int uid, char **raw_r, size_t *len_r)
+fetch_oversize(struct intake *it, unsigned int uidvalidity, unsigned int uid, int stage,
+	       char **raw_r, size_t *len_r)
 {
 	char *error = NULL;
 	int rc;
 
-	if (it->over_uid == uid && it->over_stage >= 2) {
+	if (stage >= 2) {
 		*raw_r = xstrdup("");
 		*len_r = 0;
 		return 0;
 	}
 	rc = imap_fetch_header(it->imap, uid, MIME_MAX_HEADER_SIZE, raw_r, len_r, &error);
-	if (rc == IMAP_FETCH_OVER_LIMIT) {
-		log_warn("imap", "mailbox=%s uid=%u event=hostile_literal section=header error=\"%s\"",
-			 it->mb->name, uid, error);
-		it->over_uid = uid;
-		it->over_stage = 2;
-		session_failed(it, error);
-		free(error);
-		return -1;
-	}
+	if (rc == IMAP_FETCH_OVER_LIMIT)
+		note_over(it, uidvalidity, uid, 2, error);
 	if (rc < 0) {
 		session_failed(it, error);
 		free(error);
@@ -339,7 +384,8 @@ intake_poll(struct intake *it, int *tempfail_r)
 	size_t n = 0, n_batch = 0, i;
 	char *error = NULL, *raw;
 	size_t len;
-	int done = 0, rc, oversize;
+	unsigned long long claim;
+	int done = 0, rc, oversize, stage;
 	enum ingest_status status;
 
 	*tempfail_r = 0;
@@ -382,20 +428,18 @@ intake_poll(struct intake *it, int *tempfail_r)
 			goto dberr_list;
 		if (rc == 1)
 			continue;    /* ingested before; its action is in the pending list */
-		oversize = list[i].size > IMAP_MAX_LITERAL || list[i].uid == it->over_uid;
+		stage = over_stage(it, uidvalidity, list[i].uid, failed_uid, &claim);
+		if (stage < 0)
+			goto dberr_list;
+		oversize = list[i].size > IMAP_MAX_LITERAL || stage > 0;
 		if (oversize) {
-			if (fetch_oversize(it, list[i].uid, &raw, &len) < 0)
+			if (fetch_oversize(it, uidvalidity, list[i].uid, stage, &raw, &len) < 0)
 				goto out;
 		} else {
 			rc = imap_fetch(it->imap, list[i].uid, &raw, &len, &error);
-			if (rc == IMAP_FETCH_OVER_LIMIT) {
-				/* The server sends more than it listed: only its header is taken next. */
-				log_warn("imap", "mailbox=%s uid=%u event=hostile_literal listed_size=%zu "
-					 "error=\"%s\"", it->mb->name, list[i].uid, list[i].size, error);
-				it->over_uid = list[i].uid;
-				it->over_claim = imap_literal_claim(it->imap);
-				it->over_stage = 1;
-			}
+			/* The server sends more than it listed: only its header is taken next. */
+			if (rc == IMAP_FETCH_OVER_LIMIT)
+				note_over(it, uidvalidity, list[i].uid, 1, error);
 			if (rc < 0) {
 				session_failed(it, error);
 				free(error);
@@ -404,8 +448,7 @@ intake_poll(struct intake *it, int *tempfail_r)
 		}
 		src.uid = list[i].uid;
 		src.headers_only = oversize;
-		src.claimed_size = list[i].uid == it->over_uid && it->over_claim > list[i].size ?
-			(size_t)it->over_claim : list[i].size;
+		src.claimed_size = claim > list[i].size ? (size_t)claim : list[i].size;
 		status = ingest_message(it->in, raw, len, &src, &res);
 		if (status == INGEST_FAILED) {
 			rc = message_failed(it, &src, raw, len, res.error);
@@ -425,8 +468,6 @@ intake_poll(struct intake *it, int *tempfail_r)
 			*tempfail_r = 1;
 			goto out;
 		}
-		if (list[i].uid == it->over_uid && rc > 0)
-			it->over_uid = 0;
 		if (rc == 0)
 			continue;
 		done++;

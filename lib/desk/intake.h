@@ -53,9 +53,6 @@ struct intake {
 	struct oauth *oauth;         /* the mailbox's OAuth2 tokens, NULL for a password */
 	struct health health;
 	char who[96];                  /* "mailbox:NAME" for the store's log lines */
-	unsigned int over_uid;         /* a UID whose literal went past the limit */
-	unsigned long long over_claim; /* what its literal claimed */
-	int over_stage;                /* 1 its body was over, 2 its header too */
 };
 
 /*

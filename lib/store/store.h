@@ -237,6 +237,9 @@ int store_intake_failure_add(struct store *st, const char *mailbox, unsigned int
 /* Forget the failures of a message (it now has a fate). */
 int store_intake_failure_clear(struct store *st, const char *mailbox, unsigned int uidvalidity,
 			       unsigned int uid);
+/* 1 with the count and the last error (caller frees) of a message's failures, 0 when none. */
+int store_intake_failure_get(struct store *st, const char *mailbox, unsigned int uidvalidity,
+			     unsigned int uid, int *attempts_r, char **error_r);
 /* The lowest UID with failures on record (0: none), so that intake lists from there again. */
 int store_intake_failure_min(struct store *st, const char *mailbox, unsigned int uidvalidity,
 			     unsigned int *uid_r);

@@ -30,6 +30,23 @@ store_intake_failure_add(struct store *st, const char *mailbox, unsigned int uid
 }
 
 int
+store_intake_failure_get(struct store *st, const char *mailbox, unsigned int uidvalidity,
+			 unsigned int uid, int *attempts_r, char **error_r)
+{
+	struct store_stmt *s = store_query(st, "SELECT attempts, last_error FROM intake_failures "
+					   "WHERE mailbox = ? AND uidvalidity = ? AND uid = ?", "tii",
+					   mailbox, (long long)uidvalidity, (long long)uid);
+	int rc = store_step(st, s, "read failures");
+
+	if (rc == 1) {
+		*attempts_r = (int)store_col_int(st, s, 0);
+		*error_r = store_col_str(st, s, 1);
+		store_reset(st, s);
+	}
+	return rc;
+}
+
+int
 store_intake_failure_clear(struct store *st, const char *mailbox, unsigned int uidvalidity,
 			   unsigned int uid)
 {
