@@ -210,6 +210,7 @@ struct sender {
 	int wake[2];               /* made once for the daemon's life: workers write to it */
 	atomic_int stop;
 	atomic_int state;
+	atomic_int ready;          /* its store is open and it works (status line) */
 	atomic_size_t unrecorded;  /* results held in memory (status line) */
 	struct supervision sup;
 };
@@ -226,6 +227,7 @@ sender_loop(struct sender *s, struct store *st)
 		return;
 	}
 	outbox_set_board(&ob, s->board);
+	atomic_store(&s->ready, 1);
 	while (!s->stop) {
 		if (outbox_run(&ob, &next) < 0 && next == 0)
 			next = clock_now() + 5;
@@ -238,6 +240,7 @@ sender_loop(struct sender *s, struct store *st)
 			timeout = 0;
 		nap(s->wake[0], timeout * 1000, &s->stop);
 	}
+	atomic_store(&s->ready, 0);
 	outbox_release(&ob);
 }
 
@@ -319,6 +322,7 @@ struct worker {
 	int wake[2];
 	atomic_int stop;       /* finish the message in hand, then leave */
 	atomic_int state;      /* THREAD_RUNNING, _DONE (returned), _ABANDONED */
+	atomic_int ready;      /* its store and pipeline are up (status line) */
 	struct supervision sup;
 };
 
@@ -374,7 +378,9 @@ worker_run(struct worker *w)
 		return;
 	}
 	in.notify.tmpls = w->tmpls;
+	atomic_store(&w->ready, 1);
 	worker_loop(w, &in);
+	atomic_store(&w->ready, 0);
 	ingest_release(&in);
 	store_close(&st);
 }
@@ -582,29 +588,44 @@ supervise(struct daemon *d)
  * What the daemon is doing, in one line: for people (logged when it
  * changes) and for the service manager (STATUS=, when it changes).
  */
+#define STATUS_GRACE 2   /* seconds a thread may take to start before it counts as not running */
+
+/*
+ * A thread counts as running once it is up, or while it first starts (a
+ * restarted one has to prove itself: no flapping status while it dies).
+ */
+static int
+thread_up(int ready, const struct supervision *sup, time_t now)
+{
+	return ready || (sup->restarts == 0 && sup->restart_at == 0 && now - sup->since < STATUS_GRACE);
+}
+
 static void
 status_report(struct daemon *d)
 {
-	char text[sizeof(d->status)], dead[128];
+	char text[sizeof(d->status)], down[128];
 	size_t i, running = 0, len = 0;
 	int store_down = atomic_load(&d->board.down) > 0 || d->health.down;
+	int sender_up = d->sender.running &&
+		thread_up(atomic_load(&d->sender.ready), &d->sender.sup, clock_now());
 	size_t held = atomic_load(&d->sender.unrecorded);
+	time_t now = clock_now();
 
-	dead[0] = '\0';
+	down[0] = '\0';
 	for (i = 0; i < d->n_workers; i++) {
-		if (d->workers[i]->sup.restart_at == 0) {
+		if (thread_up(atomic_load(&d->workers[i]->ready), &d->workers[i]->sup, now)) {
 			running++;
-		} else if (len < sizeof(dead)) {
-			int k = snprintf(dead + len, sizeof(dead) - len, "%s%s", len > 0 ? "," : "",
+		} else if (len < sizeof(down)) {
+			int k = snprintf(down + len, sizeof(down) - len, "%s%s", len > 0 ? "," : "",
 					 d->workers[i]->mb->name);
 
 			len += k > 0 ? (size_t)k : 0;
 		}
 	}
 	snprintf(text, sizeof(text), "%s: %zu/%zu mailbox(es) running%s%s; sender %s; store %s%s",
-		 store_down ? "degraded" : dead[0] != '\0' || !d->sender.running ? "degraded" : "running",
-		 running, d->n_workers, dead[0] != '\0' ? ", restarting " : "", dead,
-		 d->sender.running ? "running" : "restarting", store_down ? "unavailable" : "ok",
+		 store_down || running < d->n_workers || !sender_up ? "degraded" : "running",
+		 running, d->n_workers, down[0] != '\0' ? ", not running: " : "", down,
+		 sender_up ? "running" : "not running", store_down ? "unavailable" : "ok",
 		 held > 0 ? "; results unrecorded" : "");
 	if (strcmp(text, d->status) == 0)
 		return;

@@ -327,9 +327,13 @@ sq_open(const char *path, const struct store_options *o, void **db_r, enum store
 		}
 	}
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		int sys = db != NULL ? sqlite3_system_errno(db) : 0;
+
 		*fault_r = db != NULL ? sq_fault(db) : STORE_FAULT_IO;
-		*error_r = xasprintf("unable to open '%s': %s", path,
-				     db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		/* SQLite says "unable to open database file"; errno says why (EMFILE, EACCES, …). */
+		*error_r = xasprintf("unable to open '%s': %s%s%s%s", path,
+				     db != NULL ? sqlite3_errmsg(db) : "out of memory",
+				     sys != 0 ? " (" : "", sys != 0 ? strerror(sys) : "", sys != 0 ? ")" : "");
 		sqlite3_close(db);
 		return -1;
 	}
