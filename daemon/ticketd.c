@@ -143,7 +143,7 @@ nap(int fd, int ms, const atomic_int *stop)
  * Open the store, waiting while another process holds its lock (a
  * backup, a migration, ticketctl in a long transaction): logged once,
  * retried with backoff until it opens or stop is set.  Any other failure
- * returns -1 with *why_r (caller frees).
+ * is logged (event=open_failed) and returns -1 with *why_r (caller frees).
  */
 static int
 open_store_waiting(const struct conf *conf, struct store **st_r, const char *who, int wake_fd,
@@ -164,6 +164,8 @@ open_store_waiting(const struct conf *conf, struct store **st_r, const char *who
 			return 0;
 		}
 		if (fault != STORE_FAULT_LOCKED || (stop != NULL && *stop)) {
+			log_error("store", "event=open_failed file=%s error=\"%s\" by=%s",
+				  conf->database, error, who);
 			*why_r = error;
 			return -1;
 		}
