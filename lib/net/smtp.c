@@ -254,6 +254,12 @@ smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *r
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)conf->smtp_timeout);
+	/*
+	 * Each reply too, and the QUIT when the handle closes: libcurl waits
+	 * 120 s for it by default, so a server that went silent after the
+	 * data held every exit (and a stop) for two minutes.
+	 */
+	curl_easy_setopt(c, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)conf->smtp_timeout);
 	/* The whole transaction, so a server that stops talking cannot hold us. */
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)conf->smtp_timeout + len / 65536);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
