@@ -73,11 +73,15 @@ mark () {
 since_mark () { tail -n +$((LOG_MARK + 1)) "$TICKETD_LOG" | grep -c "$1" || :; }
 # db_locked: another process holds the store's write lock now.
 db_locked () { ! sqlite3 -cmd ".timeout 0" "$DB" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null; }
-# hold_lock SECONDS: a sqlite3 process takes the write lock and keeps it.
+# hold_lock SECONDS: a sqlite3 process takes the write lock and keeps it
+# for about SECONDS.  It waits for a lock someone else holds for
+# a moment (a daemon's last checkpoint as it exits, a query of the test):
+# BEGIN without a busy timeout would fail at once and hold nothing.
 hold_lock () {
-	lib__spawn lock.out sh -c "(echo 'BEGIN EXCLUSIVE;'; sleep $1; echo 'COMMIT;') | sqlite3 '$DB'"
+	lib__spawn lock.out sh -c "(echo '.timeout 10000'; echo 'BEGIN EXCLUSIVE;'; sleep $1; \
+		echo 'COMMIT;') | sqlite3 '$DB'"
 	LOCK_PID=$!
-	wait_for db_locked 5
+	wait_for db_locked 15
 }
 
 test_expect_success 'locked by another process: held off, the result of a mail in flight held, then recorded' '
