@@ -64,7 +64,8 @@ cmd_inspect(struct ctl *c, int argc, char **argv)
 			if (i + 1 < argc)
 				buf_addc(&out, '\n');
 		}
-		fwrite(out.data, 1, out.len, stdout);
+		if (out.len > 0)
+			fwrite(out.data, 1, out.len, stdout);
 		mail_release(&m);
 		free(raw);
 	}
@@ -215,7 +216,8 @@ cmd_explain(struct ctl *c, int argc, char **argv)
 			buf_addf(&out, "new ticket:  requester=%s region=%s lang=%s sev=%d pri=%d\n",
 				 d.requester, d.region, d.language, d.severity, d.priority);
 	}
-	fwrite(out.data, 1, out.len, stdout);
+	if (out.len > 0)
+		fwrite(out.data, 1, out.len, stdout);
 	buf_release(&out);
 	decision_release(&d);
 	mail_release(&m);
