@@ -5,13 +5,15 @@
 #
 # Never libcurl4-openssl-dev: it cannot be installed beside libetpan-dev.
 # systemd (systemd-analyze, sysusers, tmpfiles) and groff-base check the
-# install and the man pages (t5100, t5101); libsystemd-dev is sd_notify.
+# install and the man pages (t5100, t5101); libsystemd-dev is sd_notify;
+# clang and libclang-rt-dev (libFuzzer, its sanitizers) are the fuzz pass
+# of .ci/run (contrib/fuzz.sh).
 set -eu
 
 PACKAGES="libetpan-dev libcurl4-gnutls-dev libsqlite3-dev uuid-dev
 libgnutls28-dev libuchardet-dev libxml2-dev libjansson-dev pkg-config cmake gcc make
 dovecot-imapd python3-aiosmtpd sqlite3 openssl tzdata ca-certificates faketime
-curl libsystemd-dev systemd groff-base"
+curl libsystemd-dev systemd groff-base clang libclang-rt-dev"
 
 missing=
 for pkg in $PACKAGES; do

@@ -64,7 +64,8 @@ cmd_inspect(struct ctl *c, int argc, char **argv)
 			if (i + 1 < argc)
 				buf_addc(&out, '\n');
 		}
-		fwrite(out.data, 1, out.len, stdout);
+		if (out.len > 0)
+			fwrite(out.data, 1, out.len, stdout);
 		mail_release(&m);
 		free(raw);
 	}
@@ -108,8 +109,20 @@ cmd_deliver(struct ctl *c, int argc, char **argv)
 	src.region = mb != NULL ? mb->region : NULL;
 	src.language = mb != NULL ? mb->language : NULL;
 	rc = ingest_message(&in, raw, len, &src, &res);
+	if (rc == INGEST_FAILED) {
+		/*
+		 * The message's own failure: an MTA retrying it would fail the
+		 * same way.  It gets fate failed now, with its bytes kept.
+		 */
+		char *why = res.error;
+
+		res.error = NULL;
+		ingest_result_release(&res);
+		rc = ingest_failed(&in, raw, len, &src, why, 1, &res);
+		free(why);
+	}
 	printf("%s\n", res.line);
-	free(res.line);
+	ingest_result_release(&res);
 	ingest_release(&in);
 	free(raw);
 	return rc == INGEST_OK ? 0 : EX_TEMPFAIL_;
@@ -203,7 +216,8 @@ cmd_explain(struct ctl *c, int argc, char **argv)
 			buf_addf(&out, "new ticket:  requester=%s region=%s lang=%s sev=%d pri=%d\n",
 				 d.requester, d.region, d.language, d.severity, d.priority);
 	}
-	fwrite(out.data, 1, out.len, stdout);
+	if (out.len > 0)
+		fwrite(out.data, 1, out.len, stdout);
 	buf_release(&out);
 	decision_release(&d);
 	mail_release(&m);

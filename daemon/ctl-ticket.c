@@ -54,7 +54,8 @@ cmd_list(struct ctl *c, int argc, char **argv)
 				 ts, list[i].requester, list[i].subject);
 		}
 	}
-	fwrite(out.data, 1, out.len, stdout);
+	if (out.len > 0)
+		fwrite(out.data, 1, out.len, stdout);
 	buf_release(&out);
 	ticket_list_free(&list, n);
 	return 0;
@@ -168,7 +169,8 @@ cmd_show(struct ctl *c, int argc, char **argv)
 					ctl_attachment_line(&out, "      ", &att[k]);
 		}
 	}
-	fwrite(out.data, 1, out.len, stdout);
+	if (out.len > 0)
+		fwrite(out.data, 1, out.len, stdout);
 	buf_release(&out);
 	event_list_free(&ev, n_ev);
 	strv_free(&parts, n_parts);

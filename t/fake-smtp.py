@@ -2,7 +2,7 @@
 """fake-smtp.py: a scripted, misbehaving SMTP server for fault tests.
 
     fake-smtp.py --port N --dir DIR [--codes 451,421,250] [--rcpt-codes 550,250]
-                 [--mail-codes 530,250] [--greeting 554]
+                 [--mail-codes 530,250] [--greeting 554] [--delay-data SECS]
                  [--hang | --hang-after-data | --close-after-connect]
 
 --codes SEQ       replies to the end of DATA, one per transaction, in order;
@@ -14,6 +14,8 @@
                   followed by closing the connection.
 --hang            accept connections and never say anything.
 --hang-after-data read the message, never answer the final dot.
+--delay-data SECS wait SECS before answering the final dot (the mail is
+                  read, logged as "data N bytes", then answered).
 --close-after-connect  accept and close at once, without a greeting.
 
 Every connection is served by its own thread. DIR/log gets one line per
@@ -31,6 +33,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 
 MAX_LINE = 1 << 20
 
@@ -225,6 +228,8 @@ class Session:
         if self.srv.args.hang_after_data:
             self.wait_for_close()
             return False
+        if self.srv.args.delay_data > 0:
+            time.sleep(self.srv.args.delay_data)
         code = self.srv.data_codes.next()
         if 200 <= code < 300:
             name = self.srv.save(self.mail_from, self.rcpts, data)
@@ -244,6 +249,7 @@ def main():
     p.add_argument('--rcpt-codes', default='')
     p.add_argument('--mail-codes', default='')
     p.add_argument('--greeting', type=int, default=220)
+    p.add_argument('--delay-data', type=float, default=0)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument('--hang', action='store_true')
     mode.add_argument('--hang-after-data', action='store_true')

@@ -9,6 +9,7 @@
 #	start_fake_smtp [OPTIONS]  t/fake-smtp.py, a scripted misbehaving server
 #	write_config FILE       a ticketd config for the servers started
 #	start_ticketd CONF [ARGS]  the daemon in the background, stopped at exit
+#	mount_tmpfs DIR SIZE    a small file system (disk full, read-only tests)
 #
 # Everything started here is stopped at exit, even when a test fails.
 
@@ -655,4 +656,26 @@ stop_ticketd () {
 	fi
 	wait "$pid" 2>/dev/null || rc=$?
 	return $rc
+}
+
+# ---- file systems for store faults ------------------------------------------------
+
+# mount_tmpfs DIR SIZE: a tmpfs of SIZE (e.g. 4m) at DIR, unmounted at exit;
+# 1 when mounting is refused (not root, no CAP_SYS_ADMIN): the caller skips.
+mount_tmpfs () {
+	mkdir -p "$1" || return 1
+	mount -t tmpfs -o "size=$2,mode=0755" tmpfs "$1" 2>/dev/null || return 1
+	test_on_exit "umount -l '$1'"
+}
+
+# fill_fs DIR: one file takes every free byte of DIR's file system
+# (free_fs gives them back).
+fill_fs () {
+	dd if=/dev/zero of="$1/.filler" bs=64k 2>/dev/null
+	sync
+	return 0
+}
+
+free_fs () {
+	rm -f "$1/.filler"
 }

@@ -4,7 +4,9 @@
 # event, shows in `outbox --failed` and `outbox retry` sends it again; a
 # refused session or sender and a refused connection are retried; a server that accepts and hangs times out
 # (one timeout per round, not per mail) while intake goes on; kill -9 in
-# the middle of a burst loses nothing, and duplicates stay rare.
+# the middle of a burst loses nothing, and duplicates stay rare; a server
+# that takes the data and never answers leaves the outcome unknown: sent
+# again once with dup=possible, found so again it fails (never a third copy).
 . "$(dirname "$0")/test-lib.sh"
 . "$TICKETD_SRC/t/lib-servers.sh"
 
@@ -183,6 +185,30 @@ test_expect_success DOVECOT 'the hung mail is retried and sent once the server a
 	run c5 $((T0 + 7 * 86400)) c5.log &&
 	[ "$(dbq c5 "SELECT COUNT(*) FROM outbox WHERE status = \"sent\"")" -eq 2 ] &&
 	[ "$(fake_saved)" -eq 2 ]
+'
+
+test_expect_success 'no answer after the data: outcome unknown, sent again once with dup=possible' '
+	start_fake_smtp --hang-after-data &&
+	hang_port=$FAKE_SMTP_PORT &&
+	setup_case c9 $FAKE_SMTP_PORT &&
+	queue_mail c9 1 &&
+	t=$(date +%s) && run c9 $T0 c9.log && t=$(( $(date +%s) - t )) &&
+	test_grep "result=deferred .*outcome=unknown" c9.log &&
+	# The silent server holds nothing past the timeout (2 s), not even
+	# the QUIT at exit (libcurl waits 120 s for it by default).
+	echo "# --once against a server silent after the data: $t s" &&
+	[ "$t" -le 8 ] &&
+	[ "$(dbq c9 "SELECT status || \" \" || doubt FROM outbox")" = "queued 1" ] &&
+	next=$(dbq c9 "SELECT next_attempt_at FROM outbox") &&
+	run c9 $next c9.log &&
+	test_grep "result=failed .*dup=possible.*not sent a third time" c9.log &&
+	[ "$(dbq c9 "SELECT status || \" \" || doubt FROM outbox")" = "failed 2" ] &&
+	"$TICKETCTL" -c c9.conf outbox retry 1 >out &&
+	stop_fake_smtp &&
+	start_fake_smtp --port $hang_port &&
+	run c9 $((next + 60)) c9.log &&
+	[ "$(dbq c9 "SELECT status || \" \" || doubt FROM outbox")" = "sent 0" ] &&
+	[ "$(fake_saved)" -eq 1 ]
 '
 
 # message_ids DIR: the Message-ID of every mail in DIR, one a line.

@@ -533,6 +533,11 @@ key_general(struct parser *p, const char *k, const char *v)
 			c->reply_token_lifetime = d;
 	} else if (strcmp(k, "trusted_authserv_id") == 0) {
 		set_authserv_ids(p, v);
+	} else if (strcmp(k, "lock_timeout") == 0) {
+		if (conf_parse_duration(v, &d, &why) < 0 || d < 1 || d > 3600)
+			perr(p, "lock_timeout '%s' must be a duration from 1s to 1h", v);
+		else
+			c->lock_timeout = (int)d;
 	} else if (strcmp(k, "sla_warning_percent") == 0) {
 		if (parse_int(v, 1, 99, &c->sla_warning_percent) < 0)
 			perr(p, "sla_warning_percent must be 1-99");
@@ -596,6 +601,8 @@ static void
 key_mailbox(struct parser *p, const char *k, const char *v)
 {
 	struct conf_mailbox *m = p->mbox;
+	const char *why;
+	long d;
 
 	if (strcmp(k, "url") == 0) {
 		if (strncmp(v, "imap://", 7) != 0 && strncmp(v, "imaps://", 8) != 0)
@@ -644,6 +651,11 @@ key_mailbox(struct parser *p, const char *k, const char *v)
 		parse_auth(p, v, &m->auth, &m->auth_set);
 	} else if (key_oauth(p, &m->oauth, k, v)) {
 		/* done */
+	} else if (strcmp(k, "timeout") == 0) {
+		if (conf_parse_duration(v, &d, &why) < 0 || d < 1 || d > 3600)
+			perr(p, "timeout '%s' must be a duration from 1s to 1h", v);
+		else
+			m->timeout = (int)d;
 	} else {
 		perr(p, "unknown key '%s' in [mailbox %s]", k, m->name);
 	}
@@ -756,6 +768,7 @@ start_section(struct parser *p, char *s)
 		m->quarantine_folder = xstrdup("Quarantine");
 		m->tls_verify = 1;
 		m->line = p->line;
+		m->timeout = 60;
 		for (tail = &c->mailboxes; *tail != NULL; tail = &(*tail)->next)
 			;
 		*tail = m;
@@ -1085,6 +1098,7 @@ conf_load_all(const char *path, struct conf **conf_r, struct buf *errors)
 	c->autoresponse_limit = 10;
 	c->reply_token_lifetime = 180L * 86400;
 	c->sla_warning_percent = 80;
+	c->lock_timeout = 10;
 	c->smtp_tls_verify = 1;
 	c->smtp_timeout = 30;
 	c->smtp_max_retry = 2 * 86400;

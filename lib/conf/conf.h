@@ -104,6 +104,7 @@ struct conf_mailbox {
 	char *ca_file;
 	int line;            /* of the [mailbox NAME] header */
 	int region_line;     /* of region =, 0: unset */
+	int timeout;         /* seconds an IMAP command may take */
 	struct conf_mailbox *next;
 };
 
@@ -160,6 +161,7 @@ struct conf {
 	long reply_token_lifetime;   /* seconds a reply token counts as fresh */
 	char *trusted_authserv_ids[CONF_MAX_AUTHSERV_IDS];  /* our MTA's Authentication-Results ids */
 	size_t n_trusted_authserv_ids;  /* 0: sender verification off */
+	int lock_timeout;        /* seconds to wait for another process's store lock */
 	/* [smtp] */
 	char *smtp_url;
 	char *smtp_user;

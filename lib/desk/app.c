@@ -13,6 +13,7 @@
 #include "notify.h"
 #include "sla.h"
 #include "store.h"
+#include "tmpl.h"
 
 const char *
 app_default_config(void)
@@ -49,8 +50,9 @@ key_line(int key, int section)
 	return key != 0 ? key : section;
 }
 
+/* The folder, then its templates; with tmpls_r, the set read and checked is kept. */
 static int
-check_templates(const struct conf *conf, struct buf *errors)
+check_templates(const struct conf *conf, struct tmpl_set **tmpls_r, struct buf *errors)
 {
 	struct stat sb;
 	const char *why = NULL;
@@ -64,7 +66,7 @@ check_templates(const struct conf *conf, struct buf *errors)
 			   "templates folder '%s': %s", conf->templates, why);
 		return 1;
 	}
-	return notify_check_templates(conf, errors);
+	return notify_load_templates(conf, tmpls_r, errors);
 }
 
 /*
@@ -231,22 +233,26 @@ mode_warning(void *ctx, const char *what, const char *path, mode_t mode, const c
 }
 
 int
-app_load_config(const char *path, unsigned flags, time_t now, struct conf **conf_r,
-		struct buf *errors)
+app_load(const char *path, unsigned flags, time_t now, struct conf **conf_r,
+	 struct tmpl_set **tmpls_r, struct buf *errors)
 {
 	struct conf *conf;
 	int n;
 
+	if (tmpls_r != NULL)
+		*tmpls_r = NULL;
 	n = conf_load_all(path, &conf, errors);
 	if (conf == NULL)
 		return -1;
-	n += check_templates(conf, errors);
+	n += check_templates(conf, tmpls_r, errors);
 	n += check_regions(conf, flags, now, errors);
 	if (flags & APP_LOAD_CHECK) {
 		n += check_secrets(conf, errors);
 		app_check_modes(conf, mode_warning, errors);
 	}
 	if (n > 0) {
+		if (tmpls_r != NULL)
+			tmpl_set_free(tmpls_r);
 		conf_free(&conf);
 		return -1;
 	}
@@ -255,9 +261,18 @@ app_load_config(const char *path, unsigned flags, time_t now, struct conf **conf
 }
 
 int
+app_load_config(const char *path, unsigned flags, time_t now, struct conf **conf_r,
+		struct buf *errors)
+{
+	return app_load(path, flags, now, conf_r, NULL, errors);
+}
+
+int
 app_open_store(const struct conf *conf, struct store **st_r, char **error_r)
 {
-	return store_open(conf->database, st_r, error_r);
+	struct store_options o = { conf->lock_timeout * 1000, 0 };
+
+	return store_open_with(conf->database, &o, st_r, NULL, error_r);
 }
 
 /* report path when others can read or write it; want is the mode that fixes it. */

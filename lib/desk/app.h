@@ -37,6 +37,14 @@ const char *app_default_config(void);
  */
 int app_load_config(const char *path, unsigned flags, time_t now, struct conf **conf_r,
 		    struct buf *errors);
+/*
+ * The same, keeping the templates it read and checked (tmpl.h: a set
+ * rendered from memory, so that a file changed after start matters only
+ * at the next load).  tmpls_r may be NULL.
+ */
+struct tmpl_set;
+int app_load(const char *path, unsigned flags, time_t now, struct conf **conf_r,
+	     struct tmpl_set **tmpls_r, struct buf *errors);
 
 /* Open the configured store; -1 with *error_r (caller frees). */
 int app_open_store(const struct conf *conf, struct store **st_r, char **error_r);

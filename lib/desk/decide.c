@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "conf.h"
+#include "imap.h"
 #include "lang.h"
 #include "log.h"
 #include "mail.h"
@@ -498,19 +499,37 @@ find_thread(struct ingest *in, const struct mime_msg *m, long long *ticket_r,
 	return rc;
 }
 
-/* Before any routing: size, parse, duplicate, loop.  1 decided, 0 go on, -1 store error. */
+/*
+ * Before any routing: size, limits, parse, duplicate, loop.  1 decided, 0
+ * go on, -1 store error.
+ */
 static int
-decide_screen(struct ingest *in, const struct mail *mail, struct decision *d)
+decide_screen(struct ingest *in, const struct mail *mail, const struct ingest_source *src,
+	      struct decision *d)
 {
 	const struct mime_msg *m = mail->msg;
+	char over[MIME_OVER_TEXT_MAX];
 	long long ticket = 0;
 	int rc, err;
 
+	if (src->headers_only) {
+		decide_set(d, "too_large", "limit", 0, "the message has %zu bytes, over the IMAP "
+			   "literal limit of %d: only its header was fetched", src->claimed_size,
+			   IMAP_MAX_LITERAL);
+		d->autorespond = !mail->cls.automatic && m->from.address != NULL;
+		return 1;
+	}
 	if (m->raw_size > in->conf->max_message_size) {
 		decide_set(d, "too_large", "limit", 0, "the message has %zu bytes, over the limit of %zu",
 			   m->raw_size, in->conf->max_message_size);
 		d->autorespond = !mail->cls.automatic && m->from.address != NULL &&
 			d->auth != AUTHRES_FAIL;
+		return 1;
+	}
+	if (m->over != 0) {
+		/* What the parse says past a limit is cut short: no ticket is built on it. */
+		mime_over_text(m->over, over, sizeof(over));
+		decide_set(d, "unparseable", "limit", 0, "%s; the message was not read past it", over);
 		return 1;
 	}
 	/* A bounce may come from "MAILER-DAEMON" or "<>": it needs no From. */
@@ -719,7 +738,7 @@ decide_message(struct ingest *in, const struct mail *mail, const struct ingest_s
 		      in->conf->n_trusted_authserv_ids, &auth);
 	d->auth = auth.verdict;
 	snprintf(d->auth_why, sizeof(d->auth_why), "%s", auth.why[0] != '\0' ? auth.why : "no result");
-	rc = decide_screen(in, mail, d);
+	rc = decide_screen(in, mail, src, d);
 	if (rc == 0 && (mail->cls.kind == MIME_KIND_BOUNCE ||
 			mail->cls.kind == MIME_KIND_FEEDBACK_REPORT))
 		rc = decide_robot(in, mail, d);

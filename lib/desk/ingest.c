@@ -109,6 +109,92 @@ fate_line(struct ingest *in, const struct mime_msg *m, const struct ingest_sourc
 }
 
 
+void
+ingest_result_release(struct ingest_result *res)
+{
+	free(res->line);
+	free(res->error);
+	res->line = NULL;
+	res->error = NULL;
+}
+
+int
+ingest_fate_quarantined(const char *fate)
+{
+	return strcmp(fate, "too_large") == 0 || strcmp(fate, "unparseable") == 0 ||
+		strcmp(fate, "failed") == 0;
+}
+
+/*
+ * After the message row (msg_id) and what its fate did: its ticket, the
+ * cursor, its failures forgotten.  The end of every fate's transaction.
+ */
+static int
+record_message(struct ingest *in, long long msg_id, long long ticket,
+	       const struct ingest_source *src)
+{
+	if (ticket != 0 && store_message_set_ticket(in->st, msg_id, ticket) < 0)
+		return -1;
+	if (src->uid == 0)
+		return 0;
+	if (store_cursor_set(in->st, src->mailbox, src->uidvalidity, src->uid) < 0 ||
+	    store_intake_failure_clear(in->st, src->mailbox, src->uidvalidity, src->uid) < 0)
+		return -1;
+	return 0;
+}
+
+static void
+message_of(struct store_message *sm, const struct mime_msg *m, const struct ingest_source *src,
+	   const char *fate, const char *rule, long long ticket, const char *raw, size_t len,
+	   time_t now)
+{
+	memset(sm, 0, sizeof(*sm));
+	sm->ticket = ticket;
+	sm->direction = "in";
+	sm->message_id = m->message_id;
+	sm->sha256 = m->sha256;
+	sm->content_sha256 = m->content_sha256;
+	sm->mailbox = src->mailbox;
+	sm->uidvalidity = src->uidvalidity;
+	sm->uid = src->uid;
+	sm->imap_pending = src->uid == 0 ? 0 : ingest_fate_quarantined(fate) ?
+		STORE_IMAP_QUARANTINE : STORE_IMAP_AFTER;
+	sm->fate = fate;
+	sm->rule = rule;
+	sm->sender = m->from.address;
+	sm->subject = m->subject;
+	sm->at = now;
+	sm->raw = raw;
+	sm->raw_len = len;
+}
+
+/* Nothing committed: say why, and whether the store or the message is to blame. */
+static enum ingest_status
+not_committed(struct ingest *in, const struct mime_msg *m, const struct ingest_source *src,
+	      char *error, struct ingest_result *res)
+{
+	enum ingest_status status = store_fault(in->st) != STORE_FAULT_NONE ?
+		INGEST_TEMPFAIL : INGEST_FAILED;
+	struct logkv kv;
+
+	logkv_init(&kv);
+	logkv_str(&kv, "mailbox", src->mailbox);
+	if (src->uid != 0)
+		logkv_int(&kv, "uid", src->uid);
+	logkv_id(&kv, "msgid", m != NULL ? m->message_id : NULL);
+	logkv_str(&kv, "result", status == INGEST_TEMPFAIL ? "tempfail" : "error");
+	if (status == INGEST_TEMPFAIL)
+		logkv_str(&kv, "fault", store_fault_name(store_fault(in->st)));
+	logkv_str(&kv, "error", error);
+	/* A store fault is the store's news (health.h logs it once), not this message's. */
+	log_kv(status == INGEST_TEMPFAIL ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERROR, "ingest", &kv);
+	res->line = xasprintf("fate=%s error=\"%s\"", status == INGEST_TEMPFAIL ? "tempfail" : "error",
+			      error != NULL ? error : "unknown");
+	snprintf(res->fate, sizeof(res->fate), "%s", status == INGEST_TEMPFAIL ? "tempfail" : "error");
+	res->error = error != NULL ? error : xstrdup("unknown");
+	return status;
+}
+
 enum ingest_status
 ingest_message(struct ingest *in, const char *raw, size_t len, const struct ingest_source *src,
 	       struct ingest_result *res)
@@ -122,6 +208,7 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 	struct buf line = BUF_INIT, ignored = BUF_INIT, done = BUF_INIT;
 	const char *why = NULL;
 	char *error = NULL;
+	enum ingest_status status;
 	time_t now = clock_now();
 	long long msg_id = 0;
 
@@ -130,7 +217,7 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 	m = mail.msg;
 	if (store_begin(in->st) < 0) {
 		error = xstrdup(store_error(in->st));
-		goto tempfail;
+		goto fail;
 	}
 	/*
 	 * Another process on the same mailbox and store (a second ticketd)
@@ -160,45 +247,22 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 	 * The message first (its ticket once apply has decided it), so that
 	 * the attachments apply keeps can name it.
 	 */
-	memset(&sm, 0, sizeof(sm));
-	sm.direction = "in";
-	sm.message_id = m->message_id;
-	sm.sha256 = m->sha256;
-	sm.content_sha256 = m->content_sha256;
-	sm.mailbox = src->mailbox;
-	sm.uidvalidity = src->uidvalidity;
-	sm.uid = src->uid;
-	sm.imap_pending = src->uid != 0;
-	sm.fate = d.fate;
-	sm.rule = d.rule;
-	sm.sender = m->from.address;
-	sm.subject = m->subject;
-	sm.at = now;
-	sm.raw = raw;
-	sm.raw_len = len;
+	message_of(&sm, m, src, d.fate, d.rule, 0, raw, len, now);
 	if (store_message_add(in->st, &sm, &msg_id) < 0) {
 		error = xstrdup(store_error(in->st));
 		goto rollback_d;
 	}
 	if (apply_decision(in, &mail, msg_id, &d, now, &why, &ignored, &done, &error) < 0)
 		goto rollback_d;
-	if (d.ticket != 0 && store_message_set_ticket(in->st, msg_id, d.ticket) < 0) {
-		error = xstrdup(store_error(in->st));
-		goto rollback_d;
-	}
-	if (src->uid != 0 && store_cursor_set(in->st, src->mailbox, src->uidvalidity, src->uid) < 0) {
-		error = xstrdup(store_error(in->st));
-		goto rollback_d;
-	}
-	if (store_commit(in->st) < 0) {
+	if (record_message(in, msg_id, d.ticket, src) < 0 || store_commit(in->st) < 0) {
 		error = xstrdup(store_error(in->st));
 		goto rollback_d;
 	}
 	fate_line(in, m, src, &d, why, buf_str(&ignored), buf_str(&done), (long)(clock_mono_ms() - start), &line);
 	buf_release(&ignored);
 	buf_release(&done);
-	log_line(strcmp(d.fate, "unparseable") == 0 || strcmp(d.fate, "too_large") == 0 ?
-		 LOG_LEVEL_WARN : LOG_LEVEL_INFO, "ingest", "%s", buf_str(&line));
+	log_line(ingest_fate_quarantined(d.fate) ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, "ingest", "%s",
+		 buf_str(&line));
 	snprintf(res->fate, sizeof(res->fate), "%s", d.fate);
 	snprintf(res->rule, sizeof(res->rule), "%s", d.rule);
 	res->ticket = d.ticket;
@@ -213,22 +277,67 @@ rollback:
 	store_rollback(in->st);
 	buf_release(&ignored);
 	buf_release(&done);
-tempfail:
-	{
-		struct logkv kv;
-
-		logkv_init(&kv);
-		logkv_str(&kv, "mailbox", src->mailbox);
-		if (src->uid != 0)
-			logkv_int(&kv, "uid", src->uid);
-		logkv_id(&kv, "msgid", m->message_id);
-		logkv_str(&kv, "result", "tempfail");
-		logkv_str(&kv, "error", error);
-		log_kv(LOG_LEVEL_ERROR, "ingest", &kv);
-	}
-	res->line = xasprintf("fate=tempfail error=\"%s\"", error != NULL ? error : "unknown");
-	snprintf(res->fate, sizeof(res->fate), "tempfail");
-	free(error);
+fail:
+	status = not_committed(in, m, src, error, res);
 	mail_release(&mail);
-	return INGEST_TEMPFAIL;
+	return status;
+}
+
+enum ingest_status
+ingest_failed(struct ingest *in, const char *raw, size_t len, const struct ingest_source *src,
+	      const char *error, int attempts, struct ingest_result *res)
+{
+	struct mime_limits limits = { in->conf->max_message_size };
+	struct mime_msg *m = mime_parse(raw, len, &limits);
+	struct store_message sm;
+	struct logkv kv;
+	enum ingest_status status = INGEST_OK;
+	time_t now = clock_now();
+	long long msg_id = 0;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	message_of(&sm, m, src, "failed", "error", 0, raw, len, now);
+	rc = store_begin(in->st);
+	if (rc == 0)
+		rc = store_message_add(in->st, &sm, &msg_id);
+	if (rc == 0)
+		rc = record_message(in, msg_id, 0, src);
+	if (rc < 0 && store_fault(in->st) == STORE_FAULT_NONE) {
+		/* Whatever of the parse made it fail, the bytes alone must go in. */
+		store_rollback(in->st);
+		sm.message_id = NULL;
+		sm.sender = NULL;
+		sm.subject = NULL;
+		rc = store_begin(in->st);
+		if (rc == 0)
+			rc = store_message_add(in->st, &sm, &msg_id);
+		if (rc == 0)
+			rc = record_message(in, msg_id, 0, src);
+	}
+	if (rc == 0)
+		rc = store_commit(in->st);
+	if (rc < 0) {
+		store_rollback(in->st);
+		status = not_committed(in, m, src, xstrdup(store_error(in->st)), res);
+		mime_msg_free(&m);
+		return status;
+	}
+	logkv_init(&kv);
+	logkv_str(&kv, "mailbox", src->mailbox);
+	if (src->uid != 0)
+		logkv_int(&kv, "uid", src->uid);
+	logkv_id(&kv, "msgid", m->message_id);
+	logkv_str(&kv, "from", m->from.address != NULL ? m->from.address : "");
+	logkv_str(&kv, "fate", "failed");
+	logkv_str(&kv, "by", "error");
+	logkv_int(&kv, "attempts", attempts);
+	logkv_str(&kv, "error", error);
+	logkv_str(&kv, "why", "it failed for a reason of its own; kept with its bytes, quarantined");
+	log_kv(LOG_LEVEL_ERROR, "ingest", &kv);
+	snprintf(res->fate, sizeof(res->fate), "failed");
+	snprintf(res->rule, sizeof(res->rule), "error");
+	res->line = xasprintf("fate=failed attempts=%d error=\"%s\"", attempts, error);
+	mime_msg_free(&m);
+	return status;
 }

@@ -38,11 +38,17 @@ struct ingest_source {
 	unsigned int uid;
 	const char *region;         /* the mailbox's defaults, NULL: none */
 	const char *language;
+	int headers_only;           /* raw is only the header section: the message was over
+				       the IMAP literal limit (fate too_large) */
+	size_t claimed_size;        /* with headers_only: its size, as the server said */
 };
 
 enum ingest_status {
 	INGEST_OK = 0,              /* fate committed */
-	INGEST_TEMPFAIL = -1,       /* nothing committed; retry later */
+	INGEST_TEMPFAIL = -1,       /* the store failed (a fault, store.h): nothing committed;
+				       retry later, flag nothing meanwhile */
+	INGEST_FAILED = -2,         /* the message failed for a reason of its own (not the
+				       store): nothing committed; res->error says why */
 };
 
 /* res.fate when another process ingested this UID first (no fate of ours, nothing to do). */
@@ -53,9 +59,32 @@ struct ingest_result {
 	char rule[32];
 	long long ticket;
 	char *line;                 /* the fate line (key=value text); caller frees */
+	char *error;                /* INGEST_FAILED, INGEST_TEMPFAIL: why; caller frees */
 };
 
+/* Release what a result holds. */
+void ingest_result_release(struct ingest_result *res);
+
+/*
+ * Parse, decide, apply and commit one message: its fate, the ticket
+ * changes, any outgoing mail, the mailbox cursor and the server action
+ * still to do (STORE_IMAP_QUARANTINE for too_large, unparseable and
+ * failed), in one transaction.
+ */
 enum ingest_status ingest_message(struct ingest *in, const char *raw, size_t len,
 				  const struct ingest_source *src, struct ingest_result *res);
+
+/*
+ * The fate failed for a message that failed for a reason of its own
+ * attempts times (error: the last reason): stored with its raw bytes,
+ * logged as an error, the quarantine move pending.  INGEST_OK or
+ * INGEST_TEMPFAIL (the store failed).
+ */
+enum ingest_status ingest_failed(struct ingest *in, const char *raw, size_t len,
+				 const struct ingest_source *src, const char *error, int attempts,
+				 struct ingest_result *res);
+
+/* 1 for the fates whose message goes to the quarantine folder. */
+int ingest_fate_quarantined(const char *fate);
 
 #endif

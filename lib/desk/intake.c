@@ -1,13 +1,16 @@
 #include "intake.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backoff.h"
 #include "clock.h"
 #include "conf.h"
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
+#include "mime.h"
 #include "oauth.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -24,6 +27,8 @@ intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
 	it->stop = stop;
 	it->conn_stop.fd = stop_fd;
 	it->conn_stop.flag = stop;
+	snprintf(it->who, sizeof(it->who), "mailbox:%s", mb->name);
+	health_init(&it->health, in->st, NULL, it->who);
 	if (CONF_AUTH_IS_OAUTH(mb->auth) && mb->oauth != NULL) {
 		who = xasprintf("mailbox=%s", mb->name);
 		it->oauth = oauth_new(mb->oauth, who, stop);
@@ -32,8 +37,15 @@ intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
 }
 
 void
+intake_set_board(struct intake *it, struct health_board *board)
+{
+	it->health.board = board;
+}
+
+void
 intake_release(struct intake *it)
 {
+	health_release(&it->health);
 	imap_close(&it->imap);
 	oauth_free(&it->oauth);
 }
@@ -42,14 +54,10 @@ intake_release(struct intake *it)
 static void
 connection_failed(struct intake *it, const char *kind, const char *error)
 {
-	long delay = 1;
-	int i;
+	long delay;
 
 	it->failures++;
-	for (i = 1; i < it->failures && delay < INTAKE_BACKOFF_MAX; i++)
-		delay *= 2;
-	if (delay > INTAKE_BACKOFF_MAX)
-		delay = INTAKE_BACKOFF_MAX;
+	delay = backoff_delay(it->failures, 1, INTAKE_BACKOFF_MAX);
 	it->retry_at = clock_now() + delay;
 	if (strcmp(kind, "stopped") == 0)
 		log_info("imap", "mailbox=%s event=interrupted reason=\"shutting down\"", it->mb->name);
@@ -158,7 +166,21 @@ connect_mailbox(struct intake *it)
 	return 0;
 }
 
-/* Apply the server action to uids and record it done. */
+/* A store error: down when it is a fault (then 1), else logged (0). */
+static int
+store_failed(struct intake *it)
+{
+	if (health_failed(&it->health))
+		return 1;
+	log_error("imap", "mailbox=%s error=\"%s\"", it->mb->name, store_error(it->in->st));
+	return 0;
+}
+
+/*
+ * Apply the server action to uids and record it done.  Nothing is flagged
+ * unless the store is the one at the path and answers (a deleted store
+ * keeps accepting commits into a file nobody will read again).
+ */
 static int
 apply_actions(struct intake *it, unsigned int uidvalidity, const unsigned int *uids, size_t n,
 	      const char *quarantine)
@@ -167,16 +189,188 @@ apply_actions(struct intake *it, unsigned int uidvalidity, const unsigned int *u
 
 	if (n == 0)
 		return 0;
+	if (health_check(&it->health) < 0)
+		return -1;
 	if (imap_apply(it->imap, uids, n, quarantine, &error) < 0) {
 		session_failed(it, error);
 		free(error);
 		return -1;
 	}
 	if (store_imap_done(it->in->st, it->mb->name, uidvalidity, uids, n) < 0) {
-		log_error("imap", "mailbox=%s error=\"%s\"", it->mb->name, store_error(it->in->st));
+		store_failed(it);
 		return -1;
 	}
 	return 0;
+}
+
+/* Server actions left over from a crash, a lost connection or a store outage. */
+static int
+apply_pending(struct intake *it, unsigned int uidvalidity)
+{
+	unsigned int *pending = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (store_imap_pending(it->in->st, it->mb->name, uidvalidity, STORE_IMAP_AFTER,
+			       &pending, &n) < 0) {
+		store_failed(it);
+		return -1;
+	}
+	rc = apply_actions(it, uidvalidity, pending, n, NULL);
+	free(pending);
+	if (rc < 0)
+		return -1;
+	if (store_imap_pending(it->in->st, it->mb->name, uidvalidity, STORE_IMAP_QUARANTINE,
+			       &pending, &n) < 0) {
+		store_failed(it);
+		return -1;
+	}
+	rc = apply_actions(it, uidvalidity, pending, n, it->mb->quarantine_folder);
+	free(pending);
+	return rc;
+}
+
+/*
+ * A literal over the limit is remembered in the store with the message's
+ * failures, so that a reconnect or a restart takes its header next (and,
+ * should the header come over the limit too, nothing of it).
+ */
+#define OVER_BODY "over the IMAP literal limit (body): "
+#define OVER_HEADER "over the IMAP literal limit (header): "
+
+/* 0 nothing on record, 1 its body literal was over, 2 its header too; -1 store error. */
+static int
+over_stage(struct intake *it, unsigned int uidvalidity, unsigned int uid, unsigned int failed_min,
+	   unsigned long long *claim_r)
+{
+	const char *p;
+	char *error = NULL;
+	int attempts, rc, stage = 0;
+
+	*claim_r = 0;
+	if (failed_min == 0 || uid < failed_min)
+		return 0;
+	rc = store_intake_failure_get(it->in->st, it->mb->name, uidvalidity, uid, &attempts, &error);
+	if (rc <= 0)
+		return rc;
+	if (strncmp(error, OVER_HEADER, strlen(OVER_HEADER)) == 0)
+		stage = 2;
+	else if (strncmp(error, OVER_BODY, strlen(OVER_BODY)) == 0)
+		stage = 1;
+	/* "…: N bytes claimed, …" (literal_error()) */
+	p = strstr(error, "server: ");
+	if (stage > 0 && p != NULL)
+		*claim_r = strtoull(p + 8, NULL, 10);
+	free(error);
+	return stage;
+}
+
+static void
+note_over(struct intake *it, unsigned int uidvalidity, unsigned int uid, int stage,
+	  const char *error)
+{
+	char *text = xasprintf("%s%s", stage == 2 ? OVER_HEADER : OVER_BODY, error);
+	int attempts;
+
+	log_warn("imap", "mailbox=%s uid=%u event=hostile_literal section=%s error=\"%s\" "
+		 "action=\"%s\"", it->mb->name, uid, stage == 2 ? "header" : "body", error,
+		 stage == 2 ? "its fate is recorded without its bytes" : "only its header is fetched");
+	if (store_intake_failure_add(it->in->st, it->mb->name, uidvalidity, uid, text, clock_now(),
+				     &attempts) < 0)
+		store_failed(it);
+	free(text);
+}
+
+/*
+ * A message over the IMAP literal limit: its header section only (a
+ * bounded partial fetch), for a too_large fate.  When even that came as a
+ * literal over the limit (stage 2), nothing of it: the fate is recorded
+ * without bytes.  0 with raw (caller frees), -1 the connection died.
+ */
+static int
+fetch_oversize(struct intake *it, unsigned int uidvalidity, unsigned int uid, int stage,
+	       char **raw_r, size_t *len_r)
+{
+	char *error = NULL;
+	int rc;
+
+	if (stage >= 2) {
+		*raw_r = xstrdup("");
+		*len_r = 0;
+		return 0;
+	}
+	rc = imap_fetch_header(it->imap, uid, MIME_MAX_HEADER_SIZE, raw_r, len_r, &error);
+	if (rc == IMAP_FETCH_OVER_LIMIT)
+		note_over(it, uidvalidity, uid, 2, error);
+	if (rc < 0) {
+		session_failed(it, error);
+		free(error);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A message failed for a reason of its own: count it; after
+ * INTAKE_MAX_ATTEMPTS it gets fate failed.  1 it has a fate now (to
+ * quarantine), 0 it waits for the next round, -1 the store failed.
+ */
+static int
+message_failed(struct intake *it, const struct ingest_source *src, const char *raw, size_t len,
+	       const char *error)
+{
+	struct ingest_result res;
+	int attempts = 0;
+	enum ingest_status rc;
+
+	if (store_intake_failure_add(it->in->st, it->mb->name, src->uidvalidity, src->uid, error,
+				     clock_now(), &attempts) < 0) {
+		store_failed(it);
+		return -1;
+	}
+	if (attempts < INTAKE_MAX_ATTEMPTS) {
+		log_warn("ingest", "mailbox=%s uid=%u event=message_failed attempt=%d of=%d "
+			 "action=\"retried next round; the mailbox goes on\"", it->mb->name, src->uid,
+			 attempts, INTAKE_MAX_ATTEMPTS);
+		return 0;
+	}
+	rc = ingest_failed(it->in, raw, len, src, error, attempts, &res);
+	ingest_result_release(&res);
+	if (rc != INGEST_OK) {
+		store_failed(it);
+		return -1;
+	}
+	return 1;
+}
+
+/* The UID to list from: the cursor, or below it when a failed message waits there. */
+static int
+list_from(struct intake *it, unsigned int uidvalidity, unsigned int last_uid, unsigned int *from_r,
+	  unsigned int *failed_r)
+{
+	unsigned int fmin = 0;
+
+	if (store_intake_failure_min(it->in->st, it->mb->name, uidvalidity, &fmin) < 0)
+		return -1;
+	*failed_r = fmin;
+	*from_r = fmin != 0 && fmin - 1 < last_uid ? fmin - 1 : last_uid;
+	return 0;
+}
+
+/* A failure record of a message no longer on the server. */
+static int
+forget_vanished(struct intake *it, unsigned int uidvalidity, unsigned int failed,
+		const struct imap_msginfo *list, size_t n)
+{
+	size_t i;
+
+	if (failed == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (list[i].uid == failed)
+			return 0;
+	log_info("ingest", "mailbox=%s uid=%u event=failed_message_vanished", it->mb->name, failed);
+	return store_intake_failure_clear(it->in->st, it->mb->name, uidvalidity, failed);
 }
 
 int
@@ -185,14 +379,21 @@ intake_poll(struct intake *it, int *tempfail_r)
 	struct ingest_source src;
 	struct ingest_result res;
 	struct imap_msginfo *list = NULL;
-	unsigned int uidvalidity, cursor_validity, last_uid, *pending = NULL;
+	unsigned int uidvalidity, cursor_validity, last_uid, from, failed_uid;
 	unsigned int batch[INTAKE_APPLY_BATCH], quarantine[1];
-	size_t n = 0, n_pending = 0, n_batch = 0, i;
+	size_t n = 0, n_batch = 0, i;
 	char *error = NULL, *raw;
 	size_t len;
-	int done = 0, rc;
+	unsigned long long claim;
+	int done = 0, rc, oversize, stage;
+	enum ingest_status status;
 
 	*tempfail_r = 0;
+	/* The store is down: no intake, no flagging, until it is back. */
+	if (!health_ok(&it->health)) {
+		*tempfail_r = 1;
+		return 0;
+	}
 	if (connect_mailbox(it) < 0)
 		return -1;
 	uidvalidity = imap_uidvalidity(it->imap);
@@ -204,19 +405,18 @@ intake_poll(struct intake *it, int *tempfail_r)
 			 it->mb->name, cursor_validity, uidvalidity);
 		last_uid = 0;
 	}
-	/* Server actions left over from a crash or a lost connection. */
-	if (store_imap_pending(it->in->st, it->mb->name, uidvalidity, &pending, &n_pending) < 0)
+	if (list_from(it, uidvalidity, last_uid, &from, &failed_uid) < 0)
 		goto dberr;
-	rc = apply_actions(it, uidvalidity, pending, n_pending, NULL);
-	free(pending);
-	if (rc < 0)
-		return -1;
+	if (apply_pending(it, uidvalidity) < 0)
+		goto out;
 
-	if (imap_list_new(it->imap, last_uid, &list, &n, &error) < 0) {
+	if (imap_list_new(it->imap, from, &list, &n, &error) < 0) {
 		session_failed(it, error);
 		free(error);
 		return -1;
 	}
+	if (forget_vanished(it, uidvalidity, failed_uid, list, n) < 0)
+		goto dberr_list;
 	memset(&src, 0, sizeof(src));
 	src.mailbox = it->mb->name;
 	src.uidvalidity = uidvalidity;
@@ -228,32 +428,51 @@ intake_poll(struct intake *it, int *tempfail_r)
 			goto dberr_list;
 		if (rc == 1)
 			continue;    /* ingested before; its action is in the pending list */
-		if (list[i].size > IMAP_MAX_LITERAL) {
-			log_error("ingest", "mailbox=%s uid=%u fate=too_large size=%zu "
-				  "error=\"over the IMAP literal limit, moved to %s unread\"",
-				  it->mb->name, list[i].uid, list[i].size, it->mb->quarantine_folder);
-			quarantine[0] = list[i].uid;
-			if (apply_actions(it, uidvalidity, quarantine, 1, it->mb->quarantine_folder) < 0)
+		stage = over_stage(it, uidvalidity, list[i].uid, failed_uid, &claim);
+		if (stage < 0)
+			goto dberr_list;
+		oversize = list[i].size > IMAP_MAX_LITERAL || stage > 0;
+		if (oversize) {
+			if (fetch_oversize(it, uidvalidity, list[i].uid, stage, &raw, &len) < 0)
 				goto out;
-			continue;
-		}
-		if (imap_fetch(it->imap, list[i].uid, &raw, &len, &error) < 0) {
-			session_failed(it, error);
-			free(error);
-			goto out;
+		} else {
+			rc = imap_fetch(it->imap, list[i].uid, &raw, &len, &error);
+			/* The server sends more than it listed: only its header is taken next. */
+			if (rc == IMAP_FETCH_OVER_LIMIT)
+				note_over(it, uidvalidity, list[i].uid, 1, error);
+			if (rc < 0) {
+				session_failed(it, error);
+				free(error);
+				goto out;
+			}
 		}
 		src.uid = list[i].uid;
-		rc = ingest_message(it->in, raw, len, &src, &res);
-		free(raw);
-		free(res.line);
-		if (rc != INGEST_OK) {
-			*tempfail_r = 1;
-			break;
+		src.headers_only = oversize;
+		src.claimed_size = claim > list[i].size ? (size_t)claim : list[i].size;
+		status = ingest_message(it->in, raw, len, &src, &res);
+		if (status == INGEST_FAILED) {
+			rc = message_failed(it, &src, raw, len, res.error);
+			if (rc == 0)
+				*tempfail_r = 1;
+		} else if (status == INGEST_OK && strcmp(res.fate, INGEST_ALREADY) == 0) {
+			rc = 0;      /* another process took it and acts on the server */
+		} else {
+			rc = status == INGEST_OK ? (ingest_fate_quarantined(res.fate) ? 1 : 2) : -1;
 		}
-		if (strcmp(res.fate, INGEST_ALREADY) == 0)
-			continue;    /* the process that took it acts on the server */
+		free(raw);
+		if (status == INGEST_TEMPFAIL)
+			health_failed(&it->health);
+		ingest_result_release(&res);
+		if (rc < 0) {
+			/* The store failed: stop at once, flag nothing (the marks wait in the store). */
+			*tempfail_r = 1;
+			goto out;
+		}
+		if (rc == 0)
+			continue;
 		done++;
-		if (strcmp(res.fate, "too_large") == 0 || strcmp(res.fate, "unparseable") == 0) {
+		health_succeeded(&it->health);
+		if (rc == 1) {
 			quarantine[0] = list[i].uid;
 			if (apply_actions(it, uidvalidity, quarantine, 1, it->mb->quarantine_folder) < 0)
 				goto out;
@@ -269,15 +488,15 @@ intake_poll(struct intake *it, int *tempfail_r)
 	if (it->imap != NULL)
 		apply_actions(it, uidvalidity, batch, n_batch, NULL);
 out:
-	/* The connection died mid-round: what is left waits for the next one. */
-	if (it->imap == NULL)
+	/* The connection died mid-round, or the store is down: what is left waits. */
+	if (it->imap == NULL || it->health.down)
 		*tempfail_r = 1;
 	free(list);
 	return done;
 dberr_list:
 	free(list);
 dberr:
-	log_error("imap", "mailbox=%s error=\"%s\"", it->mb->name, store_error(it->in->st));
+	store_failed(it);
 	*tempfail_r = 1;
 	return done;
 }

@@ -8,6 +8,20 @@
  * round applies it, and the message is never ingested twice.  Connection
  * problems are logged and retried with backoff; one failing mailbox never
  * stops the others.
+ *
+ * Every message ends with one recorded fate:
+ *   - over IMAP_MAX_LITERAL (by RFC822.SIZE, or by the literal the server
+ *     actually sends, which the read hook bounds): its header section is
+ *     fetched and it gets fate too_large, with those bytes;
+ *   - too_large, unparseable and failed go to the quarantine folder (the
+ *     move is pending in the store like any other action);
+ *   - a message that fails for a reason of its own (not the store, not
+ *     the network) is counted per mailbox and UID and retried the next
+ *     rounds, the mailbox moving on meanwhile; after INTAKE_MAX_ATTEMPTS
+ *     it gets fate failed.
+ * When the store fails (health.h), intake and flagging stop at once: no
+ * message is flagged on the server without a durable fate in the store
+ * that is at the configured path.
  */
 #ifndef TICKETD_INTAKE_H
 #define TICKETD_INTAKE_H
@@ -16,6 +30,7 @@
 #include <time.h>
 
 #include "conn.h"
+#include "health.h"
 
 struct conf_mailbox;
 struct imap;
@@ -24,6 +39,7 @@ struct oauth;
 
 #define INTAKE_APPLY_BATCH 50          /* server actions applied per batch */
 #define INTAKE_BACKOFF_MAX 300         /* seconds between reconnect attempts */
+#define INTAKE_MAX_ATTEMPTS 3          /* rounds a failing message gets before fate failed */
 
 struct intake {
 	const struct conf_mailbox *mb;
@@ -35,6 +51,8 @@ struct intake {
 	const atomic_int *stop;
 	struct conn_stop conn_stop;  /* network waits end when stop_fd fires with *stop set */
 	struct oauth *oauth;         /* the mailbox's OAuth2 tokens, NULL for a password */
+	struct health health;
+	char who[96];                  /* "mailbox:NAME" for the store's log lines */
 };
 
 /*
@@ -44,13 +62,15 @@ struct intake {
  */
 void intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
 		 const atomic_int *stop, int stop_fd);
+/* Share the process's store outage log (health.h); board may be NULL. */
+void intake_set_board(struct intake *it, struct health_board *board);
 void intake_release(struct intake *it);
 
 /*
  * One round.  Returns the number of messages whose fate was committed,
  * -1 when the mailbox is unreachable (logged; retried after a backoff).
- * *tempfail_r is set when a message could not be fetched or committed, or
- * the connection died during the round (retry later).
+ * *tempfail_r is set when something must be tried again soon: a message
+ * not fetched or not committed, the store down, the connection lost.
  */
 int intake_poll(struct intake *it, int *tempfail_r);
 

@@ -222,7 +222,9 @@ render(struct notify *n, const struct ticket *t, const struct notify_mail *m, co
 		var_add(&vs, "subject", m->subject);
 	for (i = 0; i < m->n_vars; i++)
 		var_add(&vs, m->vars[i].name, m->vars[i].value);
-	rc = tmpl_render(conf->templates, lang, m->tmpl, vs.v, vs.n, subject_r, body_r, error_r);
+	rc = n->tmpls != NULL ?
+		tmpl_set_render(n->tmpls, lang, m->tmpl, vs.v, vs.n, subject_r, body_r, error_r) :
+		tmpl_render(conf->templates, lang, m->tmpl, vs.v, vs.n, subject_r, body_r, error_r);
 out:
 	varset_release(&vs);
 	return rc;
@@ -360,7 +362,7 @@ notify_is_staff_id(const struct conf *conf, const char *msgid)
 }
 
 int
-notify_check_templates(const struct conf *conf, struct buf *errors)
+notify_load_templates(const struct conf *conf, struct tmpl_set **set_r, struct buf *errors)
 {
 	const char *const *langs, *const *names, *const *vars;
 	size_t n_langs, n_names, n_vars;
@@ -368,5 +370,14 @@ notify_check_templates(const struct conf *conf, struct buf *errors)
 	langs = tmpl_langs(&n_langs);
 	names = tmpl_names(&n_names);
 	vars = tmpl_known_vars(&n_vars);
-	return tmpl_check(conf->templates, langs, n_langs, names, n_names, vars, n_vars, errors);
+	if (set_r == NULL)
+		return tmpl_check(conf->templates, langs, n_langs, names, n_names, vars, n_vars, errors);
+	return tmpl_set_load(conf->templates, langs, n_langs, names, n_names, vars, n_vars, set_r,
+			     errors);
+}
+
+int
+notify_check_templates(const struct conf *conf, struct buf *errors)
+{
+	return notify_load_templates(conf, NULL, errors);
 }

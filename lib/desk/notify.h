@@ -23,6 +23,8 @@ struct notify {
 	struct store *st;
 	const struct token_key *key;
 	const struct sla *sla;       /* for {{due}} and the weekend phone; NULL: none */
+	const struct tmpl_set *tmpls; /* templates loaded at start (the daemon); NULL: read
+					 each file when a mail is rendered (one-shot commands) */
 };
 
 struct notify_mail {
@@ -67,5 +69,7 @@ void notify_ticket_name(const struct conf *conf, long long number, char *out, si
 
 /* Check every template for `ticketd -n`; problems appended to errors. */
 int notify_check_templates(const struct conf *conf, struct buf *errors);
+/* Load and check every template once (tmpl_set_load); the number of problems. */
+int notify_load_templates(const struct conf *conf, struct tmpl_set **set_r, struct buf *errors);
 
 #endif

@@ -549,22 +549,12 @@ first_line(const struct buf *errors)
 	return xstrndup(errors->data, nl != NULL ? (size_t)(nl - errors->data) : errors->len);
 }
 
-int
-tmpl_render(const char *dir, const char *lang, const char *name,
-	    const struct tmpl_var *vars, size_t n_vars,
-	    char **subject_r, char **body_r, char **error_r)
+/* Variables given to a render must all be known names. */
+static int
+check_vars(const char *name, const struct tmpl_var *vars, size_t n_vars, char **error_r)
 {
-	struct buf errors = BUF_INIT, subject = BUF_INIT, body = BUF_INIT;
-	struct parser p;
-	struct tmpl t;
-	char *path = NULL;
-	const char *s, *e;
 	size_t i;
-	int ret;
 
-	*subject_r = NULL;
-	*body_r = NULL;
-	*error_r = NULL;
 	if (name == NULL || !name_valid(name, strlen(name))) {
 		*error_r = xasprintf("invalid template name '%s'", name != NULL ? name : "");
 		return -1;
@@ -577,6 +567,47 @@ tmpl_render(const char *dir, const char *lang, const char *name,
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* A parsed template with vars into one subject line and a body. */
+static void
+render(const struct tmpl *t, const struct tmpl_var *vars, size_t n_vars, char **subject_r,
+       char **body_r)
+{
+	struct buf subject = BUF_INIT, body = BUF_INIT;
+	const char *s, *e;
+
+	render_toks(&t->subject, vars, n_vars, 1, &subject);
+	render_toks(&t->body, vars, n_vars, 0, &body);
+	/* The subject is one line without blanks at either end. */
+	s = buf_str(&subject);
+	e = s + subject.len;
+	while (*s == ' ')
+		s++;
+	while (e > s && e[-1] == ' ')
+		e--;
+	*subject_r = xstrndup(s, (size_t)(e - s));
+	buf_release(&subject);
+	*body_r = buf_detach(&body, NULL);
+}
+
+int
+tmpl_render(const char *dir, const char *lang, const char *name,
+	    const struct tmpl_var *vars, size_t n_vars,
+	    char **subject_r, char **body_r, char **error_r)
+{
+	struct buf errors = BUF_INIT;
+	struct parser p;
+	struct tmpl t;
+	char *path = NULL;
+	int ret;
+
+	*subject_r = NULL;
+	*body_r = NULL;
+	*error_r = NULL;
+	if (check_vars(name, vars, n_vars, error_r) < 0)
+		return -1;
 	if (lang == NULL || !lang_valid(lang))
 		lang = "en";
 
@@ -605,32 +636,84 @@ tmpl_render(const char *dir, const char *lang, const char *name,
 		free(path);
 		return -1;
 	}
-
-	render_toks(&t.subject, vars, n_vars, 1, &subject);
-	render_toks(&t.body, vars, n_vars, 0, &body);
+	render(&t, vars, n_vars, subject_r, body_r);
 	tmpl_release(&t);
 	free(path);
-
-	/* The subject is one line without blanks at either end. */
-	s = buf_str(&subject);
-	e = s + subject.len;
-	while (*s == ' ')
-		s++;
-	while (e > s && e[-1] == ' ')
-		e--;
-	*subject_r = xstrndup(s, (size_t)(e - s));
-	buf_release(&subject);
-	*body_r = buf_detach(&body, NULL);
 	return 0;
 }
 
-/* Check one file; a missing one is a problem only when required. */
+/* ---- a set loaded once ---- */
+
+struct tmpl_entry {
+	char lang[8];
+	char name[TMPL_MAX_NAME + 1];
+	struct tmpl t;
+};
+
+struct tmpl_set {
+	struct tmpl_entry *v;
+	size_t n;
+};
+
+static const struct tmpl *
+set_find(const struct tmpl_set *set, const char *lang, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->v[i].lang, lang) == 0 && strcmp(set->v[i].name, name) == 0)
+			return &set->v[i].t;
+	return NULL;
+}
+
+void
+tmpl_set_free(struct tmpl_set **setp)
+{
+	struct tmpl_set *set = *setp;
+	size_t i;
+
+	if (set == NULL)
+		return;
+	for (i = 0; i < set->n; i++)
+		tmpl_release(&set->v[i].t);
+	free(set->v);
+	free(set);
+	*setp = NULL;
+}
+
+int
+tmpl_set_render(const struct tmpl_set *set, const char *lang, const char *name,
+		const struct tmpl_var *vars, size_t n_vars,
+		char **subject_r, char **body_r, char **error_r)
+{
+	const struct tmpl *t;
+
+	*subject_r = NULL;
+	*body_r = NULL;
+	*error_r = NULL;
+	if (check_vars(name, vars, n_vars, error_r) < 0)
+		return -1;
+	if (lang == NULL || !lang_valid(lang))
+		lang = "en";
+	t = set_find(set, lang, name);
+	if (t == NULL)
+		t = set_find(set, "en", name);
+	if (t == NULL) {
+		*error_r = xasprintf("no template '%s' was loaded", name);
+		return -1;
+	}
+	render(t, vars, n_vars, subject_r, body_r);
+	return 0;
+}
+
+/* Load one file into set; a missing one is a problem only when required. */
 static void
-check_one(struct parser *p, const char *dir, const char *lang, const char *name,
-	  int required)
+load_one(struct parser *p, struct tmpl_set *set, const char *dir, const char *lang,
+	 const char *name, int required)
 {
 	struct tmpl t;
 	char *path = xasprintf("%s/%s/%s.txt", dir, lang, name);
+	int before = p->n_errors;
 
 	p->path = path;
 	if (tmpl_load(p, &t) < 0) {
@@ -638,17 +721,24 @@ check_one(struct parser *p, const char *dir, const char *lang, const char *name,
 			buf_addf(p->errors, "unable to read '%s': %s\n", path, strerror(errno));
 			p->n_errors++;
 		}
-	} else {
+	} else if (set == NULL || p->n_errors > before) {
 		tmpl_release(&t);
+	} else {
+		set->v = xrealloc(set->v, (set->n + 1) * sizeof(*set->v));
+		snprintf(set->v[set->n].lang, sizeof(set->v[set->n].lang), "%s", lang);
+		snprintf(set->v[set->n].name, sizeof(set->v[set->n].name), "%s", name);
+		set->v[set->n].t = t;
+		set->n++;
 	}
 	p->path = NULL;
 	free(path);
 }
 
-int
-tmpl_check(const char *dir, const char *const *langs, size_t n_langs,
-	   const char *const *names, size_t n_names,
-	   const char *const *known_list, size_t n_known, struct buf *errors)
+/* Every file of langs x names into set (NULL: only check); the number of problems. */
+static int
+load_all(const char *dir, const char *const *langs, size_t n_langs,
+	 const char *const *names, size_t n_names,
+	 const char *const *known_list, size_t n_known, struct tmpl_set *set, struct buf *errors)
 {
 	struct parser p;
 	size_t i, j;
@@ -669,12 +759,37 @@ tmpl_check(const char *dir, const char *const *langs, size_t n_langs,
 			p.n_errors++;
 			continue;
 		}
-		check_one(&p, dir, "en", names[i], 1);
+		load_one(&p, set, dir, "en", names[i], 1);
 		for (j = 0; j < n_langs; j++)
 			if (strcmp(langs[j], "en") != 0 && lang_valid(langs[j]))
-				check_one(&p, dir, langs[j], names[i], 0);
+				load_one(&p, set, dir, langs[j], names[i], 0);
 	}
 	return p.n_errors;
+}
+
+int
+tmpl_check(const char *dir, const char *const *langs, size_t n_langs,
+	   const char *const *names, size_t n_names,
+	   const char *const *known_list, size_t n_known, struct buf *errors)
+{
+	return load_all(dir, langs, n_langs, names, n_names, known_list, n_known, NULL, errors);
+}
+
+int
+tmpl_set_load(const char *dir, const char *const *langs, size_t n_langs,
+	      const char *const *names, size_t n_names,
+	      const char *const *known_list, size_t n_known,
+	      struct tmpl_set **set_r, struct buf *errors)
+{
+	struct tmpl_set *set = xcalloc(1, sizeof(*set));
+	int n = load_all(dir, langs, n_langs, names, n_names, known_list, n_known, set, errors);
+
+	if (n > 0) {
+		tmpl_set_free(&set);
+		return n;
+	}
+	*set_r = set;
+	return 0;
 }
 
 /* ---- labels ---- */

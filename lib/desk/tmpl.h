@@ -67,6 +67,26 @@ int tmpl_check(const char *dir, const char *const *langs, size_t n_langs,
 	       struct buf *errors);
 
 /*
+ * A set of templates read once (at start and on reload), rendered from
+ * memory: what is on disk after that does not matter until the next
+ * load.  tmpl_set_load() reads and checks like tmpl_check() and, when
+ * everything is fine, returns 0 with *set_r (free with tmpl_set_free);
+ * else the number of problems (in errors) and no set.  tmpl_set_render()
+ * works like tmpl_render() on the loaded files (lang, then en).  A set
+ * is read-only once loaded: threads may share it.
+ */
+struct tmpl_set;
+
+int tmpl_set_load(const char *dir, const char *const *langs, size_t n_langs,
+		  const char *const *names, size_t n_names,
+		  const char *const *known_vars, size_t n_known,
+		  struct tmpl_set **set_r, struct buf *errors);
+void tmpl_set_free(struct tmpl_set **set);
+int tmpl_set_render(const struct tmpl_set *set, const char *lang, const char *name,
+		    const struct tmpl_var *vars, size_t n_vars,
+		    char **subject_r, char **body_r, char **error_r);
+
+/*
  * Localised display names, static strings.  kind "severity" and
  * "priority": 1 Critical, 2 High, 3 Medium, 4 Low; kind "level": 0
  * Analyst, 1 Engineer, 2 Senior Engineer, 3 Team Lead / Manager, 4 VP.

@@ -122,10 +122,35 @@ mime_warn(struct mime_msg *m, const char *fmt, ...)
 static void
 warn_once(struct parser *ps, unsigned flag, const char *text)
 {
+	/* Past a limit the rest of that part is not read: say so for decide. */
+	if (flag == WARN_DEPTH)
+		ps->m->over |= MIME_OVER_DEPTH;
+	else if (flag == WARN_PARTS)
+		ps->m->over |= MIME_OVER_PARTS;
+	else if (flag == WARN_HEADER_SIZE)
+		ps->m->over |= MIME_OVER_HEADER;
 	if (ps->warned & flag)
 		return;
 	ps->warned |= flag;
 	mime_warn(ps->m, "%s", text);
+}
+
+void
+mime_over_text(unsigned int over, char *out, size_t outlen)
+{
+	if (over & MIME_OVER_SIZE)
+		snprintf(out, outlen, "the message is over the size limit");
+	else if (over & MIME_OVER_HEADER)
+		snprintf(out, outlen, "a header block is over MIME_MAX_HEADER_SIZE (%d bytes)",
+			 MIME_MAX_HEADER_SIZE);
+	else if (over & MIME_OVER_DEPTH)
+		snprintf(out, outlen, "MIME parts nest deeper than MIME_MAX_DEPTH (%d)", MIME_MAX_DEPTH);
+	else if (over & MIME_OVER_PARTS)
+		snprintf(out, outlen, "more MIME parts than MIME_MAX_PARTS (%d)", MIME_MAX_PARTS);
+	else if (over & MIME_OVER_LINE)
+		snprintf(out, outlen, "a line is over MIME_MAX_LINE (%d bytes)", MIME_MAX_LINE);
+	else
+		snprintf(out, outlen, "no limit");
 }
 
 /* A printable, bounded quote of hostile text for a warning. */
@@ -1018,22 +1043,29 @@ buf_reset_to(struct buf *b, size_t len)
 	}
 }
 
-/* Text with CRLF and CR line ends turned into LF, appended to out. */
+/*
+ * Text with CRLF and CR line ends turned into LF, appended to out.  A NUL
+ * (never valid in mail text) becomes U+FFFD, so that nothing after it is
+ * lost to a reader that stops at the first NUL.
+ */
 static void
 add_lf_text(struct buf *out, const char *s, size_t len)
 {
-	size_t i = 0;
+	size_t i = 0, end;
 
 	buf_grow(out, len);
 	while (i < len) {
-		const char *cr = memchr(s + i, '\r', len - i);
-		size_t end = cr ? (size_t)(cr - s) : len;
-
+		for (end = i; end < len && s[end] != '\r' && s[end] != '\0'; end++)
+			;
 		buf_add(out, s + i, end - i);
-		if (cr == NULL)
+		if (end == len)
 			break;
-		buf_addc(out, '\n');
 		i = end + 1;
+		if (s[end] == '\0') {
+			buf_adds(out, "\xEF\xBF\xBD");
+			continue;
+		}
+		buf_addc(out, '\n');
 		if (i < len && s[i] == '\n')
 			i++;
 	}
@@ -1466,6 +1498,7 @@ lines_check(struct mime_msg *m, const char *raw, size_t len)
 		nl = memchr(raw + i, '\n', MIME_MAX_LINE + 1);
 		if (nl == NULL) {
 			mime_warn(m, "line over %d bytes", MIME_MAX_LINE);
+			m->over |= MIME_OVER_LINE;
 			return;
 		}
 		i = (size_t)(nl - raw) + 1;
@@ -1479,6 +1512,7 @@ limit_size(struct mime_msg *m, size_t len, const struct mime_limits *limits)
 
 	if (len <= max)
 		return len;
+	m->over |= MIME_OVER_SIZE;
 	mime_warn(m, "message over size limit %zu bytes", max);
 	return max;
 }

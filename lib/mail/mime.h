@@ -51,6 +51,23 @@ struct mime_part {
 	size_t size;
 };
 
+/*
+ * The limits a message went past (mime_msg.over).  Past each, the parse
+ * stops reading that part of the message, so what it says is incomplete:
+ * such a message gets its fate from the limit (too_large, unparseable),
+ * never a ticket built from cut content.
+ */
+#define MIME_OVER_SIZE    0x01u     /* the message: max_size */
+#define MIME_OVER_HEADER  0x02u     /* a header block: MIME_MAX_HEADER_SIZE */
+#define MIME_OVER_DEPTH   0x04u     /* nesting: MIME_MAX_DEPTH */
+#define MIME_OVER_PARTS   0x08u     /* parts: MIME_MAX_PARTS */
+#define MIME_OVER_LINE    0x10u     /* a line: MIME_MAX_LINE */
+
+#define MIME_OVER_TEXT_MAX 96    /* bytes mime_over_text() writes at most */
+
+/* What the first limit set in over is, for people: "a header block is over …". */
+void mime_over_text(unsigned int over, char *out, size_t outlen);
+
 struct mime_limits {
 	size_t max_size;      /* bytes; 0 means MIME_MAX_SIZE */
 };
@@ -92,6 +109,7 @@ struct mime_msg {
 
 	char **warnings;
 	size_t n_warnings;
+	unsigned int over;        /* MIME_OVER_* limits this message went past */
 
 	size_t raw_size;
 	char sha256[65];          /* hex digest of the raw message */

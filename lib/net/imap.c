@@ -9,6 +9,7 @@
 #include <libetpan/libetpan.h>
 
 #include "base64.h"
+#include "literal.h"
 #include "xmalloc.h"
 
 /* How long one SASL exchange may be (an OAuth2 token is about 2 KiB). */
@@ -16,6 +17,7 @@
 
 struct imap {
 	mailstream_low_driver drv;        /* libetpan reads and writes through conn */
+	struct literal_watch watch;       /* literals and lines within their limits */
 	struct conn *conn;
 	mailimap *session;
 	const struct conf_mailbox *mb;
@@ -102,16 +104,26 @@ parse_url(const char *url, char **host_r, uint16_t *port_r, int *tls_r)
  * The libetpan driver over our conn.  libetpan's literal parser treats a
  * read of 0 as "nothing yet" and reads again: a server that closes the
  * connection in the middle of a FETCH would make it spin forever, so end
- * of file is an error here.  The conn belongs to struct imap: close does
+ * of file is an error here.  It believes a literal's claimed size, too:
+ * the read hook follows literals and lines (lib/net/literal) and breaks
+ * the stream before libetpan sees one over its limit.  The conn belongs to struct imap: close does
  * nothing, free releases only libetpan's mailstream_low.
  */
 static ssize_t
 drv_read(mailstream_low *low, void *buf, size_t len)
 {
 	struct imap *imap = low->data;
-	ssize_t r = conn_read(imap->conn, buf, len);
+	ssize_t r;
 
-	return r == 0 && len > 0 ? -1 : r;
+	/* A literal or a line past its limit: nothing more of this stream is read. */
+	if (imap->watch.tripped)
+		return -1;
+	r = conn_read(imap->conn, buf, len);
+	if (r == 0 && len > 0)
+		return -1;
+	if (r > 0 && literal_feed(&imap->watch, buf, (size_t)r) < 0)
+		return -1;
+	return r;
 }
 
 static ssize_t
@@ -516,6 +528,7 @@ imap_open(const struct conf_mailbox *mb, const char *secret, const struct conn_s
 	uint16_t port;
 	int implicit, rc;
 
+	literal_init(&imap->watch, IMAP_MAX_LITERAL);
 	imap->mb = mb;
 	imap->tls_mode = "none";
 	*fail_r = IMAP_FAIL_PROTOCOL;
@@ -523,7 +536,8 @@ imap_open(const struct conf_mailbox *mb, const char *secret, const struct conn_s
 		*error_r = xasprintf("bad mailbox url '%s'", mb->url);
 		goto fail;
 	}
-	imap->conn = conn_open(host, port, IMAP_TIMEOUT, stop, &cf, error_r);
+	imap->conn = conn_open(host, port, mb->timeout > 0 ? mb->timeout : IMAP_TIMEOUT, stop, &cf,
+			       error_r);
 	if (imap->conn == NULL) {
 		*fail_r = cf == CONN_DNS ? IMAP_FAIL_DNS : cf == CONN_STOPPED ? IMAP_FAIL_STOPPED :
 			IMAP_FAIL_CONNECT;
@@ -708,10 +722,18 @@ imap_list_new(struct imap *imap, unsigned int after, struct imap_msginfo **list_
 	return 0;
 }
 
-int
-imap_fetch(struct imap *imap, unsigned int uid, char **raw_r, size_t *len_r, char **error_r)
+/*
+ * One UID's body section (the whole message, or its header up to max
+ * bytes): 0 with the bytes, -1 with an error, IMAP_FETCH_OVER_LIMIT when
+ * the server sent a literal over the limit (the connection is then
+ * broken: close it).
+ */
+static int
+fetch_section(struct imap *imap, unsigned int uid, int header, size_t max, char **raw_r,
+	      size_t *len_r, char **error_r)
 {
 	struct mailimap_fetch_type *ft;
+	struct mailimap_fetch_att *att_body;
 	struct mailimap_set *set;
 	clist *result = NULL;
 	clistiter *it, *ai;
@@ -720,13 +742,22 @@ imap_fetch(struct imap *imap, unsigned int uid, char **raw_r, size_t *len_r, cha
 	set = mailimap_set_new_single(uid);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-		mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	att_body = header ?
+		mailimap_fetch_att_new_body_peek_section_partial(mailimap_section_new_header(), 0,
+								 (uint32_t)max) :
+		mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL));
+	mailimap_fetch_type_new_fetch_att_list_add(ft, att_body);
+	literal_set_limit(&imap->watch, max);
 	rc = mailimap_uid_fetch(imap->session, set, ft, &result);
+	literal_set_limit(&imap->watch, IMAP_MAX_LITERAL);
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
+	if (imap->watch.tripped) {
+		*error_r = literal_error(&imap->watch);
+		return IMAP_FETCH_OVER_LIMIT;
+	}
 	if (rc != MAILIMAP_NO_ERROR) {
-		*error_r = imap_err(imap, "uid fetch body", rc);
+		*error_r = imap_err(imap, header ? "uid fetch header" : "uid fetch body", rc);
 		return -1;
 	}
 	for (it = clist_begin(result); it != NULL && !found; it = clist_next(it)) {
@@ -757,6 +788,25 @@ imap_fetch(struct imap *imap, unsigned int uid, char **raw_r, size_t *len_r, cha
 		return -1;
 	}
 	return 0;
+}
+
+unsigned long long
+imap_literal_claim(const struct imap *imap)
+{
+	return imap->watch.tripped == 1 ? imap->watch.seen : 0;
+}
+
+int
+imap_fetch(struct imap *imap, unsigned int uid, char **raw_r, size_t *len_r, char **error_r)
+{
+	return fetch_section(imap, uid, 0, IMAP_MAX_LITERAL, raw_r, len_r, error_r);
+}
+
+int
+imap_fetch_header(struct imap *imap, unsigned int uid, size_t max, char **raw_r, size_t *len_r,
+		  char **error_r)
+{
+	return fetch_section(imap, uid, 1, max, raw_r, len_r, error_r);
 }
 
 static struct mailimap_set *

@@ -22,7 +22,8 @@
 #include "conn.h"
 
 #define IMAP_MAX_LITERAL (64 * 1024 * 1024)   /* we never fetch a bigger message */
-#define IMAP_TIMEOUT 60                        /* seconds for one command */
+#define IMAP_TIMEOUT 60                        /* seconds for one command (default of
+						  [mailbox] timeout) */
 
 struct imap;
 
@@ -72,8 +73,20 @@ int imap_has_idle(const struct imap *imap);
 int imap_list_new(struct imap *imap, unsigned int after, struct imap_msginfo **list_r,
 		  size_t *n_r, char **error_r);
 
-/* The raw message (caller frees); -1 with *error_r. */
+#define IMAP_FETCH_OVER_LIMIT (-2)   /* the server sent a literal over the limit */
+
+/*
+ * The raw message (caller frees); -1 with *error_r; IMAP_FETCH_OVER_LIMIT
+ * with *error_r when the server's literal claimed more than
+ * IMAP_MAX_LITERAL, whatever RFC822.SIZE said (nothing of it was read;
+ * the connection is broken: close it).
+ */
 int imap_fetch(struct imap *imap, unsigned int uid, char **raw_r, size_t *len_r, char **error_r);
+/* After IMAP_FETCH_OVER_LIMIT: the size the server's literal claimed. */
+unsigned long long imap_literal_claim(const struct imap *imap);
+/* The header section only, at most max bytes (BODY.PEEK[HEADER]<0.max>); same returns. */
+int imap_fetch_header(struct imap *imap, unsigned int uid, size_t max, char **raw_r,
+		      size_t *len_r, char **error_r);
 
 /* Apply mb->after to uids (to folder instead when quarantine is set). */
 int imap_apply(struct imap *imap, const unsigned int *uids, size_t n, const char *quarantine,

@@ -26,6 +26,7 @@ struct smtp {
 	const atomic_int *stop;
 	enum smtp_phase phase;
 	int fresh;          /* open a new connection for the next send */
+	int in_doubt;       /* the last send failed after the whole message went out */
 	char *url;          /* smtp url, with /HELO-NAME when helo is set */
 	struct oauth *oauth;  /* [smtp] logs in with OAuth2 */
 	int refreshed;      /* the token in use was fetched by this send */
@@ -253,6 +254,12 @@ smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *r
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)conf->smtp_timeout);
+	/*
+	 * Each reply too, and the QUIT when the handle closes: libcurl waits
+	 * 120 s for it by default, so a server that went silent after the
+	 * data held every exit (and a stop) for two minutes.
+	 */
+	curl_easy_setopt(c, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)conf->smtp_timeout);
 	/* The whole transaction, so a server that stops talking cannot hold us. */
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)conf->smtp_timeout + len / 65536);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
@@ -289,6 +296,11 @@ smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *r
 	free(from);
 	free(to);
 	*code_r = code;
+	/*
+	 * Every byte of the message went out and no final reply came back (a
+	 * timeout, a dropped connection): the server may have accepted it.
+	 */
+	s->in_doubt = rc != CURLE_OK && s->phase == PHASE_BODY && u.off == len && code < 400;
 	if (rc == CURLE_OK) {
 		s->fresh = 0;
 		*error_r = NULL;
@@ -307,4 +319,10 @@ no_token:
 	s->fresh = 1;
 	*error_r = s->login_error;
 	return SMTP_UNAVAILABLE;
+}
+
+int
+smtp_in_doubt(const struct smtp *s)
+{
+	return s->in_doubt;
 }

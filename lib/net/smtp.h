@@ -40,4 +40,11 @@ void smtp_free(struct smtp **s);
 enum smtp_result smtp_send(struct smtp *s, const char *mail_from, const char *rcpt,
 			   const char *raw, size_t len, long *code_r, const char **error_r);
 
+/*
+ * 1 when the last send failed after the whole message had gone out, with
+ * no final reply (a timeout or a dropped connection while the server was
+ * to answer the data): it may have been delivered all the same.
+ */
+int smtp_in_doubt(const struct smtp *s);
+
 #endif

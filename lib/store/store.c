@@ -6,9 +6,14 @@
 #include "store.h"
 #include "store_impl.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "xmalloc.h"
 
@@ -16,9 +21,13 @@
 
 struct store {
 	const struct store_backend *be;
-	void *db;
+	void *db;                 /* NULL after a failed reopen */
+	char *path;
+	struct store_options opts;
+	dev_t dev;                /* the file we have open (store_check) */
+	ino_t ino;
 	char *error;
-	int temporary;
+	enum store_fault fault;
 	struct {
 		const char *sql;      /* the static string it was prepared from */
 		struct store_stmt *stmt;
@@ -26,12 +35,71 @@ struct store {
 	size_t n_cache;
 };
 
+static const char *const fault_names[] = {
+	"", "locked", "disk full", "read-only", "I/O error", "gone", "corrupt",
+};
+
+const char *
+store_fault_name(enum store_fault f)
+{
+	return (unsigned int)f < sizeof(fault_names) / sizeof(fault_names[0]) ? fault_names[f] : "";
+}
+
+/* The error of the backend, or our own words where SQLite's mislead ("disk I/O error"). */
+static void
+set_error_text(struct store *st, const char *what, const char *text)
+{
+	free(st->error);
+	if (what != NULL)
+		st->error = xasprintf("%s: %s", what, text);
+	else
+		st->error = xstrdup(text);
+}
+
+/*
+ * An I/O error says little (SQLite's errno is often 0, or another file's):
+ * the file system tells a full or read-only disk apart.  A statvfs, then
+ * one byte written to a probe file beside the store (an I/O error is
+ * rare; the probe is removed at once).
+ */
+static enum store_fault
+refine_io(const struct store *st, enum store_fault f)
+{
+	struct statvfs vfs;
+	char *probe;
+	int fd, err = 0;
+
+	if (f != STORE_FAULT_IO || st->path == NULL)
+		return f;
+	if (statvfs(st->path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+		return STORE_FAULT_READONLY;
+	probe = xasprintf("%s.probe-%ld", st->path, (long)getpid());
+	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = errno;
+	} else {
+		if (write(fd, "x", 1) != 1 || fsync(fd) < 0)
+			err = errno;
+		close(fd);
+		unlink(probe);
+	}
+	free(probe);
+	if (err == EROFS)
+		return STORE_FAULT_READONLY;
+	if (err == ENOSPC || err == EDQUOT)
+		return STORE_FAULT_FULL;
+	return f;
+}
+
 void
 store_set_error(struct store *st, const char *what)
 {
-	free(st->error);
-	st->error = xasprintf("%s: %s", what, st->be->errmsg(st->db));
-	st->temporary = st->be->error_is_temporary(st->db);
+	enum store_fault raw = st->db != NULL ? st->be->fault(st->db) : STORE_FAULT_GONE;
+
+	st->fault = refine_io(st, raw);
+	set_error_text(st, what, st->fault == STORE_FAULT_FULL ? "disk full" :
+		       raw != st->fault ? "read-only file system" :
+		       st->db != NULL ? st->be->errmsg(st->db) : "the store is not open");
 }
 
 const char *
@@ -43,7 +111,13 @@ store_error(struct store *st)
 int
 store_error_is_temporary(struct store *st)
 {
-	return st->temporary;
+	return st->fault != STORE_FAULT_NONE;
+}
+
+enum store_fault
+store_fault(struct store *st)
+{
+	return st->fault;
 }
 
 /* Prepare sql once per connection and keep it (keyed by the literal's address). */
@@ -58,6 +132,10 @@ prep(struct store *st, const char *sql)
 			st->be->reset(st->cache[i].stmt);
 			return st->cache[i].stmt;
 		}
+	if (st->db == NULL) {
+		store_set_error(st, "prepare");
+		return NULL;
+	}
 	s = st->be->prepare(st->db, sql);
 	if (s == NULL) {
 		store_set_error(st, "prepare");
@@ -246,43 +324,142 @@ store_collect_strings(struct store *st, struct store_stmt *s, const char *what, 
 
 /* ---- the connection ---- */
 
+/* Remember which file we opened: a later stat of the path must find the same. */
+static void
+note_identity(struct store *st)
+{
+	struct stat sb;
+
+	if (stat(st->path, &sb) == 0) {
+		st->dev = sb.st_dev;
+		st->ino = sb.st_ino;
+	}
+}
+
 int
-store_open(const char *path, struct store **st_r, char **error_r)
+store_open_with(const char *path, const struct store_options *o, struct store **st_r,
+		enum store_fault *fault_r, char **error_r)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
+	enum store_fault fault = STORE_FAULT_NONE;
 
 	st->be = &store_sqlite;
-	if (st->be->open(path, &st->db, error_r) < 0) {
+	if (o != NULL)
+		st->opts = *o;
+	if (st->be->open(path, &st->opts, &st->db, &fault, error_r) < 0) {
+		if (fault_r != NULL)
+			*fault_r = fault;
 		free(st);
 		return -1;
 	}
+	st->path = xstrdup(path);
+	note_identity(st);
 	*st_r = st;
 	return 0;
+}
+
+int
+store_open(const char *path, struct store **st_r, char **error_r)
+{
+	return store_open_with(path, NULL, st_r, NULL, error_r);
+}
+
+static void
+close_db(struct store *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_cache; i++)
+		st->be->finalize(st->cache[i].stmt);
+	st->n_cache = 0;
+	if (st->db != NULL)
+		st->be->close(st->db);
+	st->db = NULL;
 }
 
 void
 store_close(struct store **stp)
 {
 	struct store *st = *stp;
-	size_t i;
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->n_cache; i++)
-		st->be->finalize(st->cache[i].stmt);
-	st->be->close(st->db);
+	close_db(st);
+	free(st->path);
 	free(st->error);
 	free(st);
 	*stp = NULL;
 }
 
+int
+store_check(struct store *st)
+{
+	struct stat sb;
+	char *text;
+	int rc;
+
+	if (st->db == NULL) {
+		st->fault = STORE_FAULT_GONE;
+		set_error_text(st, NULL, "the store is not open");
+		return -1;
+	}
+	if (stat(st->path, &sb) < 0) {
+		st->fault = errno == ENOENT ? STORE_FAULT_GONE : STORE_FAULT_IO;
+		text = xasprintf("store '%s' %s", st->path,
+				 errno == ENOENT ? "was deleted" : strerror(errno));
+		set_error_text(st, NULL, text);
+		free(text);
+		return -1;
+	}
+	if (sb.st_dev != st->dev || sb.st_ino != st->ino) {
+		st->fault = STORE_FAULT_GONE;
+		text = xasprintf("store '%s' was replaced (another file is at its path)", st->path);
+		set_error_text(st, NULL, text);
+		free(text);
+		return -1;
+	}
+	rc = st->be->probe(st->db);
+	if (rc == -2) {
+		st->fault = STORE_FAULT_READONLY;
+		text = xasprintf("store '%s' is read-only", st->path);
+		set_error_text(st, NULL, text);
+		free(text);
+		return -1;
+	}
+	if (rc < 0) {
+		store_set_error(st, "store check");
+		if (st->fault == STORE_FAULT_NONE)
+			st->fault = STORE_FAULT_IO;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_reopen(struct store *st)
+{
+	struct store_options o = st->opts;
+	enum store_fault fault = STORE_FAULT_NONE;
+	char *error = NULL;
+
+	close_db(st);
+	o.must_exist = 1;
+	if (st->be->open(st->path, &o, &st->db, &fault, &error) < 0) {
+		st->db = NULL;
+		st->fault = refine_io(st, fault != STORE_FAULT_NONE ? fault : STORE_FAULT_IO);
+		set_error_text(st, NULL, error);
+		free(error);
+		return -1;
+	}
+	note_identity(st);
+	return store_check(st);
+}
+
 static int
 exec_sql(struct store *st, const char *sql)
 {
-	if (st->be->exec(st->db, sql) < 0) {
-		free(st->error);
-		st->error = xstrdup(st->be->errmsg(st->db));
-		st->temporary = st->be->error_is_temporary(st->db);
+	if (st->db == NULL || st->be->exec(st->db, sql) < 0) {
+		store_set_error(st, NULL);
 		return -1;
 	}
 	return 0;
@@ -291,6 +468,8 @@ exec_sql(struct store *st, const char *sql)
 int
 store_begin(struct store *st)
 {
+	/* A new transaction: an old error says nothing about this one. */
+	st->fault = STORE_FAULT_NONE;
 	return exec_sql(st, "BEGIN IMMEDIATE");
 }
 
@@ -298,7 +477,8 @@ int
 store_commit(struct store *st)
 {
 	if (exec_sql(st, "COMMIT") < 0) {
-		st->be->exec(st->db, "ROLLBACK");
+		if (st->db != NULL)
+			st->be->exec(st->db, "ROLLBACK");
 		return -1;
 	}
 	return 0;
@@ -307,6 +487,6 @@ store_commit(struct store *st)
 void
 store_rollback(struct store *st)
 {
-	if (st->be->in_transaction(st->db))
+	if (st->db != NULL && st->be->in_transaction(st->db))
 		st->be->exec(st->db, "ROLLBACK");
 }

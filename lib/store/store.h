@@ -18,18 +18,66 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
+
+#define STORE_LOCK_TIMEOUT_MS 10000   /* default wait for another writer's lock */
+
+/*
+ * What went wrong with the store itself, as opposed to a statement that
+ * failed for its data (a constraint, a value too big: STORE_FAULT_NONE).
+ * A fault is the environment's: the mail in hand is not to blame, nothing
+ * may be flagged on a server meanwhile, and a retry may succeed once the
+ * fault clears.
+ */
+enum store_fault {
+	STORE_FAULT_NONE = 0,
+	STORE_FAULT_LOCKED,      /* another process holds the write lock past the lock wait */
+	STORE_FAULT_FULL,        /* no space left on the device (or quota) */
+	STORE_FAULT_READONLY,    /* the file or its file system cannot be written */
+	STORE_FAULT_IO,          /* any other I/O error */
+	STORE_FAULT_GONE,        /* the file at the path was deleted or replaced */
+	STORE_FAULT_CORRUPT,     /* not a database, or a damaged one */
+};
+
+struct store_options {
+	int lock_timeout_ms;     /* 0: STORE_LOCK_TIMEOUT_MS */
+	int must_exist;          /* 1: never create the file (reopening after a fault) */
+};
 
 /*
  * Open the store at path, creating it (0600, in folders created 0700,
  * whatever the umask; its -wal and -shm files get the same mode) when it
- * does not exist.  -1 with *error_r (caller frees).
+ * does not exist, unless o->must_exist (o may be NULL for the defaults).
+ * -1 with *error_r (caller frees) and *fault_r (when not NULL).
  */
 int store_open(const char *path, struct store **st_r, char **error_r);
+int store_open_with(const char *path, const struct store_options *o, struct store **st_r,
+		    enum store_fault *fault_r, char **error_r);
 void store_close(struct store **st);
 const char *store_error(struct store *st);
-/* 1 when the last error was SQLITE_BUSY/LOCKED (worth retrying later). */
+/* 1 when the last error was a fault (worth retrying later). */
 int store_error_is_temporary(struct store *st);
+/* The fault of the last error (STORE_FAULT_NONE: none, or the data's own). */
+enum store_fault store_fault(struct store *st);
+/* "locked", "disk full", "read-only", "I/O error", "gone" (deleted or replaced), "corrupt"; "" for none. */
+const char *store_fault_name(enum store_fault f);
+
+/*
+ * Is the store still the one we opened, and usable?  The file at the
+ * path must be the file we have open (same device and inode: a deleted
+ * or replaced store keeps answering from the old file), writable, and
+ * answer a read.  0, or -1 with the fault and store_error() set.  Cheap
+ * (a stat and a PRAGMA): run it before anything irrevocable happens
+ * outside the store on the strength of what it holds (a flag on the
+ * IMAP server, a mail submitted).
+ */
+int store_check(struct store *st);
+/*
+ * Close and open the same path again (never creating it), keeping st
+ * itself valid for everyone who holds it.  0, or -1 with the fault and
+ * store_error() set (st then has no connection until the next reopen).
+ */
+int store_reopen(struct store *st);
 
 /* Transactions (BEGIN IMMEDIATE).  Nested calls are not allowed. */
 int store_begin(struct store *st);
@@ -89,7 +137,8 @@ struct store_message {
 	const char *mailbox;      /* intake mailbox name, "deliver" for the MTA pipe */
 	unsigned int uidvalidity;
 	unsigned int uid;
-	int imap_pending;         /* 1: the server-side action is still to do */
+	int imap_pending;         /* the server-side action still to do: 0 none,
+				     STORE_IMAP_AFTER or STORE_IMAP_QUARANTINE */
 	const char *fate;
 	const char *rule;
 	const char *sender;
@@ -114,9 +163,12 @@ int store_message_is_outbound(struct store *st, const char *message_id);
 /* 1 when (mailbox, uidvalidity, uid) was already ingested. */
 int store_message_has_uid(struct store *st, const char *mailbox, unsigned int uidvalidity,
 			  unsigned int uid);
-/* UIDs whose server-side action is still pending, ascending. */
+#define STORE_IMAP_AFTER 1        /* the mailbox's after-action (\Seen, move, delete) */
+#define STORE_IMAP_QUARANTINE 2   /* the move to the quarantine folder */
+
+/* UIDs whose server-side action (one of the two above) is still pending, ascending. */
 int store_imap_pending(struct store *st, const char *mailbox, unsigned int uidvalidity,
-		       unsigned int **uids_r, size_t *n_r);
+		       int action, unsigned int **uids_r, size_t *n_r);
 /* Mark the server-side action done for these UIDs. */
 int store_imap_done(struct store *st, const char *mailbox, unsigned int uidvalidity,
 		    const unsigned int *uids, size_t n);
@@ -174,6 +226,24 @@ int store_attachment_has(struct store *st, long long ticket, const char *sha256)
 void attachment_release(struct attachment *a);
 void attachment_list_free(struct attachment **list, size_t n);
 
+/* ---- messages that failed for a reason of their own (intake) ---- */
+
+/*
+ * Count one more failed attempt at (mailbox, uidvalidity, uid) with its
+ * error; *attempts_r gets the count so far.
+ */
+int store_intake_failure_add(struct store *st, const char *mailbox, unsigned int uidvalidity,
+			     unsigned int uid, const char *error, time_t at, int *attempts_r);
+/* Forget the failures of a message (it now has a fate). */
+int store_intake_failure_clear(struct store *st, const char *mailbox, unsigned int uidvalidity,
+			       unsigned int uid);
+/* 1 with the count and the last error (caller frees) of a message's failures, 0 when none. */
+int store_intake_failure_get(struct store *st, const char *mailbox, unsigned int uidvalidity,
+			     unsigned int uid, int *attempts_r, char **error_r);
+/* The lowest UID with failures on record (0: none), so that intake lists from there again. */
+int store_intake_failure_min(struct store *st, const char *mailbox, unsigned int uidvalidity,
+			     unsigned int *uid_r);
+
 /* ---- events ---- */
 
 struct event {
@@ -213,12 +283,15 @@ struct outbox_row {
 	char *message_id;
 	char *raw;
 	size_t raw_len;
-	char *status;      /* queued, sent, failed */
+	char *status;      /* queued, sending (queued and claimed), sent, failed */
 	int attempts;
 	time_t next_attempt_at;
 	time_t created_at;
 	time_t sent_at;
 	char *last_error;
+	char *claimed_by;  /* the sending process (proc.h identity) while in flight, or NULL */
+	time_t claimed_at;
+	int doubt;         /* attempts whose outcome is unknown: 1 = sent again, maybe twice */
 };
 
 /*
@@ -231,19 +304,34 @@ int store_outbox_add(struct store *st, long long ticket, const char *kind,
 /* The addresses mail about ticket went to (each once, any status), at most max. */
 int store_outbox_recipients(struct store *st, long long ticket, size_t max, char ***rcpts_r,
 			    size_t *n_r);
-/* Queued rows due at now, oldest first, at most limit. */
+/* Queued unclaimed rows due at now, oldest first, at most limit. */
 int store_outbox_due(struct store *st, time_t now, size_t limit,
 		     struct outbox_row **rows_r, size_t *n_r);
 /* All rows (failed only when failed_only), newest first, at most limit. */
 int store_outbox_list(struct store *st, int failed_only, size_t limit,
 		      struct outbox_row **rows_r, size_t *n_r);
 int store_outbox_get(struct store *st, long long id, struct outbox_row *row_r);
-/* The earliest next_attempt_at among queued rows; 0 when none. */
+/* The earliest next_attempt_at among queued unclaimed rows; 0 when none. */
 int store_outbox_next_due(struct store *st, time_t *at_r);
-int store_outbox_sent(struct store *st, long long id, time_t at);
-int store_outbox_retry_later(struct store *st, long long id, int attempts, time_t next_at,
-			     const char *error);
-int store_outbox_failed(struct store *st, long long id, int attempts, const char *error);
+
+/*
+ * The sending protocol (outbox.h).  Claim a queued row for owner before
+ * its mail goes out: 1 claimed, 0 not (gone, sent, or someone else's).
+ * The result then releases the claim; each takes the row's id and its
+ * message's Message-ID, so a result recorded late (after the store came
+ * back) never lands on another row: 1 recorded, 0 no such row here.
+ */
+int store_outbox_claim(struct store *st, long long id, const char *owner, time_t at);
+int store_outbox_sent(struct store *st, long long id, const char *message_id, int attempts,
+		      time_t at);
+int store_outbox_retry_later(struct store *st, long long id, const char *message_id,
+			     int attempts, time_t next_at, const char *error, int doubt);
+int store_outbox_failed(struct store *st, long long id, const char *message_id, int attempts,
+			const char *error, int doubt);
+/* Rows claimed by anyone (in flight, or left so by a process that died). */
+int store_outbox_claimed(struct store *st, struct outbox_row **rows_r, size_t *n_r);
+/* A row left claimed by a dead owner: queued again, due at now, doubt + 1.  1 done, 0 not. */
+int store_outbox_unclaim(struct store *st, long long id, const char *owner, time_t now);
 /* Put a failed row back in the queue, due now, with a fresh retry window. */
 int store_outbox_requeue(struct store *st, long long id, time_t now);
 void outbox_row_release(struct outbox_row *r);

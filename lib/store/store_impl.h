@@ -22,13 +22,18 @@ struct store_stmt;
 /*
  * A backend, OpenSMTPD style: a table of functions over an opaque
  * connection.  Functions that can fail return -1; errmsg() then says
- * why and error_is_temporary() whether a retry may succeed (busy,
- * locked).  step() returns 1 for a row, 0 when done, -1 on an error.
+ * why and fault() whether it was the environment's (locked, disk full,
+ * read-only, I/O) rather than the statement's.  step() returns 1 for a row, 0 when done, -1 on an error.
  */
 struct store_backend {
 	const char *name;
-	/* Open path, creating it; pragmas set and the schema migrated. */
-	int (*open)(const char *path, void **db_r, char **error_r);
+	/*
+	 * Open path (creating it unless o->must_exist); pragmas set, the lock
+	 * wait applied and the schema migrated.  On failure *fault_r says
+	 * whether it was a fault (locked, full, …) rather than a bad file.
+	 */
+	int (*open)(const char *path, const struct store_options *o, void **db_r,
+		    enum store_fault *fault_r, char **error_r);
 	void (*close)(void *db);
 	/* SQL without parameters or rows: BEGIN, COMMIT, ROLLBACK. */
 	int (*exec)(void *db, const char *sql);
@@ -52,7 +57,10 @@ struct store_backend {
 	long long (*last_insert_id)(void *db);
 	long long (*changes)(void *db);
 	const char *(*errmsg)(void *db);
-	int (*error_is_temporary)(void *db);
+	/* The fault behind the last error (STORE_FAULT_NONE: the statement's own). */
+	enum store_fault (*fault)(void *db);
+	/* A cheap read: 0, -1 an error (errmsg), -2 the file was opened read-only. */
+	int (*probe)(void *db);
 };
 
 extern const struct store_backend store_sqlite;

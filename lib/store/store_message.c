@@ -99,12 +99,12 @@ store_message_has_uid(struct store *st, const char *mailbox, unsigned int uidval
 }
 
 int
-store_imap_pending(struct store *st, const char *mailbox, unsigned int uidvalidity,
+store_imap_pending(struct store *st, const char *mailbox, unsigned int uidvalidity, int action,
 		   unsigned int **uids_r, size_t *n_r)
 {
-	struct store_stmt *s = store_query(st, "SELECT uid FROM messages WHERE mailbox = ? AND imap_pending = 1 "
-					   "AND uidvalidity = ? ORDER BY uid", "ti", mailbox,
-					   (long long)uidvalidity);
+	struct store_stmt *s = store_query(st, "SELECT uid FROM messages WHERE mailbox = ? AND imap_pending = ? "
+					   "AND imap_pending > 0 AND uidvalidity = ? ORDER BY uid", "tii",
+					   mailbox, (long long)action, (long long)uidvalidity);
 	unsigned int *uids = NULL;
 	size_t n = 0;
 	int rc;

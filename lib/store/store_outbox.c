@@ -9,7 +9,12 @@
 #include "xmalloc.h"
 
 #define OUTBOX_COLS "o.id, COALESCE(o.ticket, 0), o.kind, o.mail_from, o.rcpt, m.message_id, m.raw, " \
-	"o.status, o.attempts, o.next_attempt_at, o.created_at, COALESCE(o.sent_at, 0), o.last_error"
+	"CASE WHEN o.status = 'queued' AND o.claimed_by IS NOT NULL THEN 'sending' ELSE o.status END, " \
+	"o.attempts, o.next_attempt_at, o.created_at, COALESCE(o.sent_at, 0), o.last_error, " \
+	"o.claimed_by, COALESCE(o.claimed_at, 0), o.doubt"
+
+/* The row, and only if its message is still the one we sent (the store may have been replaced). */
+#define OUTBOX_THIS_ROW "id = ? AND message IN (SELECT id FROM messages WHERE message_id IS ?)"
 
 static void
 outbox_from_row(struct store *st, struct store_stmt *s, void *p)
@@ -32,6 +37,9 @@ outbox_from_row(struct store *st, struct store_stmt *s, void *p)
 	r->created_at = (time_t)store_col_int(st, s, 10);
 	r->sent_at = (time_t)store_col_int(st, s, 11);
 	r->last_error = store_col_str(st, s, 12);
+	r->claimed_by = store_col_str(st, s, 13);
+	r->claimed_at = (time_t)store_col_int(st, s, 14);
+	r->doubt = (int)store_col_int(st, s, 15);
 }
 
 static void
@@ -50,6 +58,7 @@ outbox_row_release(struct outbox_row *r)
 	free(r->raw);
 	free(r->status);
 	free(r->last_error);
+	free(r->claimed_by);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -120,7 +129,8 @@ store_outbox_due(struct store *st, time_t now, size_t limit,
 {
 	return collect_outbox(st, store_query(st, "SELECT " OUTBOX_COLS " FROM outbox o "
 					      "JOIN messages m ON m.id = o.message WHERE o.status = 'queued' "
-					      "AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?",
+					      "AND o.claimed_by IS NULL AND o.next_attempt_at <= ? "
+					      "ORDER BY o.next_attempt_at, o.id LIMIT ?",
 					      "ii", (long long)now, (long long)limit), rows_r, n_r);
 }
 
@@ -152,7 +162,7 @@ int
 store_outbox_next_due(struct store *st, time_t *at_r)
 {
 	struct store_stmt *s = store_query(st, "SELECT COALESCE(MIN(next_attempt_at), 0) FROM outbox "
-					   "WHERE status = 'queued'", "");
+					   "WHERE status = 'queued' AND claimed_by IS NULL", "");
 	int rc = store_step(st, s, "next due");
 
 	if (rc == 1) {
@@ -163,38 +173,77 @@ store_outbox_next_due(struct store *st, time_t *at_r)
 	return rc < 0 ? -1 : 0;
 }
 
-int
-store_outbox_sent(struct store *st, long long id, time_t at)
+/* 1 when the last UPDATE changed a row, 0 when none, -1 on its error. */
+static int
+exec_changed(struct store *st, struct store_stmt *s, const char *what)
 {
-	return store_exec(st, store_query(st, "UPDATE outbox SET status = 'sent', sent_at = ?, "
-					  "attempts = attempts + 1, last_error = NULL WHERE id = ?",
-					  "ii", (long long)at, id), "mark sent");
+	if (store_exec(st, s, what) < 0)
+		return -1;
+	return store_changes(st) > 0 ? 1 : 0;
 }
 
 int
-store_outbox_retry_later(struct store *st, long long id, int attempts, time_t next_at,
-			 const char *error)
+store_outbox_claim(struct store *st, long long id, const char *owner, time_t at)
 {
-	return store_exec(st, store_query(st, "UPDATE outbox SET attempts = ?, next_attempt_at = ?, "
-					  "last_error = ? WHERE id = ?", "iiti", (long long)attempts,
-					  (long long)next_at, error, id), "mark retry");
+	return exec_changed(st, store_query(st, "UPDATE outbox SET claimed_by = ?, claimed_at = ? "
+					    "WHERE id = ? AND status = 'queued' AND claimed_by IS NULL",
+					    "tii", owner, (long long)at, id), "claim");
 }
 
 int
-store_outbox_failed(struct store *st, long long id, int attempts, const char *error)
+store_outbox_sent(struct store *st, long long id, const char *message_id, int attempts, time_t at)
 {
-	return store_exec(st, store_query(st, "UPDATE outbox SET status = 'failed', attempts = ?, "
-					  "last_error = ? WHERE id = ?", "iti", (long long)attempts,
-					  error, id), "mark failed");
+	return exec_changed(st, store_query(st, "UPDATE outbox SET status = 'sent', sent_at = ?, "
+					    "attempts = ?, last_error = NULL, claimed_by = NULL, "
+					    "claimed_at = NULL WHERE " OUTBOX_THIS_ROW, "iiit",
+					    (long long)at, (long long)attempts, id, message_id),
+			    "mark sent");
+}
+
+int
+store_outbox_retry_later(struct store *st, long long id, const char *message_id, int attempts,
+			 time_t next_at, const char *error, int doubt)
+{
+	return exec_changed(st, store_query(st, "UPDATE outbox SET attempts = ?, next_attempt_at = ?, "
+					    "last_error = ?, doubt = ?, claimed_by = NULL, claimed_at = NULL "
+					    "WHERE " OUTBOX_THIS_ROW, "iitiit", (long long)attempts,
+					    (long long)next_at, error, (long long)doubt, id, message_id),
+			    "mark retry");
+}
+
+int
+store_outbox_failed(struct store *st, long long id, const char *message_id, int attempts,
+		    const char *error, int doubt)
+{
+	return exec_changed(st, store_query(st, "UPDATE outbox SET status = 'failed', attempts = ?, "
+					    "last_error = ?, doubt = ?, claimed_by = NULL, claimed_at = NULL "
+					    "WHERE " OUTBOX_THIS_ROW, "itiit", (long long)attempts, error,
+					    (long long)doubt, id, message_id), "mark failed");
+}
+
+int
+store_outbox_claimed(struct store *st, struct outbox_row **rows_r, size_t *n_r)
+{
+	return collect_outbox(st, store_query(st, "SELECT " OUTBOX_COLS " FROM outbox o "
+					      "JOIN messages m ON m.id = o.message "
+					      "WHERE o.claimed_by IS NOT NULL ORDER BY o.id", ""), rows_r, n_r);
+}
+
+int
+store_outbox_unclaim(struct store *st, long long id, const char *owner, time_t now)
+{
+	return exec_changed(st, store_query(st, "UPDATE outbox SET claimed_by = NULL, claimed_at = NULL, "
+					    "doubt = doubt + 1, attempts = attempts + 1, next_attempt_at = ? "
+					    "WHERE id = ? AND claimed_by = ? AND status = 'queued'", "iit",
+					    (long long)now, id, owner), "release claim");
 }
 
 int
 store_outbox_requeue(struct store *st, long long id, time_t now)
 {
-	/* A fresh retry window: created_at is where max_retry counts from. */
-	if (store_exec(st, store_query(st, "UPDATE outbox SET status = 'queued', next_attempt_at = ?1, "
-				       "created_at = ?1 WHERE id = ?2 AND status = 'failed'", "ii",
-				       (long long)now, id), "requeue") < 0)
-		return -1;
-	return store_changes(st) > 0 ? 1 : 0;
+	/* A fresh retry window (created_at is where max_retry counts from), no doubt left. */
+	return exec_changed(st, store_query(st, "UPDATE outbox SET status = 'queued', next_attempt_at = ?1, "
+					    "created_at = ?1, doubt = 0, claimed_by = NULL, claimed_at = NULL "
+					    "WHERE id = ?2 AND status = 'failed'", "ii", (long long)now, id),
+			    "requeue");
 }

@@ -5,6 +5,7 @@
  */
 #include "store_impl.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,6 @@
 #include "fileperm.h"
 #include "xmalloc.h"
 
-#define STORE_BUSY_TIMEOUT_MS 10000
 #define STORE_WAL_LIMIT "33554432"     /* bytes of WAL kept after a checkpoint (32 MiB) */
 
 /*
@@ -177,6 +177,38 @@ static const char *const migrations[] = {
 	"CREATE INDEX messages_content_sha256 ON messages(content_sha256);",
 	/* 3 -> 4: who a ticket's mail went to (reply tokens are checked against them) */
 	"CREATE INDEX outbox_ticket ON outbox(ticket, rcpt);",
+	/*
+	 * 4 -> 5: at-most-once sending and per-message failures.
+	 *
+	 * An outbox row is claimed (claimed_by: the sending process, "host
+	 * pid start") in a commit before its mail goes out, and released with
+	 * its result: a row still claimed by a process that is gone was in
+	 * flight when it died.  doubt counts the attempts whose outcome is
+	 * unknown (in flight at a crash, or no answer after the data): such
+	 * a row is sent again once, flagged as a possible duplicate, never a
+	 * second time.
+	 *
+	 * messages.imap_pending: 1 the mailbox's after-action is still to do
+	 * on the server, 2 the move to the quarantine folder is.
+	 *
+	 * intake_failures: a message that failed for a reason of its own
+	 * (not the store, not the network), how often, and why; it gets the
+	 * fate failed after INTAKE_MAX_ATTEMPTS.
+	 */
+	"ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
+	"ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;"
+	"ALTER TABLE outbox ADD COLUMN doubt INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX outbox_claimed ON outbox(claimed_by) WHERE claimed_by IS NOT NULL;"
+	"DROP INDEX messages_pending;"
+	"CREATE INDEX messages_pending ON messages(mailbox, imap_pending) WHERE imap_pending > 0;"
+	"CREATE TABLE intake_failures ("
+	"  mailbox TEXT NOT NULL,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL,"
+	"  last_error TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (mailbox, uidvalidity, uid));",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -188,9 +220,11 @@ sq_exec(void *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+static enum store_fault sq_fault(void *db);
+
 /* Bring the schema to the newest version, in one transaction. */
 static int
-migrate(sqlite3 *db, char **error_r)
+migrate(sqlite3 *db, char **error_r, enum store_fault *fault_r)
 {
 	sqlite3_stmt *s;
 	int version = 0, target = (int)(sizeof(migrations) / sizeof(migrations[0]));
@@ -219,44 +253,107 @@ migrate(sqlite3 *db, char **error_r)
 	return 0;
 dberr:
 	*error_r = xstrdup(sqlite3_errmsg(db));
+	/* Before the ROLLBACK below replaces the error: locked is worth waiting for. */
+	*fault_r = sq_fault(db);
 fail:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
 
+static enum store_fault
+sq_fault(void *db)
+{
+	int ext = sqlite3_extended_errcode(db), sys = sqlite3_system_errno(db);
+
+	if (ext == SQLITE_READONLY_DBMOVED)
+		return STORE_FAULT_GONE;
+	switch (ext & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_PROTOCOL:
+		return STORE_FAULT_LOCKED;
+	case SQLITE_FULL:
+		return STORE_FAULT_FULL;
+	case SQLITE_READONLY:
+		return STORE_FAULT_READONLY;
+	case SQLITE_IOERR:
+		/* A full disk in WAL mode is mostly a failed write, not SQLITE_FULL. */
+		if (sys == ENOSPC || sys == EDQUOT)
+			return STORE_FAULT_FULL;
+		if (sys == EROFS)
+			return STORE_FAULT_READONLY;
+		return STORE_FAULT_IO;
+	case SQLITE_CANTOPEN:
+		if (sys == ENOENT)
+			return STORE_FAULT_GONE;
+		if (sys == EROFS || sys == EACCES || sys == EPERM)
+			return STORE_FAULT_READONLY;
+		if (sys == ENOSPC || sys == EDQUOT)
+			return STORE_FAULT_FULL;
+		return STORE_FAULT_IO;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return STORE_FAULT_CORRUPT;
+	case SQLITE_NOMEM:
+		return STORE_FAULT_IO;
+	default:
+		return STORE_FAULT_NONE;
+	}
+}
+
 static int
-sq_open(const char *path, void **db_r, char **error_r)
+sq_open(const char *path, const struct store_options *o, void **db_r, enum store_fault *fault_r,
+	char **error_r)
 {
 	sqlite3 *db = NULL;
 	char *why = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
+	*fault_r = STORE_FAULT_NONE;
 	/*
 	 * A new store is its owner's alone whatever the umask: the file is
 	 * made 0600 (its missing folders 0700) before SQLite opens it, and
-	 * SQLite gives the -wal and -shm files the database's mode.
+	 * SQLite gives the -wal and -shm files the database's mode.  A
+	 * reopen after a fault (must_exist) never creates it.
 	 */
-	if (strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0 &&
-	    fileperm_create(path, error_r) < 0)
-		return -1;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		*error_r = xasprintf("unable to open '%s': %s", path,
-				     db != NULL ? sqlite3_errmsg(db) : "out of memory");
+	if (o == NULL || !o->must_exist) {
+		flags |= SQLITE_OPEN_CREATE;
+		if (strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0 &&
+		    fileperm_create(path, error_r) < 0) {
+			*fault_r = errno == ENOSPC || errno == EDQUOT ? STORE_FAULT_FULL :
+				errno == EROFS || errno == EACCES || errno == EPERM ?
+				STORE_FAULT_READONLY : STORE_FAULT_IO;
+			return -1;
+		}
+	}
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		int sys = db != NULL ? sqlite3_system_errno(db) : 0;
+
+		*fault_r = db != NULL ? sq_fault(db) : STORE_FAULT_IO;
+		/* SQLite says "unable to open database file"; errno says why (EMFILE, EACCES, …). */
+		*error_r = xasprintf("unable to open '%s': %s%s%s%s", path,
+				     db != NULL ? sqlite3_errmsg(db) : "out of memory",
+				     sys != 0 ? " (" : "", sys != 0 ? strerror(sys) : "", sys != 0 ? ")" : "");
 		sqlite3_close(db);
 		return -1;
 	}
-	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, o != NULL && o->lock_timeout_ms > 0 ? o->lock_timeout_ms :
+			     STORE_LOCK_TIMEOUT_MS);
 	if (sq_exec(db, "PRAGMA journal_mode = WAL") < 0 ||
 	    sq_exec(db, "PRAGMA synchronous = NORMAL") < 0 ||
 	    /* A mail with large attachments grows the WAL; give the space back
 	       after each checkpoint instead of keeping the largest size ever. */
 	    sq_exec(db, "PRAGMA journal_size_limit = " STORE_WAL_LIMIT) < 0 ||
-	    sq_exec(db, "PRAGMA foreign_keys = ON") < 0)
+	    sq_exec(db, "PRAGMA foreign_keys = ON") < 0) {
 		why = xstrdup(sqlite3_errmsg(db));
-	else
-		migrate(db, &why);
+		*fault_r = sq_fault(db);
+	} else {
+		migrate(db, &why, fault_r);
+	}
 	if (why != NULL) {
-		*error_r = xasprintf("unable to open '%s': %s", path, why);
+		*error_r = xasprintf("unable to open '%s': %s", path,
+				     *fault_r == STORE_FAULT_FULL ? "disk full" : why);
 		free(why);
 		sqlite3_close(db);
 		return -1;
@@ -372,11 +469,18 @@ sq_errmsg(void *db)
 }
 
 static int
-sq_error_is_temporary(void *db)
+sq_probe(void *db)
 {
-	int code = sqlite3_errcode(db);
+	sqlite3_stmt *s;
+	int rc;
 
-	return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+	if (sqlite3_db_readonly(db, "main") == 1)
+		return -2;
+	if (sqlite3_prepare_v2(db, "PRAGMA schema_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 const struct store_backend store_sqlite = {
@@ -399,5 +503,6 @@ const struct store_backend store_sqlite = {
 	.last_insert_id = sq_last_insert_id,
 	.changes = sq_changes,
 	.errmsg = sq_errmsg,
-	.error_is_temporary = sq_error_is_temporary,
+	.fault = sq_fault,
+	.probe = sq_probe,
 };

@@ -24,7 +24,7 @@
 static struct desk d;
 static long long acme, globex;
 
-static const struct ingest_source src = { "support", 0, 0, NULL, NULL };
+static const struct ingest_source src = { "support", 0, 0, NULL, NULL, 0, 0 };
 
 /* A mail: the header lines given (Date and Message-ID added when absent), a body. */
 static char *
@@ -103,6 +103,7 @@ ingest(const char *raw)
 
 	if (ingest_message(&d.in, raw, strlen(raw), &src, &res) != INGEST_OK)
 		printf("# ingest: %s\n", res.line);
+	free(res.error);
 	t = res.ticket;
 	free(res.line);
 	return t;

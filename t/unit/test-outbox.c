@@ -2,7 +2,10 @@
  * Unit tests for lib/desk/outbox.c: the sender loop against a real SMTP
  * server on loopback (t/fake-smtp.py, scripted replies): 250 sent, 4xx
  * retried later, 5xx failed with an event on the ticket, a 421 that
- * pauses the whole outbox; and the backoff with its jitter.
+ * pauses the whole outbox; the backoff with its jitter; at most once:
+ * rows left in flight by a dead sender (sent again once, then failed),
+ * a live sender's claim left alone, a result the store refuses held and
+ * recorded later without a second send.
  */
 #include <signal.h>
 #include <stdatomic.h>
@@ -12,9 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "clock.h"
 #include "log.h"
 #include "outbox.h"
+#include "proc.h"
 #include "test.h"
 #include "test-desk.h"
 
@@ -202,6 +208,165 @@ test_pause(void)
 	rig_close(&g);
 }
 
+/* Row id is in the store with status, and doubt and attempts unless -1. */
+static void
+check_row(struct rig *g, long long id, const char *status, int doubt, int attempts)
+{
+	struct outbox_row r;
+
+	test_assert_inteq(store_outbox_get(g->d.st, id, &r), 1);
+	test_assert_streq(r.status, status);
+	if (doubt >= 0)
+		test_assert_inteq(r.doubt, doubt);
+	if (attempts >= 0)
+		test_assert_inteq(r.attempts, attempts);
+	outbox_row_release(&r);
+}
+
+/* Mails the server accepted so far. */
+static int
+server_saved(const struct server *s)
+{
+	char *path;
+	int n, count = 0;
+
+	for (n = 1; n < 1000; n++) {
+		path = xasprintf("%s/%06d.eml", s->dir, n);
+		if (access(path, F_OK) == 0)
+			count++;
+		free(path);
+	}
+	return count;
+}
+
+/* SQL straight on the desk's store file (a second connection, like another process). */
+static void
+raw_sql(struct desk *d, const char *sql)
+{
+	sqlite3 *db;
+	char *err = NULL;
+
+	sqlite3_open(d->conf->database, &db);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		printf("# sql: %s\n", err);
+	sqlite3_free(err);
+	sqlite3_close(db);
+}
+
+/* The identity of a process of this host that no longer runs. */
+static void
+dead_owner(char *out, size_t outlen)
+{
+	char self[PROC_ID_MAX], host[256];
+	long pid;
+	unsigned long long start;
+
+	proc_self_id(self, sizeof(self));
+	if (sscanf(self, "%255s %ld %llu", host, &pid, &start) != 3)
+		snprintf(host, sizeof(host), "localhost");
+	/* A pid that is alive has another start time: it is not the same process. */
+	snprintf(out, outlen, "%s %ld %llu", host, (long)getpid(), start + 1);
+}
+
+static void
+test_in_flight(void)
+{
+	struct rig g;
+	struct outbox_row r;
+	char dead[PROC_ID_MAX], live[PROC_ID_MAX];
+	time_t next = 0;
+	long long a, b, c;
+	int p[2];
+	pid_t child;
+
+	rig_open(&g, "");
+	dead_owner(dead, sizeof(dead));
+	a = queue_mail(&g.d, 0, "a@acme.example");
+	b = queue_mail(&g.d, 0, "b@acme.example");
+	c = queue_mail(&g.d, 0, "c@acme.example");
+	test_assert_inteq(store_outbox_claim(g.d.st, a, dead, clock_now()), 1);
+	test_assert_inteq(store_outbox_claim(g.d.st, b, dead, clock_now()), 1);
+	raw_sql(&g.d, "UPDATE outbox SET doubt = 1 WHERE id = 2");
+	/* A live process's claim: a child that says who it is and waits. */
+	if (pipe(p) < 0)
+		exit(1);
+	child = fork();
+	if (child == 0) {
+		char id[PROC_ID_MAX];
+
+		proc_self_id(id, sizeof(id));
+		if (write(p[1], id, sizeof(id)) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (read(p[0], live, sizeof(live)) != (ssize_t)sizeof(live))
+		exit(1);
+	test_assert_inteq(store_outbox_claim(g.d.st, c, live, clock_now()), 1);
+
+	test_begin("in flight at a crash: sent again once, flagged; found so twice: failed, not sent");
+	test_assert_inteq(outbox_run(&g.o, &next), 1);
+	check_row(&g, a, "sent", 1, 2);
+	test_assert_inteq(store_outbox_get(g.d.st, b, &r), 1);
+	test_assert_streq(r.status, "failed");
+	test_assert(r.last_error != NULL && strstr(r.last_error, "second time") != NULL);
+	test_assert(r.claimed_by == NULL);
+	outbox_row_release(&r);
+	test_assert_inteq(server_saved(&g.s), 1);
+	test_end();
+
+	test_begin("a live sender's claim is left alone; once it is gone, the row goes out");
+	check_row(&g, c, "sending", -1, -1);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(p[0]);
+	close(p[1]);
+	g.o.recover_at = 0;
+	test_assert_inteq(outbox_run(&g.o, &next), 1);
+	check_row(&g, c, "sent", 1, -1);
+	test_assert_inteq(server_saved(&g.s), 2);
+	test_end();
+
+	rig_close(&g);
+}
+
+static void
+test_held(void)
+{
+	struct rig g;
+	time_t next = 0;
+	long long a, b;
+
+	rig_open(&g, "");
+	a = queue_mail(&g.d, 0, "a@acme.example");
+	b = queue_mail(&g.d, 0, "b@acme.example");
+	/* The store takes the claim but refuses to record a mail as sent. */
+	raw_sql(&g.d, "CREATE TRIGGER refuse_sent BEFORE UPDATE OF status ON outbox "
+		"WHEN NEW.status = 'sent' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END");
+
+	test_begin("sent, unrecorded: held in memory, not sent again, the other mail goes on");
+	outbox_run(&g.o, &next);
+	test_assert_inteq(server_saved(&g.s), 2);
+	test_assert_inteq(outbox_unrecorded(&g.o), 2);
+	check_row(&g, a, "sending", -1, -1);
+	outbox_run(&g.o, &next);
+	outbox_run(&g.o, &next);
+	test_assert_inteq(server_saved(&g.s), 2);
+	test_assert_inteq(outbox_unrecorded(&g.o), 2);
+	test_end();
+
+	test_begin("held results are recorded once the store takes them, still sent once");
+	raw_sql(&g.d, "DROP TRIGGER refuse_sent");
+	test_assert_inteq(outbox_run(&g.o, &next), 0);
+	test_assert_inteq(outbox_unrecorded(&g.o), 0);
+	check_row(&g, a, "sent", 0, 1);
+	check_row(&g, b, "sent", -1, -1);
+	test_assert_inteq(server_saved(&g.s), 2);
+	test_end();
+
+	rig_close(&g);
+}
+
 static void
 test_backoff(void)
 {
@@ -229,5 +394,7 @@ main(void)
 	test_backoff();
 	test_results();
 	test_pause();
+	test_in_flight();
+	test_held();
 	return test_done();
 }

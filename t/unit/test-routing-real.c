@@ -28,7 +28,7 @@
 static struct desk d;
 static long long acme, globex;
 
-static const struct ingest_source src = { "support", 0, 0, NULL, NULL };
+static const struct ingest_source src = { "support", 0, 0, NULL, NULL, 0, 0 };
 
 /* ingest raw; its fate in fate_r (may be NULL); the ticket it landed on. */
 static long long
@@ -42,7 +42,7 @@ ingest(const char *raw, char *fate_r)
 	if (fate_r != NULL)
 		snprintf(fate_r, 32, "%s", res.fate);
 	t = res.ticket;
-	free(res.line);
+	ingest_result_release(&res);
 	return t;
 }
 

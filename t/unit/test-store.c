@@ -19,6 +19,13 @@
 
 static char dbpath[64];
 
+/* Undo schema 5 (the outbox claims, intake failures), to test older versions migrating. */
+#define UNDO_5 "DROP INDEX outbox_claimed; ALTER TABLE outbox DROP COLUMN claimed_by; " \
+	"ALTER TABLE outbox DROP COLUMN claimed_at; ALTER TABLE outbox DROP COLUMN doubt; " \
+	"DROP TABLE intake_failures; DROP INDEX messages_pending; " \
+	"CREATE INDEX messages_pending ON messages(mailbox, imap_pending) WHERE imap_pending = 1; "
+
+
 static struct store *
 open_store(void)
 {
@@ -114,7 +121,7 @@ test_schema(void)
 	st = open_store();
 	new_ticket(st);
 	store_close(&st);
-	raw_sql("DROP INDEX outbox_ticket; DROP TABLE attachments; DROP TABLE blobs; "
+	raw_sql(UNDO_5 "DROP INDEX outbox_ticket; DROP TABLE attachments; DROP TABLE blobs; "
 		"DROP INDEX messages_content_sha256; ALTER TABLE messages DROP COLUMN content_sha256; "
 		"PRAGMA user_version = 1");
 	st = open_store();
@@ -134,7 +141,7 @@ test_schema(void)
 	test_begin("a version 2 store migrates: its messages keep matching by their raw hash");
 	st = open_store();
 	store_close(&st);
-	raw_sql("DROP INDEX outbox_ticket; "
+	raw_sql(UNDO_5 "DROP INDEX outbox_ticket; "
 		"DROP INDEX messages_content_sha256; ALTER TABLE messages DROP COLUMN content_sha256;"
 		"INSERT INTO messages (direction, message_id, sha256, at, raw) "
 		"VALUES ('in', 'old-1@x', 'raw-old', 1, 'x');"
@@ -149,10 +156,10 @@ test_schema(void)
 	raw_sql("DELETE FROM messages");
 	test_end();
 
-	test_begin("a version 3 store is migrated to version 4 (outbox_ticket)");
+	test_begin("a version 3 store is migrated to the newest (outbox_ticket)");
 	st = open_store();
 	store_close(&st);
-	raw_sql("DROP INDEX outbox_ticket; PRAGMA user_version = 3");
+	raw_sql(UNDO_5 "DROP INDEX outbox_ticket; PRAGMA user_version = 3");
 	st = open_store();
 	store_close(&st);
 	sqlite3_open(dbpath, &db);
@@ -165,6 +172,26 @@ test_schema(void)
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	test_assert_inteq(version, STORE_SCHEMA_VERSION);
+	test_end();
+
+	test_begin("a version 4 store migrates: its outbox rows can be claimed, pending actions kept");
+	st = open_store();
+	store_close(&st);
+	raw_sql(UNDO_5 "INSERT INTO messages (direction, mailbox, uidvalidity, uid, imap_pending, at, raw) "
+		"VALUES ('in', 'old', 1, 9, 1, 1, 'x'); PRAGMA user_version = 4");
+	st = open_store();
+	test_assert(st != NULL);
+	if (st != NULL) {
+		unsigned int *uids = NULL, uid = 1;
+		size_t n = 0;
+
+		test_assert(store_imap_pending(st, "old", 1, STORE_IMAP_AFTER, &uids, &n) == 0 &&
+			    n == 1 && uids[0] == 9);
+		free(uids);
+		test_assert(store_intake_failure_min(st, "old", 1, &uid) == 0 && uid == 0);
+		store_close(&st);
+	}
+	raw_sql("DELETE FROM messages");
 	test_end();
 }
 
@@ -245,12 +272,33 @@ test_messages(void)
 		unsigned int *uids = NULL;
 		size_t n = 0;
 
-		test_assert(store_imap_pending(st, "support", 7, &uids, &n) == 0 && n == 1 &&
-			    uids[0] == 42);
+		test_assert(store_imap_pending(st, "support", 7, STORE_IMAP_AFTER, &uids, &n) == 0 &&
+			    n == 1 && uids[0] == 42);
+		free(uids);
+		test_assert(store_imap_pending(st, "support", 7, STORE_IMAP_QUARANTINE, &uids, &n) == 0 &&
+			    n == 0);
+		free(uids);
+		test_assert(store_imap_pending(st, "support", 7, STORE_IMAP_AFTER, &uids, &n) == 0);
 		test_assert(store_imap_done(st, "support", 7, uids, n) == 0);
 		free(uids);
-		test_assert(store_imap_pending(st, "support", 7, &uids, &n) == 0 && n == 0);
+		test_assert(store_imap_pending(st, "support", 7, STORE_IMAP_AFTER, &uids, &n) == 0 &&
+			    n == 0);
 		free(uids);
+		/* A quarantined fate keeps its own action, whatever happens in between. */
+		m.uid = 43;
+		m.ticket = 0;
+		m.imap_pending = STORE_IMAP_QUARANTINE;
+		m.sha256 = "dddd";
+		test_assert(store_message_add(st, &m, NULL) == 0);
+		test_assert(store_imap_pending(st, "support", 7, STORE_IMAP_AFTER, &uids, &n) == 0 &&
+			    n == 0);
+		free(uids);
+		test_assert(store_imap_pending(st, "support", 7, STORE_IMAP_QUARANTINE, &uids, &n) == 0 &&
+			    n == 1 && uids[0] == 43);
+		test_assert(store_imap_done(st, "support", 7, uids, n) == 0);
+		free(uids);
+		m.imap_pending = 1;
+		m.ticket = 1;
 	}
 	test_end();
 
@@ -305,20 +353,110 @@ test_outbox(void)
 	test_assert(store_outbox_due(st, 1000, 10, &rows, &n) == 0 && n == 1 &&
 		    strcmp(rows[0].rcpt, "a@b.example") == 0 && rows[0].raw_len == 5);
 	outbox_rows_free(&rows, n);
-	test_assert(store_outbox_retry_later(st, id, 1, 1100, "451 later") == 0);
+	test_assert(store_outbox_retry_later(st, id, "m1@x", 1, 1100, "451 later", 0) == 1);
 	test_assert(store_outbox_next_due(st, &next) == 0 && next == 1100);
 	test_assert(store_outbox_due(st, 1050, 10, &rows, &n) == 0 && n == 0);
 	outbox_rows_free(&rows, n);
-	test_assert(store_outbox_failed(st, id, 2, "550 no") == 0);
+	test_assert(store_outbox_failed(st, id, "m1@x", 2, "550 no", 0) == 1);
 	test_assert(store_outbox_list(st, 1, 10, &rows, &n) == 0 && n == 1 &&
 		    strcmp(rows[0].status, "failed") == 0);
 	outbox_rows_free(&rows, n);
 	test_assert(store_outbox_requeue(st, id, 1200) == 1);
 	test_assert(store_outbox_requeue(st, id, 1200) == 0);
-	test_assert(store_outbox_sent(st, id, 1201) == 0);
+	test_assert(store_outbox_sent(st, id, "m1@x", 3, 1201) == 1);
 	test_assert(store_outbox_get(st, id, &row) == 1 && strcmp(row.status, "sent") == 0 &&
 		    row.attempts == 3);
 	outbox_row_release(&row);
+	test_end();
+
+	test_begin("outbox: a claimed row is in flight (sending), not due, and released by its result");
+	test_assert(store_outbox_add(st, 1, "comment", "support@x", "c@b.example", "m2@x",
+				     "raw\r\n", 5, 2000, &id) == 0);
+	test_assert(store_outbox_claim(st, id, "host 1 2", 2000) == 1);
+	test_assert(store_outbox_claim(st, id, "host 3 4", 2000) == 0);
+	test_assert(store_outbox_due(st, 3000, 10, &rows, &n) == 0 && n == 0);
+	outbox_rows_free(&rows, n);
+	test_assert(store_outbox_next_due(st, &next) == 0 && next == 0);
+	test_assert(store_outbox_get(st, id, &row) == 1 && strcmp(row.status, "sending") == 0 &&
+		    strcmp(row.claimed_by, "host 1 2") == 0 && row.claimed_at == 2000);
+	outbox_row_release(&row);
+	test_assert(store_outbox_claimed(st, &rows, &n) == 0 && n == 1 && rows[0].id == id);
+	outbox_rows_free(&rows, n);
+	/* A late result for another store's row of the same id lands nowhere. */
+	test_assert(store_outbox_sent(st, id, "other@x", 1, 2001) == 0);
+	test_assert(store_outbox_unclaim(st, id, "host 9 9", 2100) == 0);
+	test_assert(store_outbox_unclaim(st, id, "host 1 2", 2100) == 1);
+	test_assert(store_outbox_get(st, id, &row) == 1 && strcmp(row.status, "queued") == 0 &&
+		    row.claimed_by == NULL && row.doubt == 1 && row.attempts == 1 &&
+		    row.next_attempt_at == 2100);
+	outbox_row_release(&row);
+	test_assert(store_outbox_claim(st, id, "host 1 5", 2100) == 1);
+	test_assert(store_outbox_sent(st, id, "m2@x", 2, 2101) == 1);
+	test_assert(store_outbox_claimed(st, &rows, &n) == 0 && n == 0);
+	outbox_rows_free(&rows, n);
+	test_end();
+	store_close(&st);
+}
+
+static void
+test_intake_failures(void)
+{
+	struct store *st = open_store();
+	unsigned int uid = 99;
+	int attempts = 0;
+
+	test_begin("intake failures: counted per mailbox and UID, the lowest one, forgotten");
+	test_assert(store_intake_failure_min(st, "support", 7, &uid) == 0 && uid == 0);
+	test_assert(store_intake_failure_add(st, "support", 7, 12, "boom", 1000, &attempts) == 0 &&
+		    attempts == 1);
+	test_assert(store_intake_failure_add(st, "support", 7, 12, "boom again", 1001, &attempts) == 0 &&
+		    attempts == 2);
+	test_assert(store_intake_failure_add(st, "support", 7, 30, "other", 1002, &attempts) == 0 &&
+		    attempts == 1);
+	test_assert(store_intake_failure_add(st, "other", 7, 5, "elsewhere", 1002, &attempts) == 0);
+	test_assert(store_intake_failure_min(st, "support", 7, &uid) == 0 && uid == 12);
+	test_assert(store_intake_failure_min(st, "support", 8, &uid) == 0 && uid == 0);
+	test_assert(store_intake_failure_clear(st, "support", 7, 12) == 0);
+	test_assert(store_intake_failure_min(st, "support", 7, &uid) == 0 && uid == 30);
+	test_end();
+	store_close(&st);
+}
+
+static void
+test_health(void)
+{
+	struct store *st = open_store();
+	char moved[80];
+
+	test_begin("store_check: the open store is fine; deleted, it says so and is not recreated");
+	test_assert(store_check(st) == 0);
+	test_assert(store_fault(st) == STORE_FAULT_NONE);
+	snprintf(moved, sizeof(moved), "%s.moved", dbpath);
+	test_assert(rename(dbpath, moved) == 0);
+	test_assert(store_check(st) < 0);
+	test_assert(store_fault(st) == STORE_FAULT_GONE);
+	test_assert(strstr(store_error(st), "was deleted") != NULL);
+	test_assert(store_reopen(st) < 0);
+	test_assert(store_fault(st) == STORE_FAULT_GONE);
+	test_assert(access(dbpath, F_OK) != 0);
+	/* No connection: every call fails cleanly, as a fault. */
+	test_assert(store_begin(st) < 0 && store_fault(st) != STORE_FAULT_NONE);
+	test_end();
+
+	test_begin("store_reopen: back at its path, the store is used again");
+	test_assert(rename(moved, dbpath) == 0);
+	test_assert(store_reopen(st) == 0);
+	test_assert(store_check(st) == 0);
+	test_assert(new_ticket(st) > 0);
+	test_end();
+
+	test_begin("store_check: another file at the path is a replaced store");
+	test_assert(rename(dbpath, moved) == 0);
+	raw_sql("CREATE TABLE x (y)");
+	test_assert(store_check(st) < 0 && store_fault(st) == STORE_FAULT_GONE);
+	test_assert(strstr(store_error(st), "was replaced") != NULL);
+	test_assert(unlink(dbpath) == 0);
+	test_assert(rename(moved, dbpath) == 0);
 	test_end();
 	store_close(&st);
 }
@@ -463,6 +601,8 @@ main(void)
 	test_messages();
 	test_outbox();
 	test_attachments();
+	test_intake_failures();
+	test_health();
 	test_subjects();
 	remove_store();
 	return test_done();
