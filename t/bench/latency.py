@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""latency.py: APPEND → auto-response latency of a running ticketd, one mail at a time.
+
+    latency.py --port P --sink DIR [--count 200] [--user U --password P]
+
+For each mail: APPEND a new customer mail to INBOX (its own sender, so no
+rate limit applies), wait for the auto-response that answers it (its
+In-Reply-To) to land in the sink's DIR (the aiosmtpd sink of
+contrib/smtp-sink.py numbers its files 000001.eml, ... in arrival order:
+DIR must be empty at the start), then the next.  The latency is from the
+APPEND's tagged OK to the auto-response's file time.
+
+Beside it, an IDLE client of our own on the same folder records when
+Dovecot tells it about each new mail: Dovecot waits about half a second
+after a change before it notifies IDLE clients, and that delay is part
+of every figure ticketd can reach (shown separately).
+
+Prints one JSON object: count, and p50/p99/max in seconds for "reply"
+(APPEND → auto-response), "idle" (APPEND → EXISTS at our IDLE client)
+and "own" (EXISTS at our IDLE client → auto-response: ticketd's share,
+mail by mail).
+"""
+
+import argparse
+import imaplib
+import json
+import math
+import os
+import re
+import socket
+import sys
+import threading
+import time
+
+
+class IdleWatcher(threading.Thread):
+    """Holds one IMAP connection in IDLE and records the time of every EXISTS."""
+
+    def __init__(self, host, port, user, password):
+        super().__init__(daemon=True)
+        self.sock = socket.create_connection((host, port), timeout=60)
+        self.f = self.sock.makefile('rb')
+        self.cond = threading.Condition()
+        self.exists = 0
+        self.times = {}      # message count -> time Dovecot told us
+        self.f.readline()
+        self._cmd(b'a1 LOGIN %s %s\r\n' % (user.encode(), password.encode()), b'a1 ')
+        for line in self._cmd(b'a2 SELECT INBOX\r\n', b'a2 '):
+            m = re.match(rb'\* (\d+) EXISTS', line)
+            if m:
+                self.exists = int(m.group(1))
+        self.sock.sendall(b'a3 IDLE\r\n')
+        if not self.f.readline().startswith(b'+'):
+            raise RuntimeError('IDLE refused')
+
+    def _cmd(self, data, tag):
+        self.sock.sendall(data)
+        lines = []
+        while True:
+            line = self.f.readline()
+            if not line:
+                raise RuntimeError('connection closed')
+            lines.append(line)
+            if line.startswith(tag):
+                if b' OK' not in line[:8]:
+                    raise RuntimeError('command failed: %r' % line)
+                return lines
+
+    def run(self):
+        self.sock.settimeout(None)
+        for line in self.f:
+            m = re.match(rb'\* (\d+) EXISTS', line)
+            if m:
+                t = time.time()
+                with self.cond:
+                    n = int(m.group(1))
+                    for k in range(self.exists + 1, n + 1):
+                        self.times[k] = t
+                    self.exists = max(self.exists, n)
+                    self.cond.notify_all()
+
+    def wait_for(self, count, timeout):
+        end = time.time() + timeout
+        with self.cond:
+            while self.exists < count:
+                left = end - time.time()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+            return self.times.get(count)
+
+
+def quantile(values, q):
+    v = sorted(values)
+    if not v:
+        return None
+    k = min(len(v) - 1, max(0, math.ceil(q * len(v)) - 1))
+    return v[k]
+
+
+def mail(i, stamp):
+    msgid = 'latency-%d.%d@latency.example' % (i, stamp)
+    return msgid, ('From: Latency Customer %d <latency%d.%d@latency.example>\r\n'
+                   'To: Example Support <support@example.com>\r\n'
+                   'Subject: Latency probe %d\r\n'
+                   'Date: Thu, 26 Nov 2026 10:00:00 +0000\r\n'
+                   'Message-ID: <%s>\r\n'
+                   'MIME-Version: 1.0\r\n'
+                   'Content-Type: text/plain; charset=utf-8\r\n\r\n'
+                   'Hello,\r\n\r\nour nightly export fails again since this morning.\r\n'
+                   'Could you have a look?\r\n\r\n-- \r\nA customer\r\n'
+                   % (i, i, stamp, i, msgid)).encode()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--host', default='127.0.0.1')
+    p.add_argument('--port', type=int, required=True)
+    p.add_argument('--user', default='support')
+    p.add_argument('--password', default='secret')
+    p.add_argument('--sink', required=True, help='the sink directory (empty at the start)')
+    p.add_argument('--count', type=int, default=200)
+    p.add_argument('--timeout', type=float, default=15.0, help='seconds to wait for one answer')
+    args = p.parse_args()
+
+    watcher = IdleWatcher(args.host, args.port, args.user, args.password)
+    watcher.start()
+    imap = imaplib.IMAP4(args.host, args.port, timeout=60)
+    imap.login(args.user, args.password)
+    stamp = int(time.time())
+    replies, idles, own = [], [], []
+    base = watcher.exists
+    for i in range(1, args.count + 1):
+        msgid, data = mail(i, stamp)
+        typ, resp = imap.append('INBOX', None, None, data)
+        t_append = time.time()
+        if typ != 'OK':
+            sys.exit('latency: APPEND failed: %r' % resp)
+        t_exists = watcher.wait_for(base + i, args.timeout)
+        if t_exists is not None:
+            idles.append(t_exists - t_append)
+        path = os.path.join(args.sink, '%06d.eml' % i)
+        end = t_append + args.timeout
+        while not os.path.exists(path):
+            if time.time() > end:
+                sys.exit('latency: no auto-response to mail %d within %.0f s' % (i, args.timeout))
+            time.sleep(0.001)
+        with open(path, 'rb') as f:
+            head = f.read(8192)
+        if msgid.encode() not in head:
+            sys.exit('latency: %s does not answer %s' % (path, msgid))
+        replies.append(os.stat(path).st_mtime_ns / 1e9 - t_append)
+        if t_exists is not None:
+            own.append(replies[-1] - idles[-1])
+    imap.logout()
+    out = {'count': len(replies)}
+    for name, v in (('reply', replies), ('idle', idles), ('own', own)):
+        out[name] = {'p50': quantile(v, 0.5), 'p99': quantile(v, 0.99), 'max': max(v) if v else None,
+                     'n': len(v)}
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
