@@ -276,16 +276,28 @@ store_close(struct store **stp)
 	*stp = NULL;
 }
 
+/*
+ * Run a statement without parameters or rows (BEGIN, COMMIT, SAVEPOINT
+ * …), prepared once like the others: intake runs a savepoint per
+ * message, and compiling its text every time cost more than the rest of
+ * the transaction control.
+ */
 static int
 exec_sql(struct store *st, const char *sql)
 {
-	if (st->be->exec(st->db, sql) < 0) {
+	struct store_stmt *s = prep(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = st->be->step(s);
+	if (rc < 0) {
 		free(st->error);
 		st->error = xstrdup(st->be->errmsg(st->db));
 		st->temporary = st->be->error_is_temporary(st->db);
-		return -1;
 	}
-	return 0;
+	st->be->reset(s);
+	return rc < 0 ? -1 : 0;
 }
 
 int
@@ -309,4 +321,31 @@ store_rollback(struct store *st)
 {
 	if (st->be->in_transaction(st->db))
 		st->be->exec(st->db, "ROLLBACK");
+}
+
+int
+store_in_transaction(struct store *st)
+{
+	return st->be->in_transaction(st->db);
+}
+
+int
+store_savepoint(struct store *st)
+{
+	return exec_sql(st, "SAVEPOINT message");
+}
+
+int
+store_savepoint_release(struct store *st)
+{
+	return exec_sql(st, "RELEASE message");
+}
+
+int
+store_savepoint_rollback(struct store *st)
+{
+	/* ROLLBACK TO keeps the savepoint open; RELEASE ends it. */
+	if (exec_sql(st, "ROLLBACK TO message") < 0)
+		return -1;
+	return exec_sql(st, "RELEASE message");
 }
