@@ -109,7 +109,7 @@ cmd_deliver(struct ctl *c, int argc, char **argv)
 	src.language = mb != NULL ? mb->language : NULL;
 	rc = ingest_message(&in, raw, len, &src, &res);
 	printf("%s\n", res.line);
-	free(res.line);
+	ingest_result_release(&res);
 	ingest_release(&in);
 	free(raw);
 	return rc == INGEST_OK ? 0 : EX_TEMPFAIL_;

@@ -226,6 +226,13 @@ struct worker {
 	atomic_int done;       /* set by the thread as it returns */
 };
 
+/* Intake committed fates: their mail is in the outbox. */
+static void
+worker_committed(void *arg)
+{
+	sender_wake(arg);
+}
+
 static void
 worker_run(struct worker *w)
 {
@@ -245,10 +252,9 @@ worker_run(struct worker *w)
 		return;
 	}
 	intake_init(&it, w->mb, &in, &w->stop, w->wake[0]);
+	intake_on_commit(&it, worker_committed, w->sender);
 	while (!w->stop) {
 		n = intake_poll(&it, &tempfail);
-		if (n > 0)
-			sender_wake(w->sender);
 		if (w->stop)
 			break;
 		/* Disconnected: come back soon to see whether the backoff is over. */

@@ -109,53 +109,68 @@ fate_line(struct ingest *in, const struct mime_msg *m, const struct ingest_sourc
 }
 
 
-enum ingest_status
-ingest_message(struct ingest *in, const char *raw, size_t len, const struct ingest_source *src,
-	       struct ingest_result *res)
+void
+ingest_result_release(struct ingest_result *res)
+{
+	free(res->line);
+	free(res->error);
+	memset(res, 0, sizeof(*res));
+}
+
+void
+ingest_read(const struct ingest *in, const char *raw, size_t len, struct mail *mail_r)
 {
 	struct mime_limits limits = { in->conf->max_message_size };
-	struct mail mail;
-	const struct mime_msg *m;
-	struct decision d;
-	struct store_message sm;
-	long long start = clock_mono_ms();
+
+	mail_read(mail_r, raw, len, &limits);
+}
+
+/*
+ * Another process on the same mailbox and store (a second ticketd) may
+ * have taken this UID since intake looked: inside the transaction, that
+ * answer is final.  1 taken (res says so), 0 not, -1 error.
+ */
+static int
+already_taken(struct ingest *in, const struct ingest_source *src, struct ingest_result *res,
+	      char **error_r)
+{
+	int taken;
+
+	if (src->uid == 0)
+		return 0;
+	taken = store_message_has_uid(in->st, src->mailbox, src->uidvalidity, src->uid);
+	if (taken < 0) {
+		*error_r = xstrdup(store_error(in->st));
+		return -1;
+	}
+	if (taken == 0)
+		return 0;
+	snprintf(res->fate, sizeof(res->fate), "%s", INGEST_ALREADY);
+	res->line = xasprintf("mailbox=%s uid=%u event=already_ingested "
+			      "why=\"another process took it first\"", src->mailbox, src->uid);
+	return 1;
+}
+
+/* Decide, apply and record the message: -1 with *error_r on any failure. */
+static int
+apply_one(struct ingest *in, const struct mail *mail, const char *raw, size_t len,
+	  const struct ingest_source *src, time_t now, long long start, struct ingest_result *res,
+	  char **error_r)
+{
+	const struct mime_msg *m = mail->msg;
 	struct buf line = BUF_INIT, ignored = BUF_INIT, done = BUF_INIT;
+	struct store_message sm;
+	struct decision d;
 	const char *why = NULL;
-	char *error = NULL;
-	time_t now = clock_now();
 	long long msg_id = 0;
+	int rc = -1;
 
-	memset(res, 0, sizeof(*res));
-	mail_read(&mail, raw, len, &limits);
-	m = mail.msg;
-	if (store_begin(in->st) < 0) {
-		error = xstrdup(store_error(in->st));
-		goto tempfail;
-	}
-	/*
-	 * Another process on the same mailbox and store (a second ticketd)
-	 * may have taken this UID since intake looked: inside the
-	 * transaction, that answer is final.  It has its fate; nothing to do.
-	 */
-	if (src->uid != 0) {
-		int taken = store_message_has_uid(in->st, src->mailbox, src->uidvalidity, src->uid);
-
-		if (taken < 0) {
-			error = xstrdup(store_error(in->st));
-			goto rollback;
-		}
-		if (taken == 1) {
-			store_rollback(in->st);
-			log_info("ingest", "mailbox=%s uid=%u event=already_ingested "
-				 "why=\"another process took it first\"", src->mailbox, src->uid);
-			snprintf(res->fate, sizeof(res->fate), "%s", INGEST_ALREADY);
-			res->line = xstrdup("fate=" INGEST_ALREADY);
-			mail_release(&mail);
-			return INGEST_OK;
-		}
-	}
-	if (decide_message(in, &mail, src, &d, &error) < 0)
-		goto rollback;
+	rc = already_taken(in, src, res, error_r);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	rc = -1;
+	if (decide_message(in, mail, src, &d, error_r) < 0)
+		return -1;
 	/*
 	 * The message first (its ticket once apply has decided it), so that
 	 * the attachments apply keeps can name it.
@@ -177,58 +192,110 @@ ingest_message(struct ingest *in, const char *raw, size_t len, const struct inge
 	sm.raw = raw;
 	sm.raw_len = len;
 	if (store_message_add(in->st, &sm, &msg_id) < 0) {
-		error = xstrdup(store_error(in->st));
-		goto rollback_d;
+		*error_r = xstrdup(store_error(in->st));
+		goto out;
 	}
-	if (apply_decision(in, &mail, msg_id, &d, now, &why, &ignored, &done, &error) < 0)
-		goto rollback_d;
-	if (d.ticket != 0 && store_message_set_ticket(in->st, msg_id, d.ticket) < 0) {
-		error = xstrdup(store_error(in->st));
-		goto rollback_d;
+	if (apply_decision(in, mail, msg_id, &d, now, &why, &ignored, &done, error_r) < 0)
+		goto out;
+	if ((d.ticket != 0 && store_message_set_ticket(in->st, msg_id, d.ticket) < 0) ||
+	    (src->uid != 0 && store_cursor_set(in->st, src->mailbox, src->uidvalidity, src->uid) < 0)) {
+		*error_r = xstrdup(store_error(in->st));
+		goto out;
 	}
-	if (src->uid != 0 && store_cursor_set(in->st, src->mailbox, src->uidvalidity, src->uid) < 0) {
-		error = xstrdup(store_error(in->st));
-		goto rollback_d;
-	}
-	if (store_commit(in->st) < 0) {
-		error = xstrdup(store_error(in->st));
-		goto rollback_d;
-	}
-	fate_line(in, m, src, &d, why, buf_str(&ignored), buf_str(&done), (long)(clock_mono_ms() - start), &line);
-	buf_release(&ignored);
-	buf_release(&done);
-	log_line(strcmp(d.fate, "unparseable") == 0 || strcmp(d.fate, "too_large") == 0 ?
-		 LOG_LEVEL_WARN : LOG_LEVEL_INFO, "ingest", "%s", buf_str(&line));
+	fate_line(in, m, src, &d, why, buf_str(&ignored), buf_str(&done),
+		  (long)(clock_mono_ms() - start), &line);
 	snprintf(res->fate, sizeof(res->fate), "%s", d.fate);
 	snprintf(res->rule, sizeof(res->rule), "%s", d.rule);
 	res->ticket = d.ticket;
+	res->warn = strcmp(d.fate, "unparseable") == 0 || strcmp(d.fate, "too_large") == 0;
 	res->line = buf_detach(&line, NULL);
-	decision_release(&d);
-	mail_release(&mail);
-	return INGEST_OK;
-
-rollback_d:
-	decision_release(&d);
-rollback:
-	store_rollback(in->st);
+	rc = 0;
+out:
 	buf_release(&ignored);
 	buf_release(&done);
-tempfail:
-	{
-		struct logkv kv;
+	decision_release(&d);
+	return rc;
+}
 
-		logkv_init(&kv);
-		logkv_str(&kv, "mailbox", src->mailbox);
-		if (src->uid != 0)
-			logkv_int(&kv, "uid", src->uid);
-		logkv_id(&kv, "msgid", m->message_id);
-		logkv_str(&kv, "result", "tempfail");
-		logkv_str(&kv, "error", error);
-		log_kv(LOG_LEVEL_ERROR, "ingest", &kv);
+enum ingest_status
+ingest_apply(struct ingest *in, const struct mail *mail, const char *raw, size_t len,
+	     const struct ingest_source *src, time_t now, struct ingest_result *res)
+{
+	long long start = clock_mono_ms();
+	char *error = NULL;
+
+	memset(res, 0, sizeof(*res));
+	if (store_savepoint(in->st) < 0) {
+		res->error = xstrdup(store_error(in->st));
+		return INGEST_TEMPFAIL;
 	}
-	res->line = xasprintf("fate=tempfail error=\"%s\"", error != NULL ? error : "unknown");
-	snprintf(res->fate, sizeof(res->fate), "tempfail");
-	free(error);
+	if (apply_one(in, mail, raw, len, src, now, start, res, &error) == 0) {
+		if (store_savepoint_release(in->st) < 0) {
+			ingest_result_release(res);
+			res->error = xstrdup(store_error(in->st));
+			return INGEST_TEMPFAIL;
+		}
+		return INGEST_OK;
+	}
+	res->error = error != NULL ? error : xstrdup("unknown error");
+	/* A busy store, or one that cannot even undo: the store's fault, not the message's. */
+	if (store_error_is_temporary(in->st) || store_savepoint_rollback(in->st) < 0)
+		return INGEST_TEMPFAIL;
+	return INGEST_FAILED;
+}
+
+void
+ingest_log(const struct ingest_result *res)
+{
+	log_line(res->warn ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, "ingest", "%s", res->line);
+}
+
+void
+ingest_log_tempfail(const struct ingest_source *src, const char *message_id, const char *error)
+{
+	struct logkv kv;
+
+	logkv_init(&kv);
+	logkv_str(&kv, "mailbox", src->mailbox);
+	if (src->uid != 0)
+		logkv_int(&kv, "uid", src->uid);
+	logkv_id(&kv, "msgid", message_id);
+	logkv_str(&kv, "result", "tempfail");
+	logkv_str(&kv, "error", error);
+	log_kv(LOG_LEVEL_ERROR, "ingest", &kv);
+}
+
+enum ingest_status
+ingest_message(struct ingest *in, const char *raw, size_t len, const struct ingest_source *src,
+	       struct ingest_result *res)
+{
+	struct mail mail;
+	enum ingest_status rc;
+
+	ingest_read(in, raw, len, &mail);
+	if (store_begin(in->st) < 0) {
+		memset(res, 0, sizeof(*res));
+		res->error = xstrdup(store_error(in->st));
+		rc = INGEST_TEMPFAIL;
+	} else {
+		rc = ingest_apply(in, &mail, raw, len, src, clock_now(), res);
+		if (rc == INGEST_OK && store_commit(in->st) < 0) {
+			ingest_result_release(res);
+			res->error = xstrdup(store_error(in->st));
+			rc = INGEST_TEMPFAIL;
+		}
+		if (rc != INGEST_OK)
+			store_rollback(in->st);
+	}
+	if (rc == INGEST_OK) {
+		ingest_log(res);
+	} else {
+		ingest_log_tempfail(src, mail.msg->message_id, res->error);
+		free(res->line);
+		res->line = xasprintf("fate=tempfail error=\"%s\"", res->error);
+		snprintf(res->fate, sizeof(res->fate), "tempfail");
+		rc = INGEST_TEMPFAIL;
+	}
 	mail_release(&mail);
-	return INGEST_TEMPFAIL;
+	return rc;
 }

@@ -2,22 +2,28 @@
  * ingest: one inbound message from parse to committed fate.
  *
  *   mail_read (parse, classify, reply, language) → decide (read-only)
- *   → apply (one transaction: message, ticket, events, outbox, mailbox
- *   cursor) → fate line
+ *   → apply (message, ticket, events, outbox, mailbox cursor) → commit
+ *   → fate line
  *
- * Used by IMAP intake and by `ticketctl deliver`; `ticketctl explain`
- * runs the same decision (decide.h) without applying it.
+ * ingest_message() does it all for one message in its own transaction
+ * (`ticketctl deliver`).  IMAP intake commits a chunk of messages in one
+ * transaction: ingest_read() each (pure: another thread may do it),
+ * ingest_apply() each under a savepoint of its own, commit, then
+ * ingest_log() each fate line.  `ticketctl explain` runs the same
+ * decision (decide.h) without applying it.
  */
 #ifndef TICKETD_INGEST_H
 #define TICKETD_INGEST_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "notify.h"
 #include "token.h"
 #include "xmalloc.h"
 
 struct conf;
+struct mail;
 struct sla;
 struct store;
 
@@ -41,8 +47,10 @@ struct ingest_source {
 };
 
 enum ingest_status {
-	INGEST_OK = 0,              /* fate committed */
-	INGEST_TEMPFAIL = -1,       /* nothing committed; retry later */
+	INGEST_OK = 0,              /* fate committed (ingest_apply: applied, to be committed) */
+	INGEST_TEMPFAIL = -1,       /* the store failed: nothing of it stays; retry later */
+	INGEST_FAILED = -2,         /* the message failed for a reason of its own: nothing of
+				       it stays (its savepoint is rolled back); res->error */
 };
 
 /* res.fate when another process ingested this UID first (no fate of ours, nothing to do). */
@@ -52,10 +60,41 @@ struct ingest_result {
 	char fate[32];
 	char rule[32];
 	long long ticket;
+	int warn;                   /* the fate line is a warning (unparseable, too_large) */
 	char *line;                 /* the fate line (key=value text); caller frees */
+	char *error;                /* INGEST_FAILED, INGEST_TEMPFAIL: why; caller frees */
 };
 
+/* Release what a result holds. */
+void ingest_result_release(struct ingest_result *res);
+
+/* The whole pipeline for one message, in a transaction of its own. */
 enum ingest_status ingest_message(struct ingest *in, const char *raw, size_t len,
 				  const struct ingest_source *src, struct ingest_result *res);
+
+/*
+ * Read raw as ingest does (mail_read with the configured limits).  Reads
+ * only the configuration: threads may read messages for one ingest at
+ * once.  Release with mail_release().
+ */
+void ingest_read(const struct ingest *in, const char *raw, size_t len, struct mail *mail_r);
+
+/*
+ * Decide and apply mail (read from raw) inside the caller's transaction,
+ * under a savepoint of its own, at now: INGEST_OK when applied (res has
+ * the fate and its line: log it with ingest_log() once the transaction
+ * is committed), INGEST_FAILED when this message failed alone (its
+ * savepoint is rolled back, the transaction goes on), INGEST_TEMPFAIL
+ * when the store failed (the caller rolls the transaction back).
+ */
+enum ingest_status ingest_apply(struct ingest *in, const struct mail *mail, const char *raw,
+				size_t len, const struct ingest_source *src, time_t now,
+				struct ingest_result *res);
+
+/* The fate line of a committed message. */
+void ingest_log(const struct ingest_result *res);
+/* The error line of a message whose fate was not committed (res->error). */
+void ingest_log_tempfail(const struct ingest_source *src, const char *message_id,
+			 const char *error);
 
 #endif

@@ -8,6 +8,7 @@
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
+#include "mail.h"
 #include "oauth.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -29,6 +30,13 @@ intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
 		it->oauth = oauth_new(mb->oauth, who, stop);
 		free(who);
 	}
+}
+
+void
+intake_on_commit(struct intake *it, void (*fn)(void *), void *arg)
+{
+	it->committed = fn;
+	it->committed_arg = arg;
 }
 
 void
@@ -179,18 +187,133 @@ apply_actions(struct intake *it, unsigned int uidvalidity, const unsigned int *u
 	return 0;
 }
 
+/* The after-action of a fate: the quarantine folder for these, else mb->after. */
+static int
+fate_quarantined(const char *fate)
+{
+	return strcmp(fate, "too_large") == 0 || strcmp(fate, "unparseable") == 0;
+}
+
+/*
+ * One chunk: fetched with one UID FETCH, read, applied in one
+ * transaction with a savepoint per message, committed (durable: see
+ * store.h), then the fate lines, then the server actions for the whole
+ * chunk (one STORE or MOVE each, UID sets as ranges).  Returns the
+ * number of fates committed; *stop_r is set when the round must end (the
+ * connection or the store failed, or a message failed: it and those
+ * after it wait for the next round, the ones before it are kept).
+ */
+static int
+intake_chunk(struct intake *it, struct ingest_source *src, const struct imap_msginfo *msgs,
+	     size_t n, int *stop_r)
+{
+	struct imap_chunk chunk;
+	struct mail *mails;
+	struct ingest_result *res;
+	unsigned int *uids, *after, *quarantine;
+	size_t i, n_res = 0, n_after = 0, n_quarantine = 0, bytes = 0, committed = 0;
+	char *error = NULL;
+	enum ingest_status rc = INGEST_OK;
+	time_t now;
+
+	*stop_r = 0;
+	uids = xcalloc(n, sizeof(*uids));
+	for (i = 0; i < n; i++) {
+		uids[i] = msgs[i].uid;
+		bytes += msgs[i].size;
+	}
+	if (imap_fetch_chunk(it->imap, uids, n, &chunk, &error) < 0) {
+		session_failed(it, error);
+		free(error);
+		free(uids);
+		*stop_r = 1;
+		return 0;
+	}
+	mails = xcalloc(n, sizeof(*mails));
+	res = xcalloc(n, sizeof(*res));
+	after = xcalloc(n, sizeof(*after));
+	quarantine = xcalloc(n, sizeof(*quarantine));
+	for (i = 0; i < n; i++)
+		if (chunk.msgs[i].raw != NULL)
+			ingest_read(it->in, chunk.msgs[i].raw, chunk.msgs[i].len, &mails[i]);
+	if (store_begin(it->in->st) < 0) {
+		log_error("imap", "mailbox=%s error=\"%s\"", it->mb->name, store_error(it->in->st));
+		*stop_r = 1;
+		goto out;
+	}
+	now = clock_now();
+	for (i = 0; i < n && !*it->stop; i++) {
+		src->uid = chunk.msgs[i].uid;
+		if (chunk.msgs[i].raw == NULL) {
+			/* Expunged since the list: gone, nothing to give a fate to. */
+			log_warn("imap", "mailbox=%s uid=%u event=vanished", it->mb->name, src->uid);
+			continue;
+		}
+		rc = ingest_apply(it->in, &mails[i], chunk.msgs[i].raw, chunk.msgs[i].len, src, now,
+				  &res[n_res]);
+		if (rc != INGEST_OK) {
+			/* This one waits for the next round, and the ones after it. */
+			ingest_log_tempfail(src, mails[i].msg->message_id, res[n_res].error);
+			ingest_result_release(&res[n_res]);
+			break;
+		}
+		if (strcmp(res[n_res].fate, INGEST_ALREADY) == 0)
+			;    /* the process that took it acts on the server */
+		else if (fate_quarantined(res[n_res].fate))
+			quarantine[n_quarantine++] = src->uid;
+		else
+			after[n_after++] = src->uid;
+		n_res++;
+	}
+	if (rc == INGEST_TEMPFAIL) {
+		store_rollback(it->in->st);
+		n_res = 0;
+		*stop_r = 1;
+		goto out;
+	}
+	if (rc == INGEST_FAILED || *it->stop)
+		*stop_r = 1;
+	if (store_commit(it->in->st) < 0) {
+		log_error("imap", "mailbox=%s event=commit_failed messages=%zu error=\"%s\"", it->mb->name,
+			  n_res, store_error(it->in->st));
+		n_res = 0;
+		*stop_r = 1;
+		goto out;
+	}
+	committed = n_after + n_quarantine;
+	for (i = 0; i < n_res; i++)
+		ingest_log(&res[i]);
+	log_debug("imap", "mailbox=%s event=chunk messages=%zu bytes=%zu committed=%zu", it->mb->name,
+		  n, bytes, committed);
+	if (committed > 0 && it->committed != NULL)
+		it->committed(it->committed_arg);
+	if (apply_actions(it, src->uidvalidity, after, n_after, NULL) < 0 ||
+	    apply_actions(it, src->uidvalidity, quarantine, n_quarantine, it->mb->quarantine_folder) < 0)
+		*stop_r = 1;
+out:
+	for (i = 0; i < n; i++) {
+		ingest_result_release(&res[i]);
+		if (mails[i].msg != NULL)
+			mail_release(&mails[i]);
+	}
+	imap_chunk_release(&chunk);
+	free(res);
+	free(mails);
+	free(uids);
+	free(after);
+	free(quarantine);
+	return (int)committed;
+}
+
 int
 intake_poll(struct intake *it, int *tempfail_r)
 {
 	struct ingest_source src;
-	struct ingest_result res;
 	struct imap_msginfo *list = NULL;
-	unsigned int uidvalidity, cursor_validity, last_uid, *pending = NULL;
-	unsigned int batch[INTAKE_APPLY_BATCH], quarantine[1];
-	size_t n = 0, n_pending = 0, n_batch = 0, i;
-	char *error = NULL, *raw;
-	size_t len;
-	int done = 0, rc;
+	unsigned int uidvalidity, cursor_validity, last_uid, *pending = NULL, quarantine[1];
+	size_t n = 0, n_new = 0, n_pending = 0, i, j, bytes;
+	char *error = NULL;
+	int done = 0, rc, stop = 0;
 
 	*tempfail_r = 0;
 	if (connect_mailbox(it) < 0)
@@ -217,60 +340,39 @@ intake_poll(struct intake *it, int *tempfail_r)
 		free(error);
 		return -1;
 	}
+	/* Only what was not ingested before (its action is in the pending list). */
+	for (i = 0; i < n; i++) {
+		rc = store_message_has_uid(it->in->st, it->mb->name, uidvalidity, list[i].uid);
+		if (rc < 0)
+			goto dberr_list;
+		if (rc == 0)
+			list[n_new++] = list[i];
+	}
 	memset(&src, 0, sizeof(src));
 	src.mailbox = it->mb->name;
 	src.uidvalidity = uidvalidity;
 	src.region = it->mb->region;
 	src.language = it->mb->language;
-	for (i = 0; i < n && !*it->stop; i++) {
-		rc = store_message_has_uid(it->in->st, it->mb->name, uidvalidity, list[i].uid);
-		if (rc < 0)
-			goto dberr_list;
-		if (rc == 1)
-			continue;    /* ingested before; its action is in the pending list */
+	for (i = 0; i < n_new && !stop && !*it->stop; i = j) {
 		if (list[i].size > IMAP_MAX_LITERAL) {
 			log_error("ingest", "mailbox=%s uid=%u fate=too_large size=%zu "
 				  "error=\"over the IMAP literal limit, moved to %s unread\"",
 				  it->mb->name, list[i].uid, list[i].size, it->mb->quarantine_folder);
 			quarantine[0] = list[i].uid;
 			if (apply_actions(it, uidvalidity, quarantine, 1, it->mb->quarantine_folder) < 0)
-				goto out;
+				break;
+			j = i + 1;
 			continue;
 		}
-		if (imap_fetch(it->imap, list[i].uid, &raw, &len, &error) < 0) {
-			session_failed(it, error);
-			free(error);
-			goto out;
-		}
-		src.uid = list[i].uid;
-		rc = ingest_message(it->in, raw, len, &src, &res);
-		free(raw);
-		free(res.line);
-		if (rc != INGEST_OK) {
-			*tempfail_r = 1;
-			break;
-		}
-		if (strcmp(res.fate, INGEST_ALREADY) == 0)
-			continue;    /* the process that took it acts on the server */
-		done++;
-		if (strcmp(res.fate, "too_large") == 0 || strcmp(res.fate, "unparseable") == 0) {
-			quarantine[0] = list[i].uid;
-			if (apply_actions(it, uidvalidity, quarantine, 1, it->mb->quarantine_folder) < 0)
-				goto out;
-			continue;
-		}
-		batch[n_batch++] = list[i].uid;
-		if (n_batch == INTAKE_APPLY_BATCH) {
-			if (apply_actions(it, uidvalidity, batch, n_batch, NULL) < 0)
-				goto out;
-			n_batch = 0;
-		}
+		/* A chunk: at most INTAKE_CHUNK_MESSAGES and INTAKE_CHUNK_BYTES (a bigger mail alone). */
+		bytes = 0;
+		for (j = i; j < n_new && j - i < INTAKE_CHUNK_MESSAGES && list[j].size <= IMAP_MAX_LITERAL &&
+			    (j == i || bytes + list[j].size <= INTAKE_CHUNK_BYTES); j++)
+			bytes += list[j].size;
+		done += intake_chunk(it, &src, list + i, j - i, &stop);
 	}
-	if (it->imap != NULL)
-		apply_actions(it, uidvalidity, batch, n_batch, NULL);
-out:
-	/* The connection died mid-round: what is left waits for the next one. */
-	if (it->imap == NULL)
+	/* The connection died mid-round, or a message or the store failed: the rest waits. */
+	if (it->imap == NULL || stop)
 		*tempfail_r = 1;
 	free(list);
 	return done;

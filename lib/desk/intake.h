@@ -1,13 +1,19 @@
 /*
  * intake: drain one IMAP mailbox into the pipeline.
  *
- * For every message above the mailbox cursor: fetch, ingest (which
- * commits the fate, the cursor and a "server action pending" mark in one
- * transaction), then apply the after-action on the server and clear the
- * mark.  A crash between commit and action leaves the mark: the next
- * round applies it, and the message is never ingested twice.  Connection
- * problems are logged and retried with backoff; one failing mailbox never
- * stops the others.
+ * The messages above the mailbox cursor go in chunks (at most
+ * INTAKE_CHUNK_MESSAGES and INTAKE_CHUNK_BYTES by their RFC822.SIZE):
+ * one UID FETCH brings the chunk; each message is read and applied under
+ * a savepoint of its own in one transaction that also records its fate,
+ * the cursor and a "server action pending" mark; the commit is durable
+ * (store.h); then one STORE (or MOVE, or EXPUNGE) applies the
+ * after-action to the whole chunk and the marks are cleared.  A crash
+ * between commit and action leaves the marks: the next round applies
+ * them, and no message is ever ingested twice.  A message that fails
+ * has its savepoint rolled back: the ones before it in the chunk are
+ * kept, it and the rest wait for the next round.  Connection problems
+ * are logged and retried with backoff; one failing mailbox never stops
+ * the others.
  */
 #ifndef TICKETD_INTAKE_H
 #define TICKETD_INTAKE_H
@@ -22,7 +28,8 @@ struct imap;
 struct ingest;
 struct oauth;
 
-#define INTAKE_APPLY_BATCH 50          /* server actions applied per batch */
+#define INTAKE_CHUNK_MESSAGES 256      /* messages fetched and committed together */
+#define INTAKE_CHUNK_BYTES (2 * 1024 * 1024) /* their RFC822.SIZE at most (a bigger one alone) */
 #define INTAKE_BACKOFF_MAX 300         /* seconds between reconnect attempts */
 
 struct intake {
@@ -35,6 +42,8 @@ struct intake {
 	const atomic_int *stop;
 	struct conn_stop conn_stop;  /* network waits end when stop_fd fires with *stop set */
 	struct oauth *oauth;         /* the mailbox's OAuth2 tokens, NULL for a password */
+	void (*committed)(void *arg); /* called after each commit of fates (NULL: none) */
+	void *committed_arg;
 };
 
 /*
@@ -45,6 +54,9 @@ struct intake {
 void intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
 		 const atomic_int *stop, int stop_fd);
 void intake_release(struct intake *it);
+
+/* fn(arg) is called after each commit of fates: the daemon wakes its sender. */
+void intake_on_commit(struct intake *it, void (*fn)(void *), void *arg);
 
 /*
  * One round.  Returns the number of messages whose fate was committed,

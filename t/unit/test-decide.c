@@ -104,7 +104,7 @@ ingest(const char *raw)
 	if (ingest_message(&d.in, raw, strlen(raw), &src, &res) != INGEST_OK)
 		printf("# ingest: %s\n", res.line);
 	t = res.ticket;
-	free(res.line);
+	ingest_result_release(&res);
 	return t;
 }
 
