@@ -91,8 +91,11 @@ lower_cp(unsigned int cp)
 static size_t
 prefix_ci(const char *s, const char *word)
 {
-	size_t i = 0, j = 0, ns, nw, ls = strlen(s), lw = strlen(word);
+	size_t i = 0, j = 0, ns, nw, lw = strlen(word), ls;
 	unsigned int cs, cw;
+
+	/* As many code points as word has, four bytes each at most: no need to measure all of s. */
+	ls = strnlen(s, 4 * lw);
 
 	while (j < lw) {
 		if (i >= ls)
@@ -330,6 +333,13 @@ labelled(const char *line, const char *const *labels)
 	while (*line == ' ' || *line == '\t' || *line == '*' || *line == '-')
 		line++;
 	for (i = 0; labels[i] != NULL; i++) {
+		/*
+		 * The first byte rules out nearly every label, and most lines
+		 * (the labels are lowercase; a Latin-1 capital and its small
+		 * letter share their first byte).
+		 */
+		if (tolower((unsigned char)*line) != (unsigned char)labels[i][0])
+			continue;
 		len = prefix_ci(line, labels[i]);
 		if (len == 0)
 			continue;
@@ -391,7 +401,8 @@ subject_tags(const char *s, int *sev, int *pri)
 void
 route_fields(const char *subject, const char *body, int *severity_r, int *priority_r)
 {
-	char *s, *line, *next;
+	const char *end;
+	char *s, *line, *next, *head;
 	int sev = 0, pri = 0, n = 0, v;
 
 	if (subject != NULL) {
@@ -400,7 +411,16 @@ route_fields(const char *subject, const char *body, int *severity_r, int *priori
 		free(s);
 	}
 	if (body != NULL && (sev == 0 || pri == 0)) {
-		s = route_normalize(body);
+		/* Only the lines looked at are folded (folding keeps the line ends). */
+		for (end = body; end != NULL && n < ROUTE_FIELD_LINES; n++) {
+			end = strchr(end, '\n');
+			if (end != NULL)
+				end++;
+		}
+		head = xstrndup(body, end != NULL ? (size_t)(end - body) : strlen(body));
+		s = route_normalize(head);
+		free(head);
+		n = 0;
 		for (line = s; line != NULL && n < ROUTE_FIELD_LINES; line = next, n++) {
 			next = strchr(line, '\n');
 			if (next != NULL)
