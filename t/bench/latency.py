@@ -27,6 +27,7 @@ import json
 import math
 import os
 import re
+import select
 import socket
 import sys
 import threading
@@ -34,50 +35,82 @@ import time
 
 
 class IdleWatcher(threading.Thread):
-    """Holds one IMAP connection in IDLE and records the time of every EXISTS."""
+    """Holds one IMAP connection in IDLE and records the time of every EXISTS.
+
+    IDLE is renewed every RENEW seconds (DONE, then IDLE again), as clients
+    do (RFC 2177), so that no server timer ends it behind our back.
+    """
+
+    RENEW = 20
 
     def __init__(self, host, port, user, password):
         super().__init__(daemon=True)
         self.sock = socket.create_connection((host, port), timeout=60)
-        self.f = self.sock.makefile('rb')
+        self.buf = b''
         self.cond = threading.Condition()
         self.exists = 0
         self.times = {}      # message count -> time Dovecot told us
-        self.f.readline()
-        self._cmd(b'a1 LOGIN %s %s\r\n' % (user.encode(), password.encode()), b'a1 ')
-        for line in self._cmd(b'a2 SELECT INBOX\r\n', b'a2 '):
-            m = re.match(rb'\* (\d+) EXISTS', line)
-            if m:
-                self.exists = int(m.group(1))
-        self.sock.sendall(b'a3 IDLE\r\n')
-        if not self.f.readline().startswith(b'+'):
-            raise RuntimeError('IDLE refused')
+        self.error = None
+        self.tag = 0
+        self._line(None)
+        self._cmd(b'LOGIN %s %s' % (user.encode(), password.encode()))
+        self._cmd(b'SELECT INBOX')
 
-    def _cmd(self, data, tag):
-        self.sock.sendall(data)
-        lines = []
+    def _line(self, timeout):
+        """The next line, or None when none came within timeout seconds."""
+        end = None if timeout is None else time.time() + timeout
+        while b'\n' not in self.buf:
+            left = None if end is None else end - time.time()
+            if left is not None and left <= 0:
+                return None
+            r, _, _ = select.select([self.sock], [], [], left)
+            if not r:
+                return None
+            data = self.sock.recv(65536)
+            if not data:
+                raise RuntimeError('the IDLE connection was closed')
+            self.buf += data
+        line, self.buf = self.buf.split(b'\n', 1)
+        m = re.match(rb'\* (\d+) EXISTS', line)
+        if m:
+            t = time.time()
+            with self.cond:
+                n = int(m.group(1))
+                for k in range(self.exists + 1, n + 1):
+                    self.times[k] = t
+                self.exists = max(self.exists, n)
+                self.cond.notify_all()
+        return line + b'\n'
+
+    def _cmd(self, data):
+        """Send a command; read up to its tagged answer (or IDLE's continuation)."""
+        self.tag += 1
+        tag = b'w%d ' % self.tag
+        self.sock.sendall(tag + data + b'\r\n')
         while True:
-            line = self.f.readline()
-            if not line:
-                raise RuntimeError('connection closed')
-            lines.append(line)
+            line = self._line(None)
             if line.startswith(tag):
-                if b' OK' not in line[:8]:
+                if not line[len(tag):].startswith(b'OK'):
                     raise RuntimeError('command failed: %r' % line)
-                return lines
+                return
+            if line.startswith(b'+'):
+                return
 
     def run(self):
-        self.sock.settimeout(None)
-        for line in self.f:
-            m = re.match(rb'\* (\d+) EXISTS', line)
-            if m:
-                t = time.time()
-                with self.cond:
-                    n = int(m.group(1))
-                    for k in range(self.exists + 1, n + 1):
-                        self.times[k] = t
-                    self.exists = max(self.exists, n)
-                    self.cond.notify_all()
+        try:
+            while True:
+                self._cmd(b'IDLE')
+                end = time.time() + self.RENEW
+                while time.time() < end:
+                    self._line(end - time.time())
+                self.sock.sendall(b'DONE\r\n')
+                tag = b'w%d ' % self.tag
+                while not self._line(None).startswith(tag):
+                    pass
+        except Exception as e:        # reported with the results
+            self.error = repr(e)
+            with self.cond:
+                self.cond.notify_all()
 
     def wait_for(self, count, timeout):
         end = time.time() + timeout
@@ -153,7 +186,7 @@ def main():
         if t_exists is not None:
             own.append(replies[-1] - idles[-1])
     imap.logout()
-    out = {'count': len(replies)}
+    out = {'count': len(replies), 'idle_error': watcher.error}
     for name, v in (('reply', replies), ('idle', idles), ('own', own)):
         out[name] = {'p50': quantile(v, 0.5), 'p99': quantile(v, 0.99), 'max': max(v) if v else None,
                      'n': len(v)}
