@@ -171,11 +171,8 @@ apply_one(struct ingest *in, const struct mail *mail, const char *raw, size_t le
 	rc = -1;
 	if (decide_message(in, mail, src, &d, error_r) < 0)
 		return -1;
-	/*
-	 * The message first (its ticket once apply has decided it), so that
-	 * the attachments apply keeps can name it.
-	 */
 	memset(&sm, 0, sizeof(sm));
+	sm.ticket = d.ticket;
 	sm.direction = "in";
 	sm.message_id = m->message_id;
 	sm.sha256 = m->sha256;
@@ -191,14 +188,23 @@ apply_one(struct ingest *in, const struct mail *mail, const char *raw, size_t le
 	sm.at = now;
 	sm.raw = raw;
 	sm.raw_len = len;
-	if (store_message_add(in->st, &sm, &msg_id) < 0) {
+	/*
+	 * The message row holds the raw bytes, and an UPDATE writes a whole
+	 * row again: so the row is written once, after apply, with the ticket
+	 * apply decided.  Only a mail with attachments needs its row first
+	 * (the attachments apply keeps name it); its ticket is set after.
+	 */
+	if (m->n_attachments > 0 && store_message_add(in->st, &sm, &msg_id) < 0) {
 		*error_r = xstrdup(store_error(in->st));
 		goto out;
 	}
 	if (apply_decision(in, mail, msg_id, &d, now, &why, &ignored, &done, error_r) < 0)
 		goto out;
-	if ((d.ticket != 0 && store_message_set_ticket(in->st, msg_id, d.ticket) < 0) ||
-	    (src->uid != 0 && store_cursor_set(in->st, src->mailbox, src->uidvalidity, src->uid) < 0)) {
+	sm.ticket = msg_id == 0 ? d.ticket : sm.ticket;
+	if ((msg_id == 0 && store_message_add(in->st, &sm, &msg_id) < 0) ||
+	    (d.ticket != sm.ticket && store_message_set_ticket(in->st, msg_id, d.ticket) < 0) ||
+	    (src->uid != 0 && !src->cursor_later &&
+	     store_cursor_set(in->st, src->mailbox, src->uidvalidity, src->uid) < 0)) {
 		*error_r = xstrdup(store_error(in->st));
 		goto out;
 	}

@@ -44,6 +44,8 @@ struct ingest_source {
 	unsigned int uid;
 	const char *region;         /* the mailbox's defaults, NULL: none */
 	const char *language;
+	int cursor_later;           /* the caller moves the mailbox cursor itself (intake: once
+				       per chunk), not ingest_apply with each message */
 };
 
 enum ingest_status {

@@ -55,9 +55,21 @@ route_normalize(const char *s)
 
 	buf_grow(&b, left);
 	while (*p != '\0') {
+		if (*p < 0x80) {
+			/* A run of ASCII: nothing in it folds. */
+			const unsigned char *q = p;
+
+			while (*q != '\0' && *q < 0x80)
+				q++;
+			buf_add(&b, p, (size_t)(q - p));
+			prev = q[-1];
+			left -= (size_t)(q - p);
+			p = q;
+			continue;
+		}
 		n = utf8_decode(p, left, &cp, NULL);
 		if (n <= 1) {
-			/* ASCII, or a bad byte kept as it is */
+			/* a bad byte, kept as it is */
 			n = 1;
 			cp = *p;
 			buf_addc(&b, (char)*p);

@@ -24,7 +24,7 @@
 static struct desk d;
 static long long acme, globex;
 
-static const struct ingest_source src = { "support", 0, 0, NULL, NULL };
+static const struct ingest_source src = { .mailbox = "support" };
 
 /* A mail: the header lines given (Date and Message-ID added when absent), a body. */
 static char *
