@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "imap.h"
+#include "job.h"
 #include "ingest.h"
 #include "log.h"
 #include "mail.h"
@@ -25,6 +26,7 @@ intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
 	it->stop = stop;
 	it->conn_stop.fd = stop_fd;
 	it->conn_stop.flag = stop;
+	it->reader = job_thread_new();
 	if (CONF_AUTH_IS_OAUTH(mb->auth) && mb->oauth != NULL) {
 		who = xasprintf("mailbox=%s", mb->name);
 		it->oauth = oauth_new(mb->oauth, who, stop);
@@ -42,6 +44,7 @@ intake_on_commit(struct intake *it, void (*fn)(void *), void *arg)
 void
 intake_release(struct intake *it)
 {
+	job_thread_free(&it->reader);
 	imap_close(&it->imap);
 	oauth_free(&it->oauth);
 }
@@ -195,47 +198,94 @@ fate_quarantined(const char *fate)
 }
 
 /*
- * One chunk: fetched with one UID FETCH, read, applied in one
- * transaction with a savepoint per message, committed (durable: see
- * store.h), then the fate lines, then the server actions for the whole
- * chunk (one STORE or MOVE each, UID sets as ranges).  Returns the
- * number of fates committed; *stop_r is set when the round must end (the
- * connection or the store failed, or a message failed: it and those
- * after it wait for the next round, the ones before it are kept).
+ * A chunk of messages on its way: fetched with one UID FETCH, read (in
+ * the reader thread), then committed.
+ */
+struct chunk {
+	const struct imap_msginfo *msgs;
+	size_t n;
+	size_t bytes;                 /* their RFC822.SIZE */
+	struct imap_chunk fetched;
+	const struct ingest *in;      /* for the reader */
+	struct mail *mails;           /* mails[i] for fetched.msgs[i]; msg NULL when not read */
+};
+
+/* Fetch msgs[0..n) into c.  -1 when the connection failed (logged). */
+static int
+chunk_fetch(struct intake *it, const struct imap_msginfo *msgs, size_t n, struct chunk *c)
+{
+	unsigned int *uids = xcalloc(n, sizeof(*uids));
+	char *error = NULL;
+	size_t i;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->msgs = msgs;
+	c->n = n;
+	c->in = it->in;
+	for (i = 0; i < n; i++) {
+		uids[i] = msgs[i].uid;
+		c->bytes += msgs[i].size;
+	}
+	rc = imap_fetch_chunk(it->imap, uids, n, &c->fetched, &error);
+	free(uids);
+	if (rc < 0) {
+		session_failed(it, error);
+		free(error);
+		return -1;
+	}
+	c->mails = xcalloc(n, sizeof(*c->mails));
+	return 0;
+}
+
+/* The reader's job: every message of the chunk read (pure: no store, no network). */
+static void
+chunk_read(void *arg)
+{
+	struct chunk *c = arg;
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->fetched.msgs[i].raw != NULL)
+			ingest_read(c->in, c->fetched.msgs[i].raw, c->fetched.msgs[i].len, &c->mails[i]);
+}
+
+static void
+chunk_release(struct chunk *c)
+{
+	size_t i;
+
+	for (i = 0; c->mails != NULL && i < c->n; i++)
+		if (c->mails[i].msg != NULL)
+			mail_release(&c->mails[i]);
+	free(c->mails);
+	imap_chunk_release(&c->fetched);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Apply a read chunk in one transaction with a savepoint per message,
+ * commit it (durable: see store.h), then log the fate lines, then the
+ * server actions for the whole chunk (one STORE or MOVE each, UID sets
+ * as ranges).  Returns the number of fates committed; *stop_r is set
+ * when the round must end (the connection or the store failed, or a
+ * message failed: it and those after it wait for the next round, the
+ * ones before it are kept).
  */
 static int
-intake_chunk(struct intake *it, struct ingest_source *src, const struct imap_msginfo *msgs,
-	     size_t n, int *stop_r)
+chunk_commit(struct intake *it, struct ingest_source *src, struct chunk *c, int *stop_r)
 {
-	struct imap_chunk chunk;
-	struct mail *mails;
 	struct ingest_result *res;
-	unsigned int *uids, *after, *quarantine;
-	size_t i, n_res = 0, n_after = 0, n_quarantine = 0, bytes = 0, committed = 0;
-	char *error = NULL;
+	unsigned int *after, *quarantine;
+	size_t i, n = c->n, n_res = 0, n_after = 0, n_quarantine = 0, committed = 0;
 	enum ingest_status rc = INGEST_OK;
+	unsigned int last = 0;
 	time_t now;
 
 	*stop_r = 0;
-	uids = xcalloc(n, sizeof(*uids));
-	for (i = 0; i < n; i++) {
-		uids[i] = msgs[i].uid;
-		bytes += msgs[i].size;
-	}
-	if (imap_fetch_chunk(it->imap, uids, n, &chunk, &error) < 0) {
-		session_failed(it, error);
-		free(error);
-		free(uids);
-		*stop_r = 1;
-		return 0;
-	}
-	mails = xcalloc(n, sizeof(*mails));
 	res = xcalloc(n, sizeof(*res));
 	after = xcalloc(n, sizeof(*after));
 	quarantine = xcalloc(n, sizeof(*quarantine));
-	for (i = 0; i < n; i++)
-		if (chunk.msgs[i].raw != NULL)
-			ingest_read(it->in, chunk.msgs[i].raw, chunk.msgs[i].len, &mails[i]);
 	if (store_begin(it->in->st) < 0) {
 		log_error("imap", "mailbox=%s error=\"%s\"", it->mb->name, store_error(it->in->st));
 		*stop_r = 1;
@@ -243,17 +293,18 @@ intake_chunk(struct intake *it, struct ingest_source *src, const struct imap_msg
 	}
 	now = clock_now();
 	for (i = 0; i < n && !*it->stop; i++) {
-		src->uid = chunk.msgs[i].uid;
-		if (chunk.msgs[i].raw == NULL) {
+		const struct imap_message *m = &c->fetched.msgs[i];
+
+		src->uid = m->uid;
+		if (m->raw == NULL) {
 			/* Expunged since the list: gone, nothing to give a fate to. */
 			log_warn("imap", "mailbox=%s uid=%u event=vanished", it->mb->name, src->uid);
 			continue;
 		}
-		rc = ingest_apply(it->in, &mails[i], chunk.msgs[i].raw, chunk.msgs[i].len, src, now,
-				  &res[n_res]);
+		rc = ingest_apply(it->in, &c->mails[i], m->raw, m->len, src, now, &res[n_res]);
 		if (rc != INGEST_OK) {
 			/* This one waits for the next round, and the ones after it. */
-			ingest_log_tempfail(src, mails[i].msg->message_id, res[n_res].error);
+			ingest_log_tempfail(src, c->mails[i].msg->message_id, res[n_res].error);
 			ingest_result_release(&res[n_res]);
 			break;
 		}
@@ -264,6 +315,13 @@ intake_chunk(struct intake *it, struct ingest_source *src, const struct imap_msg
 		else
 			after[n_after++] = src->uid;
 		n_res++;
+		last = src->uid;
+	}
+	/* The cursor once for the chunk: every message up to last has its fate. */
+	if (rc != INGEST_TEMPFAIL && last != 0 &&
+	    store_cursor_set(it->in->st, it->mb->name, src->uidvalidity, last) < 0) {
+		log_error("imap", "mailbox=%s error=\"%s\"", it->mb->name, store_error(it->in->st));
+		rc = INGEST_TEMPFAIL;
 	}
 	if (rc == INGEST_TEMPFAIL) {
 		store_rollback(it->in->st);
@@ -284,25 +342,50 @@ intake_chunk(struct intake *it, struct ingest_source *src, const struct imap_msg
 	for (i = 0; i < n_res; i++)
 		ingest_log(&res[i]);
 	log_debug("imap", "mailbox=%s event=chunk messages=%zu bytes=%zu committed=%zu", it->mb->name,
-		  n, bytes, committed);
+		  n, c->bytes, committed);
 	if (committed > 0 && it->committed != NULL)
 		it->committed(it->committed_arg);
-	if (apply_actions(it, src->uidvalidity, after, n_after, NULL) < 0 ||
+	/* The connection may have died while this chunk was read: then the marks wait. */
+	if (it->imap == NULL ||
+	    apply_actions(it, src->uidvalidity, after, n_after, NULL) < 0 ||
 	    apply_actions(it, src->uidvalidity, quarantine, n_quarantine, it->mb->quarantine_folder) < 0)
 		*stop_r = 1;
 out:
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		ingest_result_release(&res[i]);
-		if (mails[i].msg != NULL)
-			mail_release(&mails[i]);
-	}
-	imap_chunk_release(&chunk);
 	free(res);
-	free(mails);
-	free(uids);
 	free(after);
 	free(quarantine);
 	return (int)committed;
+}
+
+/*
+ * The next chunk of list[*i..n) to fetch: at most INTAKE_CHUNK_MESSAGES
+ * and INTAKE_CHUNK_BYTES (a bigger mail alone).  A message over the
+ * IMAP literal limit on the way is moved to the quarantine folder
+ * unread.  Returns its length (0: nothing left, or the connection
+ * failed), with *i at its start.
+ */
+static size_t
+next_chunk(struct intake *it, unsigned int uidvalidity, const struct imap_msginfo *list,
+	   size_t n, size_t *i)
+{
+	unsigned int quarantine[1];
+	size_t j, bytes = 0;
+
+	while (*i < n && list[*i].size > IMAP_MAX_LITERAL) {
+		log_error("ingest", "mailbox=%s uid=%u fate=too_large size=%zu "
+			  "error=\"over the IMAP literal limit, moved to %s unread\"",
+			  it->mb->name, list[*i].uid, list[*i].size, it->mb->quarantine_folder);
+		quarantine[0] = list[*i].uid;
+		if (apply_actions(it, uidvalidity, quarantine, 1, it->mb->quarantine_folder) < 0)
+			return 0;
+		(*i)++;
+	}
+	for (j = *i; j < n && j - *i < INTAKE_CHUNK_MESSAGES && list[j].size <= IMAP_MAX_LITERAL &&
+		    (j == *i || bytes + list[j].size <= INTAKE_CHUNK_BYTES); j++)
+		bytes += list[j].size;
+	return j - *i;
 }
 
 int
@@ -310,10 +393,11 @@ intake_poll(struct intake *it, int *tempfail_r)
 {
 	struct ingest_source src;
 	struct imap_msginfo *list = NULL;
-	unsigned int uidvalidity, cursor_validity, last_uid, *pending = NULL, quarantine[1];
-	size_t n = 0, n_new = 0, n_pending = 0, i, j, bytes;
+	unsigned int uidvalidity, cursor_validity, last_uid, *pending = NULL;
+	size_t n = 0, n_new = 0, n_pending = 0, i, len;
+	struct chunk slots[2], *cur = &slots[0], *next = &slots[1], *swap;
 	char *error = NULL;
-	int done = 0, rc, stop = 0;
+	int done = 0, rc, stop = 0, have_cur = 0, have_next;
 
 	*tempfail_r = 0;
 	if (connect_mailbox(it) < 0)
@@ -353,24 +437,46 @@ intake_poll(struct intake *it, int *tempfail_r)
 	src.uidvalidity = uidvalidity;
 	src.region = it->mb->region;
 	src.language = it->mb->language;
-	for (i = 0; i < n_new && !stop && !*it->stop; i = j) {
-		if (list[i].size > IMAP_MAX_LITERAL) {
-			log_error("ingest", "mailbox=%s uid=%u fate=too_large size=%zu "
-				  "error=\"over the IMAP literal limit, moved to %s unread\"",
-				  it->mb->name, list[i].uid, list[i].size, it->mb->quarantine_folder);
-			quarantine[0] = list[i].uid;
-			if (apply_actions(it, uidvalidity, quarantine, 1, it->mb->quarantine_folder) < 0)
-				break;
-			j = i + 1;
-			continue;
-		}
-		/* A chunk: at most INTAKE_CHUNK_MESSAGES and INTAKE_CHUNK_BYTES (a bigger mail alone). */
-		bytes = 0;
-		for (j = i; j < n_new && j - i < INTAKE_CHUNK_MESSAGES && list[j].size <= IMAP_MAX_LITERAL &&
-			    (j == i || bytes + list[j].size <= INTAKE_CHUNK_BYTES); j++)
-			bytes += list[j].size;
-		done += intake_chunk(it, &src, list + i, j - i, &stop);
+	src.cursor_later = 1;
+	/*
+	 * A pipeline of two chunks: the reader reads one while this thread
+	 * fetches the next, and reads that one while this thread commits the
+	 * first and flags it on the server.  At most two chunks are in memory.
+	 */
+	i = 0;
+	len = next_chunk(it, uidvalidity, list, n_new, &i);
+	if (len > 0 && chunk_fetch(it, list + i, len, cur) == 0) {
+		have_cur = 1;
+		i += len;
+		job_thread_start(it->reader, chunk_read, cur);
 	}
+	while (have_cur) {
+		have_next = 0;
+		if (!stop && !*it->stop && it->imap != NULL) {
+			len = next_chunk(it, uidvalidity, list, n_new, &i);
+			if (len > 0 && chunk_fetch(it, list + i, len, next) == 0) {
+				have_next = 1;
+				i += len;
+			}
+		}
+		job_thread_wait(it->reader);
+		if (have_next)
+			job_thread_start(it->reader, chunk_read, next);
+		done += chunk_commit(it, &src, cur, &stop);
+		chunk_release(cur);
+		if (have_next && stop) {
+			/* Read, not committed: it comes again next round. */
+			job_thread_wait(it->reader);
+			chunk_release(next);
+			have_next = 0;
+		}
+		swap = cur;
+		cur = next;
+		next = swap;
+		have_cur = have_next;
+	}
+	if (i < n_new)
+		stop = 1;
 	/* The connection died mid-round, or a message or the store failed: the rest waits. */
 	if (it->imap == NULL || stop)
 		*tempfail_r = 1;

@@ -25,6 +25,7 @@
 
 struct conf_mailbox;
 struct imap;
+struct job_thread;
 struct ingest;
 struct oauth;
 
@@ -42,6 +43,7 @@ struct intake {
 	const atomic_int *stop;
 	struct conn_stop conn_stop;  /* network waits end when stop_fd fires with *stop set */
 	struct oauth *oauth;         /* the mailbox's OAuth2 tokens, NULL for a password */
+	struct job_thread *reader;   /* reads a chunk's messages while the one before commits */
 	void (*committed)(void *arg); /* called after each commit of fates (NULL: none) */
 	void *committed_arg;
 };
