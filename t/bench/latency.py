@@ -48,8 +48,7 @@ class IdleWatcher(threading.Thread):
         self.sock = socket.create_connection((host, port), timeout=60)
         self.buf = b''
         self.cond = threading.Condition()
-        self.exists = 0
-        self.times = {}      # message count -> time Dovecot told us
+        self.events = []     # the time of every EXISTS Dovecot sent, in order
         self.error = None
         self.tag = 0
         self._line(None)
@@ -73,12 +72,10 @@ class IdleWatcher(threading.Thread):
         line, self.buf = self.buf.split(b'\n', 1)
         m = re.match(rb'\* (\d+) EXISTS', line)
         if m:
-            t = time.time()
+            # Counted, not read as a message number: ticketd's own flags
+            # and moves change the numbers under us.
             with self.cond:
-                n = int(m.group(1))
-                for k in range(self.exists + 1, n + 1):
-                    self.times[k] = t
-                self.exists = max(self.exists, n)
+                self.events.append(time.time())
                 self.cond.notify_all()
         return line + b'\n'
 
@@ -112,15 +109,20 @@ class IdleWatcher(threading.Thread):
             with self.cond:
                 self.cond.notify_all()
 
-    def wait_for(self, count, timeout):
+    def seen(self):
+        with self.cond:
+            return len(self.events)
+
+    def wait_after(self, n, timeout):
+        """The time of the first EXISTS after the n-th; None after timeout or an error."""
         end = time.time() + timeout
         with self.cond:
-            while self.exists < count:
+            while len(self.events) <= n and self.error is None:
                 left = end - time.time()
                 if left <= 0:
                     return None
                 self.cond.wait(left)
-            return self.times.get(count)
+            return self.events[n] if len(self.events) > n else None
 
 
 def quantile(values, q):
@@ -162,14 +164,14 @@ def main():
     imap.login(args.user, args.password)
     stamp = int(time.time())
     replies, idles, own = [], [], []
-    base = watcher.exists
     for i in range(1, args.count + 1):
         msgid, data = mail(i, stamp)
+        before = watcher.seen()
         typ, resp = imap.append('INBOX', None, None, data)
         t_append = time.time()
         if typ != 'OK':
             sys.exit('latency: APPEND failed: %r' % resp)
-        t_exists = watcher.wait_for(base + i, args.timeout)
+        t_exists = watcher.wait_after(before, args.timeout)
         if t_exists is not None:
             idles.append(t_exists - t_append)
         path = os.path.join(args.sink, '%06d.eml' % i)

@@ -77,7 +77,10 @@ def main():
                           % (latency['reply']['p50'], latency['reply']['p99'], latency['reply']['max'],
                              latency['count'])))
         print('%-*s%s' % (width, '  Dovecot IDLE notification, p50 / p99 (s)',
-                          '%.3f / %.3f' % (latency['idle']['p50'], latency['idle']['p99'])))
+                          '%.3f / %.3f  (%d of %d mails seen by the IDLE client%s)'
+                          % (latency['idle']['p50'] or 0, latency['idle']['p99'] or 0,
+                             latency['idle']['n'], latency['count'],
+                             '; its error: ' + latency['idle_error'] if latency.get('idle_error') else '')))
         print('%-*s%s' % (width, '  ticketd own share, p50 / p99 (s)',
                           '%.3f / %.3f' % (latency['own']['p50'], latency['own']['p99'])))
     return 0
