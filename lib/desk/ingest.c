@@ -31,6 +31,7 @@ ingest_init(struct ingest *in, const struct conf *conf, struct store *st, char *
 	in->notify.st = st;
 	in->notify.key = &in->key;
 	in->notify.sla = in->sla;
+	in->notify.templates = tmpl_cache_new();
 	return 0;
 }
 
@@ -39,6 +40,7 @@ ingest_release(struct ingest *in)
 {
 	token_key_wipe(&in->key);
 	sla_free(&in->sla);
+	tmpl_cache_free(&in->notify.templates);
 }
 
 static void

@@ -222,7 +222,7 @@ render(struct notify *n, const struct ticket *t, const struct notify_mail *m, co
 		var_add(&vs, "subject", m->subject);
 	for (i = 0; i < m->n_vars; i++)
 		var_add(&vs, m->vars[i].name, m->vars[i].value);
-	rc = tmpl_render(conf->templates, lang, m->tmpl, vs.v, vs.n, subject_r, body_r, error_r);
+	rc = tmpl_render_cached(n->templates, conf->templates, lang, m->tmpl, vs.v, vs.n, subject_r, body_r, error_r);
 out:
 	varset_release(&vs);
 	return rc;

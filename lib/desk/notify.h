@@ -23,6 +23,7 @@ struct notify {
 	struct store *st;
 	const struct token_key *key;
 	const struct sla *sla;       /* for {{due}} and the weekend phone; NULL: none */
+	struct tmpl_cache *templates; /* the templates parsed once; NULL: read at each mail */
 };
 
 struct notify_mail {

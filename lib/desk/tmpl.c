@@ -10,6 +10,7 @@
 #include "tmpl.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -549,18 +550,126 @@ first_line(const struct buf *errors)
 	return xstrndup(errors->data, nl != NULL ? (size_t)(nl - errors->data) : errors->len);
 }
 
+/* One template file read and parsed (or why it could not be). */
+struct loaded {
+	char *path;
+	int err;                  /* errno of the read, 0: read */
+	char *error;              /* its first problem ("file:line: ..."), NULL: none */
+	struct tmpl t;            /* when read without a problem */
+};
+
+struct tmpl_cache {
+	pthread_mutex_t lock;
+	struct loaded **v;        /* never moved nor freed before tmpl_cache_free */
+	size_t n, cap;
+};
+
+static void
+loaded_read(struct loaded *l, const char *path)
+{
+	struct buf errors = BUF_INIT;
+	struct parser p;
+
+	memset(l, 0, sizeof(*l));
+	l->path = xstrdup(path);
+	memset(&p, 0, sizeof(p));
+	p.known = known_vars;
+	p.n_known = N_ELEMENTS(known_vars);
+	p.errors = &errors;
+	p.path = l->path;
+	if (tmpl_load(&p, &l->t) < 0) {
+		l->err = errno != 0 ? errno : EIO;
+	} else if (p.n_errors > 0) {
+		l->error = first_line(&errors);
+		tmpl_release(&l->t);
+	}
+	buf_release(&errors);
+}
+
+static void
+loaded_release(struct loaded *l)
+{
+	if (l->err == 0 && l->error == NULL)
+		tmpl_release(&l->t);
+	free(l->error);
+	free(l->path);
+}
+
+/* The file at path: from c (read there the first time), or into *own when c is NULL. */
+static const struct loaded *
+loaded_get(struct tmpl_cache *c, const char *path, struct loaded *own)
+{
+	struct loaded *l = NULL;
+	size_t i;
+
+	if (c == NULL) {
+		loaded_read(own, path);
+		return own;
+	}
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < c->n && l == NULL; i++)
+		if (strcmp(c->v[i]->path, path) == 0)
+			l = c->v[i];
+	if (l == NULL) {
+		if (c->n == c->cap) {
+			c->cap = c->cap == 0 ? 16 : c->cap * 2;
+			c->v = xrealloc(c->v, c->cap * sizeof(*c->v));
+		}
+		l = xmalloc(sizeof(*l));
+		loaded_read(l, path);
+		c->v[c->n++] = l;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return l;
+}
+
+struct tmpl_cache *
+tmpl_cache_new(void)
+{
+	struct tmpl_cache *c = xcalloc(1, sizeof(*c));
+
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+void
+tmpl_cache_free(struct tmpl_cache **cp)
+{
+	struct tmpl_cache *c = *cp;
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++) {
+		loaded_release(c->v[i]);
+		free(c->v[i]);
+	}
+	free(c->v);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	*cp = NULL;
+}
+
 int
 tmpl_render(const char *dir, const char *lang, const char *name,
 	    const struct tmpl_var *vars, size_t n_vars,
 	    char **subject_r, char **body_r, char **error_r)
 {
-	struct buf errors = BUF_INIT, subject = BUF_INIT, body = BUF_INIT;
-	struct parser p;
-	struct tmpl t;
+	return tmpl_render_cached(NULL, dir, lang, name, vars, n_vars, subject_r, body_r, error_r);
+}
+
+int
+tmpl_render_cached(struct tmpl_cache *c, const char *dir, const char *lang, const char *name,
+		   const struct tmpl_var *vars, size_t n_vars,
+		   char **subject_r, char **body_r, char **error_r)
+{
+	struct buf subject = BUF_INIT, body = BUF_INIT;
+	struct loaded own_lang, own_en;
+	const struct loaded *l;
 	char *path = NULL;
 	const char *s, *e;
 	size_t i;
-	int ret;
+	int rc = -1;
 
 	*subject_r = NULL;
 	*body_r = NULL;
@@ -580,36 +689,26 @@ tmpl_render(const char *dir, const char *lang, const char *name,
 	if (lang == NULL || !lang_valid(lang))
 		lang = "en";
 
-	memset(&p, 0, sizeof(p));
-	p.known = known_vars;
-	p.n_known = N_ELEMENTS(known_vars);
-	p.errors = &errors;
+	memset(&own_lang, 0, sizeof(own_lang));
+	memset(&own_en, 0, sizeof(own_en));
 	path = xasprintf("%s/%s/%s.txt", dir, lang, name);
-	p.path = path;
-	ret = tmpl_load(&p, &t);
-	if (ret < 0 && errno == ENOENT && strcmp(lang, "en") != 0) {
+	l = loaded_get(c, path, &own_lang);
+	if (l->err == ENOENT && strcmp(lang, "en") != 0) {
 		free(path);
 		path = xasprintf("%s/en/%s.txt", dir, name);
-		p.path = path;
-		ret = tmpl_load(&p, &t);
+		l = loaded_get(c, path, &own_en);
 	}
-	if (ret < 0) {
-		*error_r = xasprintf("unable to read '%s': %s", path, strerror(errno));
-		free(path);
-		return -1;
+	if (l->err != 0) {
+		*error_r = xasprintf("unable to read '%s': %s", path, strerror(l->err));
+		goto out;
 	}
-	if (p.n_errors > 0) {
-		*error_r = first_line(&errors);
-		buf_release(&errors);
-		tmpl_release(&t);
-		free(path);
-		return -1;
+	if (l->error != NULL) {
+		*error_r = xstrdup(l->error);
+		goto out;
 	}
 
-	render_toks(&t.subject, vars, n_vars, 1, &subject);
-	render_toks(&t.body, vars, n_vars, 0, &body);
-	tmpl_release(&t);
-	free(path);
+	render_toks(&l->t.subject, vars, n_vars, 1, &subject);
+	render_toks(&l->t.body, vars, n_vars, 0, &body);
 
 	/* The subject is one line without blanks at either end. */
 	s = buf_str(&subject);
@@ -621,7 +720,16 @@ tmpl_render(const char *dir, const char *lang, const char *name,
 	*subject_r = xstrndup(s, (size_t)(e - s));
 	buf_release(&subject);
 	*body_r = buf_detach(&body, NULL);
-	return 0;
+	rc = 0;
+out:
+	if (c == NULL) {
+		if (own_lang.path != NULL)
+			loaded_release(&own_lang);
+		if (own_en.path != NULL)
+			loaded_release(&own_en);
+	}
+	free(path);
+	return rc;
 }
 
 /* Check one file; a missing one is a problem only when required. */

@@ -55,6 +55,21 @@ int tmpl_render(const char *dir, const char *lang, const char *name,
 		char **subject_r, char **body_r, char **error_r);
 
 /*
+ * The same from a cache of parsed files: each file is read and parsed
+ * the first time it is asked for (a missing or broken one too: its error
+ * is kept), never again while the cache lives.  The daemon makes one per
+ * configuration (start, HUP), so a template edited on disk counts from
+ * the next reload.  Thread-safe.  tmpl_render() is this with no cache.
+ */
+struct tmpl_cache;
+
+struct tmpl_cache *tmpl_cache_new(void);
+void tmpl_cache_free(struct tmpl_cache **c);
+int tmpl_render_cached(struct tmpl_cache *c, const char *dir, const char *lang, const char *name,
+		       const struct tmpl_var *vars, size_t n_vars,
+		       char **subject_r, char **body_r, char **error_r);
+
+/*
  * Check templates for `ticketd -n`: for every name, dir/en/name.txt must
  * exist; for every lang x name, the file, when present, must parse with
  * only known_vars (missing ones fall back to en).  Each problem is

@@ -558,6 +558,72 @@ test_labels(void)
 	test_end();
 }
 
+/* Render name in lang through c; the body or the error, the subject in *subject_r. */
+static char *
+render_cached(struct tmpl_cache *c, const char *lang, const char *name, const struct tmpl_var *vars,
+	      size_t n, char **subject_r, int *ret_r)
+{
+	char *subject = NULL, *body = NULL, *error = NULL;
+
+	*ret_r = tmpl_render_cached(c, tmpdir, lang, name, vars, n, &subject, &body, &error);
+	*subject_r = subject;
+	return *ret_r == 0 ? body : error;
+}
+
+static void
+test_cache(void)
+{
+	struct tmpl_var vars[] = { { "ticket", "SUP-7" } };
+	struct tmpl_cache *c = tmpl_cache_new();
+	char *subject, *body;
+	int ret;
+
+	test_begin("tmpl cache: a file is read once, a missing language falls back once, a new cache reads again");
+	write_template("en", "cached", "Subject: one {{ticket}}\n\nfirst {{ticket}}\n");
+	body = render_cached(c, "de", "cached", vars, N_ELEMENTS(vars), &subject, &ret);
+	test_assert_inteq(ret, 0);
+	test_assert_streq(subject, "one SUP-7");
+	test_assert_streq(body, "first SUP-7\n");
+	free(subject);
+	free(body);
+	/* Edited on disk: the cache keeps what it read (until the next reload). */
+	write_template("en", "cached", "Subject: two {{ticket}}\n\nsecond {{ticket}}\n");
+	body = render_cached(c, "de", "cached", vars, N_ELEMENTS(vars), &subject, &ret);
+	test_assert_inteq(ret, 0);
+	test_assert_streq(body, "first SUP-7\n");
+	free(subject);
+	free(body);
+	body = render_cached(NULL, "en", "cached", vars, N_ELEMENTS(vars), &subject, &ret);
+	test_assert_inteq(ret, 0);
+	test_assert_streq(body, "second SUP-7\n");
+	free(subject);
+	free(body);
+	tmpl_cache_free(&c);
+	test_assert(c == NULL);
+	c = tmpl_cache_new();
+	body = render_cached(c, "en", "cached", vars, N_ELEMENTS(vars), &subject, &ret);
+	test_assert_streq(body, "second SUP-7\n");
+	free(subject);
+	free(body);
+	/* A broken file and a missing one: their errors are kept, the same each time. */
+	write_template("en", "broken", "Subject: x\n\n{{#ticket}}open\n");
+	body = render_cached(c, "en", "broken", vars, N_ELEMENTS(vars), &subject, &ret);
+	test_assert_inteq(ret, -1);
+	test_assert(body != NULL && strstr(body, "broken.txt:") != NULL);
+	free(body);
+	body = render_cached(c, "en", "broken", vars, N_ELEMENTS(vars), &subject, &ret);
+	test_assert_inteq(ret, -1);
+	test_assert(body != NULL && strstr(body, "broken.txt:") != NULL);
+	free(body);
+	body = render_cached(c, "fr", "absent", vars, N_ELEMENTS(vars), &subject, &ret);
+	test_assert_inteq(ret, -1);
+	test_assert(body != NULL && strstr(body, "en/absent.txt") != NULL &&
+		    strstr(body, "No such file") != NULL);
+	free(body);
+	tmpl_cache_free(&c);
+	test_end();
+}
+
 int
 main(void)
 {
@@ -574,6 +640,7 @@ main(void)
 	test_check_real();
 	test_render_real();
 	test_check_broken();
+	test_cache();
 	cleanup();
 	return test_done();
 }
