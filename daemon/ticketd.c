@@ -328,6 +328,13 @@ struct worker {
 	struct supervision sup;
 };
 
+/* Intake committed fates: their mail is in the outbox. */
+static void
+worker_committed(void *arg)
+{
+	sender_wake(arg);
+}
+
 static void
 worker_loop(struct worker *w, struct ingest *in)
 {
@@ -337,10 +344,9 @@ worker_loop(struct worker *w, struct ingest *in)
 
 	intake_init(&it, w->mb, in, &w->stop, w->wake[0]);
 	intake_set_board(&it, w->board);
+	intake_on_commit(&it, worker_committed, w->sender);
 	while (!w->stop) {
 		n = intake_poll(&it, &tempfail);
-		if (n > 0)
-			sender_wake(w->sender);
 		if (w->stop)
 			break;
 		/* Disconnected or the store down: come back soon to see whether the backoff is over. */

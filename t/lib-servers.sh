@@ -10,6 +10,7 @@
 #	write_config FILE       a ticketd config for the servers started
 #	start_ticketd CONF [ARGS]  the daemon in the background, stopped at exit
 #	mount_tmpfs DIR SIZE    a small file system (disk full, read-only tests)
+#	maildir_add FILE...     mail straight into the Maildir (imap_append: over IMAP)
 #
 # Everything started here is stopped at exit, even when a test fails.
 
@@ -478,6 +479,26 @@ imap_count () {
 # imap_folders: the folder names, one a line, sorted.
 imap_folders () {
 	imap_tool folders
+}
+
+# maildir_add FILE...: puts each file straight into the INBOX of
+# $IMAP_USER (tmp/, then new/, as a delivery agent does): much faster than
+# APPEND for many mails; Dovecot gives them UIDs in the order given at its
+# next look at the folder.
+lib__maildir_seq=0
+maildir_add () {
+	local md=$DOVECOT_DIR/mail/$IMAP_USER/Maildir f name base
+	base=$(date +%s)
+	for f in "$@"; do
+		# Unique names (Dovecot knows a message by its name), in order.
+		lib__maildir_seq=$((lib__maildir_seq + 1))
+		name=$base.M$(printf %08d "$lib__maildir_seq")P$$.test
+		cp "$f" "$md/tmp/$name" || return 1
+		if [ "$(id -u)" -eq 0 ]; then
+			chown 65534:65534 "$md/tmp/$name" || return 1
+		fi
+		mv "$md/tmp/$name" "$md/new/$name" || return 1
+	done
 }
 
 # imap_fetch UID [FOLDER]: prints the raw message (does not set \Seen).

@@ -260,6 +260,7 @@ apply_created(struct ingest *in, const struct mime_msg *m, struct attach_set *fi
 
 		memset(&nm, 0, sizeof(nm));
 		nm.tmpl = "autoresponse";
+		nm.new_ticket = 1;
 		nm.n_vars = dropped_vars(in, files, &dropped, limit, quota, vars);
 		nm.vars = vars;
 		rc = queue_automatic(in, &t, &nm, m, now, why_r, error_r);

@@ -114,8 +114,7 @@ ingest_result_release(struct ingest_result *res)
 {
 	free(res->line);
 	free(res->error);
-	res->line = NULL;
-	res->error = NULL;
+	memset(res, 0, sizeof(*res));
 }
 
 int
@@ -125,9 +124,18 @@ ingest_fate_quarantined(const char *fate)
 		strcmp(fate, "failed") == 0;
 }
 
+void
+ingest_read(const struct ingest *in, const char *raw, size_t len, struct mail *mail_r)
+{
+	struct mime_limits limits = { in->conf->max_message_size };
+
+	mail_read(mail_r, raw, len, &limits);
+}
+
 /*
- * After the message row (msg_id) and what its fate did: its ticket, the
- * cursor, its failures forgotten.  The end of every fate's transaction.
+ * After the message row (msg_id) and what its fate did: its ticket (when
+ * apply changed it), the cursor (unless intake moves it per chunk), its
+ * failures forgotten.  The end of every fate's work in the transaction.
  */
 static int
 record_message(struct ingest *in, long long msg_id, long long ticket,
@@ -137,7 +145,10 @@ record_message(struct ingest *in, long long msg_id, long long ticket,
 		return -1;
 	if (src->uid == 0)
 		return 0;
-	if (store_cursor_set(in->st, src->mailbox, src->uidvalidity, src->uid) < 0 ||
+	if (!src->cursor_later &&
+	    store_cursor_set(in->st, src->mailbox, src->uidvalidity, src->uid) < 0)
+		return -1;
+	if (!src->no_failures &&
 	    store_intake_failure_clear(in->st, src->mailbox, src->uidvalidity, src->uid) < 0)
 		return -1;
 	return 0;
@@ -168,12 +179,15 @@ message_of(struct store_message *sm, const struct mime_msg *m, const struct inge
 	sm->raw_len = len;
 }
 
-/* Nothing committed: say why, and whether the store or the message is to blame. */
+/*
+ * Nothing committed: say why, and whether the store or the message is to
+ * blame (the store when it has a fault, or when store_temp says so).
+ */
 static enum ingest_status
 not_committed(struct ingest *in, const struct mime_msg *m, const struct ingest_source *src,
-	      char *error, struct ingest_result *res)
+	      char *error, int store_temp, struct ingest_result *res)
 {
-	enum ingest_status status = store_fault(in->st) != STORE_FAULT_NONE ?
+	enum ingest_status status = store_temp || store_fault(in->st) != STORE_FAULT_NONE ?
 		INGEST_TEMPFAIL : INGEST_FAILED;
 	struct logkv kv;
 
@@ -195,92 +209,140 @@ not_committed(struct ingest *in, const struct mime_msg *m, const struct ingest_s
 	return status;
 }
 
-enum ingest_status
-ingest_message(struct ingest *in, const char *raw, size_t len, const struct ingest_source *src,
-	       struct ingest_result *res)
+/*
+ * Another process on the same mailbox and store (a second ticketd) may
+ * have taken this UID since intake looked: inside the transaction, that
+ * answer is final.  1 taken (res says so), 0 not, -1 error.
+ */
+static int
+already_taken(struct ingest *in, const struct ingest_source *src, struct ingest_result *res,
+	      char **error_r)
 {
-	struct mime_limits limits = { in->conf->max_message_size };
-	struct mail mail;
-	const struct mime_msg *m;
-	struct decision d;
-	struct store_message sm;
-	long long start = clock_mono_ms();
+	int taken;
+
+	if (src->uid == 0)
+		return 0;
+	taken = store_message_has_uid(in->st, src->mailbox, src->uidvalidity, src->uid);
+	if (taken < 0) {
+		*error_r = xstrdup(store_error(in->st));
+		return -1;
+	}
+	if (taken == 0)
+		return 0;
+	snprintf(res->fate, sizeof(res->fate), "%s", INGEST_ALREADY);
+	res->line = xasprintf("mailbox=%s uid=%u event=already_ingested "
+			      "why=\"another process took it first\"", src->mailbox, src->uid);
+	return 1;
+}
+
+/* Decide, apply and record the message: -1 with *error_r on any failure. */
+static int
+apply_one(struct ingest *in, const struct mail *mail, const char *raw, size_t len,
+	  const struct ingest_source *src, time_t now, long long start, struct ingest_result *res,
+	  char **error_r)
+{
+	const struct mime_msg *m = mail->msg;
 	struct buf line = BUF_INIT, ignored = BUF_INIT, done = BUF_INIT;
+	struct store_message sm;
+	struct decision d;
 	const char *why = NULL;
-	char *error = NULL;
-	enum ingest_status status;
-	time_t now = clock_now();
 	long long msg_id = 0;
+	int rc;
 
-	memset(res, 0, sizeof(*res));
-	mail_read(&mail, raw, len, &limits);
-	m = mail.msg;
-	if (store_begin(in->st) < 0) {
-		error = xstrdup(store_error(in->st));
-		goto fail;
-	}
+	rc = already_taken(in, src, res, error_r);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	rc = -1;
+	if (decide_message(in, mail, src, &d, error_r) < 0)
+		return -1;
+	message_of(&sm, m, src, d.fate, d.rule, d.ticket, raw, len, now);
 	/*
-	 * Another process on the same mailbox and store (a second ticketd)
-	 * may have taken this UID since intake looked: inside the
-	 * transaction, that answer is final.  It has its fate; nothing to do.
+	 * The message row holds the raw bytes, and an UPDATE writes a whole
+	 * row again: so the row is written once, after apply, with the ticket
+	 * apply decided.  Only a mail with attachments needs its row first
+	 * (the attachments apply keeps name it); its ticket is set after.
 	 */
-	if (src->uid != 0) {
-		int taken = store_message_has_uid(in->st, src->mailbox, src->uidvalidity, src->uid);
-
-		if (taken < 0) {
-			error = xstrdup(store_error(in->st));
-			goto rollback;
-		}
-		if (taken == 1) {
-			store_rollback(in->st);
-			log_info("ingest", "mailbox=%s uid=%u event=already_ingested "
-				 "why=\"another process took it first\"", src->mailbox, src->uid);
-			snprintf(res->fate, sizeof(res->fate), "%s", INGEST_ALREADY);
-			res->line = xstrdup("fate=" INGEST_ALREADY);
-			mail_release(&mail);
-			return INGEST_OK;
-		}
+	if (m->n_attachments > 0 && store_message_add(in->st, &sm, &msg_id) < 0) {
+		*error_r = xstrdup(store_error(in->st));
+		goto out;
 	}
-	if (decide_message(in, &mail, src, &d, &error) < 0)
-		goto rollback;
-	/*
-	 * The message first (its ticket once apply has decided it), so that
-	 * the attachments apply keeps can name it.
-	 */
-	message_of(&sm, m, src, d.fate, d.rule, 0, raw, len, now);
-	if (store_message_add(in->st, &sm, &msg_id) < 0) {
-		error = xstrdup(store_error(in->st));
-		goto rollback_d;
+	if (apply_decision(in, mail, msg_id, &d, now, &why, &ignored, &done, error_r) < 0)
+		goto out;
+	if (msg_id == 0)
+		sm.ticket = d.ticket;
+	if ((msg_id == 0 && store_message_add(in->st, &sm, &msg_id) < 0) ||
+	    record_message(in, msg_id, d.ticket != sm.ticket ? d.ticket : 0, src) < 0) {
+		*error_r = xstrdup(store_error(in->st));
+		goto out;
 	}
-	if (apply_decision(in, &mail, msg_id, &d, now, &why, &ignored, &done, &error) < 0)
-		goto rollback_d;
-	if (record_message(in, msg_id, d.ticket, src) < 0 || store_commit(in->st) < 0) {
-		error = xstrdup(store_error(in->st));
-		goto rollback_d;
-	}
-	fate_line(in, m, src, &d, why, buf_str(&ignored), buf_str(&done), (long)(clock_mono_ms() - start), &line);
-	buf_release(&ignored);
-	buf_release(&done);
-	log_line(ingest_fate_quarantined(d.fate) ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, "ingest", "%s",
-		 buf_str(&line));
+	fate_line(in, m, src, &d, why, buf_str(&ignored), buf_str(&done),
+		  (long)(clock_mono_ms() - start), &line);
 	snprintf(res->fate, sizeof(res->fate), "%s", d.fate);
 	snprintf(res->rule, sizeof(res->rule), "%s", d.rule);
 	res->ticket = d.ticket;
 	res->line = buf_detach(&line, NULL);
-	decision_release(&d);
-	mail_release(&mail);
-	return INGEST_OK;
-
-rollback_d:
-	decision_release(&d);
-rollback:
-	store_rollback(in->st);
+	rc = 0;
+out:
 	buf_release(&ignored);
 	buf_release(&done);
-fail:
-	status = not_committed(in, m, src, error, res);
+	decision_release(&d);
+	return rc;
+}
+
+enum ingest_status
+ingest_apply(struct ingest *in, const struct mail *mail, const char *raw, size_t len,
+	     const struct ingest_source *src, time_t now, struct ingest_result *res)
+{
+	long long start = clock_mono_ms();
+	char *error = NULL;
+
+	memset(res, 0, sizeof(*res));
+	if (store_savepoint(in->st) < 0)
+		return not_committed(in, mail->msg, src, xstrdup(store_error(in->st)), 1, res);
+	if (apply_one(in, mail, raw, len, src, now, start, res, &error) == 0) {
+		if (store_savepoint_release(in->st) == 0)
+			return INGEST_OK;
+		ingest_result_release(res);
+		return not_committed(in, mail->msg, src, xstrdup(store_error(in->st)), 1, res);
+	}
+	ingest_result_release(res);
+	/* A store that cannot even undo the message: the store's fault, not the message's. */
+	if (store_fault(in->st) == STORE_FAULT_NONE && store_savepoint_rollback(in->st) < 0)
+		return not_committed(in, mail->msg, src, error, 1, res);
+	return not_committed(in, mail->msg, src, error, 0, res);
+}
+
+void
+ingest_log(const struct ingest_result *res)
+{
+	log_line(ingest_fate_quarantined(res->fate) ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, "ingest", "%s",
+		 res->line);
+}
+
+enum ingest_status
+ingest_message(struct ingest *in, const char *raw, size_t len, const struct ingest_source *src,
+	       struct ingest_result *res)
+{
+	struct mail mail;
+	enum ingest_status rc;
+
+	ingest_read(in, raw, len, &mail);
+	if (store_begin(in->st) < 0) {
+		memset(res, 0, sizeof(*res));
+		rc = not_committed(in, mail.msg, src, xstrdup(store_error(in->st)), 1, res);
+	} else {
+		rc = ingest_apply(in, &mail, raw, len, src, clock_now(), res);
+		if (rc == INGEST_OK && store_commit(in->st) < 0) {
+			ingest_result_release(res);
+			rc = not_committed(in, mail.msg, src, xstrdup(store_error(in->st)), 1, res);
+		}
+		if (rc != INGEST_OK)
+			store_rollback(in->st);
+	}
+	if (rc == INGEST_OK)
+		ingest_log(res);
 	mail_release(&mail);
-	return status;
+	return rc;
 }
 
 enum ingest_status
@@ -319,7 +381,7 @@ ingest_failed(struct ingest *in, const char *raw, size_t len, const struct inges
 		rc = store_commit(in->st);
 	if (rc < 0) {
 		store_rollback(in->st);
-		status = not_committed(in, m, src, xstrdup(store_error(in->st)), res);
+		status = not_committed(in, m, src, xstrdup(store_error(in->st)), 1, res);
 		mime_msg_free(&m);
 		return status;
 	}

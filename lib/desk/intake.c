@@ -9,7 +9,9 @@
 #include "conf.h"
 #include "imap.h"
 #include "ingest.h"
+#include "job.h"
 #include "log.h"
+#include "mail.h"
 #include "mime.h"
 #include "oauth.h"
 #include "store.h"
@@ -27,6 +29,7 @@ intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
 	it->stop = stop;
 	it->conn_stop.fd = stop_fd;
 	it->conn_stop.flag = stop;
+	it->reader = job_thread_new();
 	snprintf(it->who, sizeof(it->who), "mailbox:%s", mb->name);
 	health_init(&it->health, in->st, NULL, it->who);
 	if (CONF_AUTH_IS_OAUTH(mb->auth) && mb->oauth != NULL) {
@@ -43,8 +46,16 @@ intake_set_board(struct intake *it, struct health_board *board)
 }
 
 void
+intake_on_commit(struct intake *it, void (*fn)(void *), void *arg)
+{
+	it->committed = fn;
+	it->committed_arg = arg;
+}
+
+void
 intake_release(struct intake *it)
 {
+	job_thread_free(&it->reader);
 	health_release(&it->health);
 	imap_close(&it->imap);
 	oauth_free(&it->oauth);
@@ -373,20 +384,348 @@ forget_vanished(struct intake *it, unsigned int uidvalidity, unsigned int failed
 	return store_intake_failure_clear(it->in->st, it->mb->name, uidvalidity, failed);
 }
 
+/* One round's state, shared by the chunk and the single-message paths. */
+struct round {
+	struct ingest_source src;
+	int done;                     /* messages whose fate was committed */
+	int stop;                     /* the round ends: connection or store failed */
+	int tempfail;                 /* something waits for the next round */
+};
+
+/*
+ * A chunk of messages on its way: fetched with one UID FETCH, read (in
+ * the reader thread), then committed.
+ */
+struct chunk {
+	const struct imap_msginfo *msgs;
+	size_t n;
+	size_t bytes;                 /* their RFC822.SIZE */
+	struct imap_chunk fetched;
+	const struct ingest *in;      /* for the reader */
+	struct mail *mails;           /* mails[i] for fetched.msgs[i]; msg NULL when not read */
+};
+
+/*
+ * Fetch msgs[0..n) into c.  -1 when the connection failed (logged).  A
+ * literal over the limit breaks the connection: alone, the message is
+ * remembered as over (its header is fetched next); in a chunk, the
+ * chunk's UIDs are fetched one by one next, to find it.
+ */
+static int
+chunk_fetch(struct intake *it, unsigned int uidvalidity, const struct imap_msginfo *msgs,
+	    size_t n, struct chunk *c)
+{
+	unsigned int *uids = xcalloc(n, sizeof(*uids));
+	char *error = NULL;
+	size_t i;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->msgs = msgs;
+	c->n = n;
+	c->in = it->in;
+	for (i = 0; i < n; i++) {
+		uids[i] = msgs[i].uid;
+		c->bytes += msgs[i].size;
+	}
+	rc = imap_fetch_chunk(it->imap, uids, n, &c->fetched, &error);
+	free(uids);
+	if (rc == IMAP_FETCH_OVER_LIMIT) {
+		if (n == 1)
+			note_over(it, uidvalidity, msgs[0].uid, 1, error);
+		else
+			it->single_until = msgs[n - 1].uid;
+	}
+	if (rc < 0) {
+		session_failed(it, error);
+		free(error);
+		return -1;
+	}
+	c->mails = xcalloc(n, sizeof(*c->mails));
+	return 0;
+}
+
+/* The reader's job: every message of the chunk read (pure: no store, no network). */
+static void
+chunk_read(void *arg)
+{
+	struct chunk *c = arg;
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->fetched.msgs[i].raw != NULL)
+			ingest_read(c->in, c->fetched.msgs[i].raw, c->fetched.msgs[i].len, &c->mails[i]);
+}
+
+static void
+chunk_release(struct chunk *c)
+{
+	size_t i;
+
+	for (i = 0; c->mails != NULL && i < c->n; i++)
+		if (c->mails[i].msg != NULL)
+			mail_release(&c->mails[i]);
+	free(c->mails);
+	imap_chunk_release(&c->fetched);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Apply the read messages of c from *from on in one transaction with a
+ * savepoint per message, up to the end or to the first that fails for a
+ * reason of its own; commit (durable: see store.h), log the fate lines,
+ * apply the server actions (one STORE or MOVE each, UID sets as ranges).
+ * *from moves past what was done, the failed message included (its
+ * failure is counted: it waits, or gets fate failed).  -1 when the round
+ * must end (the connection or the store failed).
+ */
+static int
+segment_commit(struct intake *it, struct round *r, struct chunk *c, size_t *from,
+	       unsigned int *after, unsigned int *quarantine, struct ingest_result *res)
+{
+	size_t i, stop_at, n_res = 0, n_after = 0, n_quarantine = 0, failed = c->n;
+	unsigned int last = 0;
+	enum ingest_status rc = INGEST_OK;
+	time_t now;
+	int frc;
+
+	if (store_begin(it->in->st) < 0) {
+		store_failed(it);
+		return -1;
+	}
+	now = clock_now();
+	for (i = *from; i < c->n && !*it->stop; i++) {
+		const struct imap_message *m = &c->fetched.msgs[i];
+
+		r->src.uid = m->uid;
+		if (m->raw == NULL) {
+			/* Expunged since the list: gone, nothing to give a fate to. */
+			log_warn("imap", "mailbox=%s uid=%u event=vanished", it->mb->name, m->uid);
+			continue;
+		}
+		rc = ingest_apply(it->in, &c->mails[i], m->raw, m->len, &r->src, now, &res[n_res]);
+		if (rc == INGEST_FAILED) {
+			failed = i;
+			break;
+		}
+		if (rc != INGEST_OK)
+			break;
+		if (strcmp(res[n_res].fate, INGEST_ALREADY) == 0)
+			;    /* the process that took it acts on the server */
+		else if (ingest_fate_quarantined(res[n_res].fate))
+			quarantine[n_quarantine++] = m->uid;
+		else
+			after[n_after++] = m->uid;
+		n_res++;
+		last = m->uid;
+	}
+	stop_at = i;
+	/* The cursor once for the segment: every message up to last has its fate. */
+	if (rc != INGEST_TEMPFAIL && last != 0 &&
+	    store_cursor_set(it->in->st, it->mb->name, r->src.uidvalidity, last) < 0)
+		rc = INGEST_TEMPFAIL;
+	if (rc == INGEST_TEMPFAIL || store_commit(it->in->st) < 0) {
+		store_rollback(it->in->st);
+		health_failed(&it->health);
+		for (i = 0; i <= n_res && i < c->n; i++)
+			ingest_result_release(&res[i]);
+		r->stop = r->tempfail = 1;
+		return -1;
+	}
+	for (i = 0; i < n_res; i++) {
+		ingest_log(&res[i]);
+		ingest_result_release(&res[i]);
+	}
+	r->done += (int)(n_after + n_quarantine);
+	if (n_after + n_quarantine > 0) {
+		health_succeeded(&it->health);
+		if (it->committed != NULL)
+			it->committed(it->committed_arg);
+	}
+	*from = stop_at;
+	if (failed < c->n) {
+		const struct imap_message *m = &c->fetched.msgs[failed];
+
+		r->src.uid = m->uid;
+		frc = message_failed(it, &r->src, m->raw, m->len, res[n_res].error);
+		ingest_result_release(&res[n_res]);
+		if (frc < 0) {
+			r->stop = r->tempfail = 1;
+			return -1;
+		}
+		if (frc == 0)
+			r->tempfail = 1;
+		else
+			quarantine[n_quarantine++] = m->uid;
+		*from = failed + 1;
+	}
+	if (*it->stop)
+		r->stop = 1;
+	/* The connection may have died while this chunk was read: then the marks wait. */
+	if (it->imap == NULL ||
+	    apply_actions(it, r->src.uidvalidity, after, n_after, NULL) < 0 ||
+	    apply_actions(it, r->src.uidvalidity, quarantine, n_quarantine,
+			  it->mb->quarantine_folder) < 0) {
+		r->stop = r->tempfail = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Commit a read chunk, segment by segment (a failing message ends one). */
+static void
+chunk_commit(struct intake *it, struct round *r, struct chunk *c)
+{
+	unsigned int *after = xcalloc(c->n, sizeof(*after));
+	unsigned int *quarantine = xcalloc(c->n, sizeof(*quarantine));
+	struct ingest_result *res = xcalloc(c->n, sizeof(*res));
+	size_t from = 0;
+	int before = r->done;
+
+	while (from < c->n && !r->stop)
+		if (segment_commit(it, r, c, &from, after, quarantine, res) < 0)
+			break;
+	log_debug("imap", "mailbox=%s event=chunk messages=%zu bytes=%zu committed=%d", it->mb->name,
+		  c->n, c->bytes, r->done - before);
+	free(after);
+	free(quarantine);
+	free(res);
+}
+
+/*
+ * A message over the IMAP literal limit (by its size, or by the literal
+ * the server sent before), alone: its header, a too_large fate, the
+ * quarantine folder.  Nothing else is in flight meanwhile, so that the
+ * cursor it moves has every message before it behind it.
+ */
+static void
+take_oversize(struct intake *it, struct round *r, const struct imap_msginfo *msg, int stage,
+	      unsigned long long claim)
+{
+	struct ingest_result res;
+	enum ingest_status status;
+	unsigned int uids[1];
+	char *raw;
+	size_t len;
+	int rc;
+
+	if (fetch_oversize(it, r->src.uidvalidity, msg->uid, stage, &raw, &len) < 0) {
+		r->stop = r->tempfail = 1;
+		return;
+	}
+	r->src.uid = msg->uid;
+	r->src.headers_only = 1;
+	r->src.claimed_size = claim > msg->size ? (size_t)claim : msg->size;
+	r->src.cursor_later = 0;
+	status = ingest_message(it->in, raw, len, &r->src, &res);
+	if (status == INGEST_FAILED) {
+		rc = message_failed(it, &r->src, raw, len, res.error);
+		if (rc == 0)
+			r->tempfail = 1;
+	} else if (status == INGEST_OK && strcmp(res.fate, INGEST_ALREADY) == 0) {
+		rc = 0;      /* another process took it and acts on the server */
+	} else {
+		rc = status == INGEST_OK ? (ingest_fate_quarantined(res.fate) ? 1 : 2) : -1;
+	}
+	r->src.headers_only = 0;
+	r->src.claimed_size = 0;
+	r->src.cursor_later = 1;
+	free(raw);
+	if (status == INGEST_TEMPFAIL)
+		health_failed(&it->health);
+	ingest_result_release(&res);
+	if (rc < 0) {
+		r->stop = r->tempfail = 1;
+		return;
+	}
+	if (rc == 0)
+		return;
+	r->done++;
+	health_succeeded(&it->health);
+	if (it->committed != NULL)
+		it->committed(it->committed_arg);
+	uids[0] = msg->uid;
+	if (apply_actions(it, r->src.uidvalidity, uids, 1, rc == 1 ? it->mb->quarantine_folder : NULL) < 0)
+		r->stop = r->tempfail = 1;
+}
+
+/*
+ * The next chunk of list[*i..end): at most INTAKE_CHUNK_MESSAGES and
+ * INTAKE_CHUNK_BYTES (a bigger mail alone), one message when a chunk's
+ * literal was over the limit (to find which).  Returns its length.
+ */
+static size_t
+next_chunk(const struct intake *it, const struct imap_msginfo *list, size_t i, size_t end)
+{
+	size_t j, bytes = 0;
+
+	if (i < end && list[i].uid <= it->single_until)
+		return 1;
+	for (j = i; j < end && j - i < INTAKE_CHUNK_MESSAGES && list[j].uid > it->single_until &&
+		    (j == i || bytes + list[j].size <= INTAKE_CHUNK_BYTES); j++)
+		bytes += list[j].size;
+	return j - i;
+}
+
+/*
+ * list[i..end) in chunks, two in flight: the reader reads one while this
+ * thread fetches the next, and reads that one while this thread commits
+ * the first and flags it on the server.  At most two chunks are in
+ * memory.  Returns where it stopped.
+ */
+static size_t
+take_chunks(struct intake *it, struct round *r, const struct imap_msginfo *list, size_t i,
+	    size_t end)
+{
+	struct chunk slots[2], *cur = &slots[0], *next = &slots[1], *swap;
+	size_t len;
+	int have_cur = 0, have_next;
+
+	len = next_chunk(it, list, i, end);
+	if (len > 0 && chunk_fetch(it, r->src.uidvalidity, list + i, len, cur) == 0) {
+		have_cur = 1;
+		i += len;
+		job_thread_start(it->reader, chunk_read, cur);
+	}
+	while (have_cur) {
+		have_next = 0;
+		if (!r->stop && !*it->stop && it->imap != NULL) {
+			len = next_chunk(it, list, i, end);
+			if (len > 0 && chunk_fetch(it, r->src.uidvalidity, list + i, len, next) == 0) {
+				have_next = 1;
+				i += len;
+			}
+		}
+		job_thread_wait(it->reader);
+		if (have_next)
+			job_thread_start(it->reader, chunk_read, next);
+		chunk_commit(it, r, cur);
+		chunk_release(cur);
+		if (have_next && r->stop) {
+			/* Read, not committed: it comes again next round. */
+			job_thread_wait(it->reader);
+			chunk_release(next);
+			have_next = 0;
+		}
+		swap = cur;
+		cur = next;
+		next = swap;
+		have_cur = have_next;
+	}
+	return i;
+}
+
 int
 intake_poll(struct intake *it, int *tempfail_r)
 {
-	struct ingest_source src;
-	struct ingest_result res;
+	struct round r;
 	struct imap_msginfo *list = NULL;
 	unsigned int uidvalidity, cursor_validity, last_uid, from, failed_uid;
-	unsigned int batch[INTAKE_APPLY_BATCH], quarantine[1];
-	size_t n = 0, n_batch = 0, i;
-	char *error = NULL, *raw;
-	size_t len;
-	unsigned long long claim;
-	int done = 0, rc, oversize, stage;
-	enum ingest_status status;
+	unsigned long long *claims = NULL;
+	int *stages = NULL;
+	size_t n = 0, n_new = 0, i, end;
+	char *error = NULL;
+	int rc;
 
 	*tempfail_r = 0;
 	/* The store is down: no intake, no flagging, until it is back. */
@@ -404,12 +743,14 @@ intake_poll(struct intake *it, int *tempfail_r)
 		log_warn("imap", "mailbox=%s event=uidvalidity_changed old=%u new=%u",
 			 it->mb->name, cursor_validity, uidvalidity);
 		last_uid = 0;
+		it->single_until = 0;
 	}
 	if (list_from(it, uidvalidity, last_uid, &from, &failed_uid) < 0)
 		goto dberr;
-	if (apply_pending(it, uidvalidity) < 0)
-		goto out;
-
+	if (apply_pending(it, uidvalidity) < 0) {
+		*tempfail_r = it->imap == NULL || it->health.down;
+		return 0;
+	}
 	if (imap_list_new(it->imap, from, &list, &n, &error) < 0) {
 		session_failed(it, error);
 		free(error);
@@ -417,88 +758,57 @@ intake_poll(struct intake *it, int *tempfail_r)
 	}
 	if (forget_vanished(it, uidvalidity, failed_uid, list, n) < 0)
 		goto dberr_list;
-	memset(&src, 0, sizeof(src));
-	src.mailbox = it->mb->name;
-	src.uidvalidity = uidvalidity;
-	src.region = it->mb->region;
-	src.language = it->mb->language;
-	for (i = 0; i < n && !*it->stop; i++) {
+	/* Only what was not ingested before (its action is in the pending list). */
+	stages = xcalloc(n + 1, sizeof(*stages));
+	claims = xcalloc(n + 1, sizeof(*claims));
+	for (i = 0; i < n; i++) {
 		rc = store_message_has_uid(it->in->st, it->mb->name, uidvalidity, list[i].uid);
 		if (rc < 0)
 			goto dberr_list;
 		if (rc == 1)
-			continue;    /* ingested before; its action is in the pending list */
-		stage = over_stage(it, uidvalidity, list[i].uid, failed_uid, &claim);
-		if (stage < 0)
+			continue;
+		rc = over_stage(it, uidvalidity, list[i].uid, failed_uid, &claims[n_new]);
+		if (rc < 0)
 			goto dberr_list;
-		oversize = list[i].size > IMAP_MAX_LITERAL || stage > 0;
-		if (oversize) {
-			if (fetch_oversize(it, uidvalidity, list[i].uid, stage, &raw, &len) < 0)
-				goto out;
-		} else {
-			rc = imap_fetch(it->imap, list[i].uid, &raw, &len, &error);
-			/* The server sends more than it listed: only its header is taken next. */
-			if (rc == IMAP_FETCH_OVER_LIMIT)
-				note_over(it, uidvalidity, list[i].uid, 1, error);
-			if (rc < 0) {
-				session_failed(it, error);
-				free(error);
-				goto out;
-			}
-		}
-		src.uid = list[i].uid;
-		src.headers_only = oversize;
-		src.claimed_size = claim > list[i].size ? (size_t)claim : list[i].size;
-		status = ingest_message(it->in, raw, len, &src, &res);
-		if (status == INGEST_FAILED) {
-			rc = message_failed(it, &src, raw, len, res.error);
-			if (rc == 0)
-				*tempfail_r = 1;
-		} else if (status == INGEST_OK && strcmp(res.fate, INGEST_ALREADY) == 0) {
-			rc = 0;      /* another process took it and acts on the server */
-		} else {
-			rc = status == INGEST_OK ? (ingest_fate_quarantined(res.fate) ? 1 : 2) : -1;
-		}
-		free(raw);
-		if (status == INGEST_TEMPFAIL)
-			health_failed(&it->health);
-		ingest_result_release(&res);
-		if (rc < 0) {
-			/* The store failed: stop at once, flag nothing (the marks wait in the store). */
-			*tempfail_r = 1;
-			goto out;
-		}
-		if (rc == 0)
-			continue;
-		done++;
-		health_succeeded(&it->health);
-		if (rc == 1) {
-			quarantine[0] = list[i].uid;
-			if (apply_actions(it, uidvalidity, quarantine, 1, it->mb->quarantine_folder) < 0)
-				goto out;
-			continue;
-		}
-		batch[n_batch++] = list[i].uid;
-		if (n_batch == INTAKE_APPLY_BATCH) {
-			if (apply_actions(it, uidvalidity, batch, n_batch, NULL) < 0)
-				goto out;
-			n_batch = 0;
-		}
+		/* Over the limit: by what the server sent before (1, 2), or by its size (-1). */
+		stages[n_new] = rc > 0 ? rc : list[i].size > IMAP_MAX_LITERAL ? -1 : 0;
+		list[n_new++] = list[i];
 	}
-	if (it->imap != NULL)
-		apply_actions(it, uidvalidity, batch, n_batch, NULL);
-out:
-	/* The connection died mid-round, or the store is down: what is left waits. */
-	if (it->imap == NULL || it->health.down)
+	memset(&r, 0, sizeof(r));
+	r.src.mailbox = it->mb->name;
+	r.src.uidvalidity = uidvalidity;
+	r.src.region = it->mb->region;
+	r.src.language = it->mb->language;
+	r.src.cursor_later = 1;
+	r.src.no_failures = failed_uid == 0;
+	i = 0;
+	while (i < n_new && !r.stop && !*it->stop && it->imap != NULL) {
+		if (stages[i] != 0) {
+			take_oversize(it, &r, &list[i], stages[i] < 0 ? 0 : stages[i], claims[i]);
+			i++;
+			continue;
+		}
+		for (end = i; end < n_new && stages[end] == 0; end++)
+			;
+		i = take_chunks(it, &r, list, i, end);
+		if (i < end)
+			break;
+	}
+	/* The connection died mid-round, or a message or the store failed: the rest waits. */
+	if (i < n_new || it->imap == NULL || it->health.down || r.tempfail)
 		*tempfail_r = 1;
+	free(stages);
+	free(claims);
 	free(list);
-	return done;
+	return r.done;
 dberr_list:
+	free(stages);
+	free(claims);
 	free(list);
 dberr:
 	store_failed(it);
 	*tempfail_r = 1;
-	return done;
+	return 0;
 }
 
 int

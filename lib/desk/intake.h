@@ -1,24 +1,30 @@
 /*
  * intake: drain one IMAP mailbox into the pipeline.
  *
- * For every message above the mailbox cursor: fetch, ingest (which
- * commits the fate, the cursor and a "server action pending" mark in one
- * transaction), then apply the after-action on the server and clear the
- * mark.  A crash between commit and action leaves the mark: the next
- * round applies it, and the message is never ingested twice.  Connection
- * problems are logged and retried with backoff; one failing mailbox never
- * stops the others.
+ * The messages above the mailbox cursor go in chunks (at most
+ * INTAKE_CHUNK_MESSAGES and INTAKE_CHUNK_BYTES by their RFC822.SIZE):
+ * one UID FETCH brings the chunk; a reader thread reads (parses,
+ * classifies) it while the chunk before is committed; each message is
+ * applied under a savepoint of its own in one transaction that also
+ * records its fate, the cursor and a "server action pending" mark; the
+ * commit is durable (store.h); then one STORE (or MOVE, or EXPUNGE)
+ * applies the after-action to the whole chunk and the marks are
+ * cleared.  A crash between commit and action leaves the marks: the
+ * next round applies them, and no message is ever ingested twice.
+ * Connection problems are logged and retried with backoff; one failing
+ * mailbox never stops the others.
  *
  * Every message ends with one recorded fate:
  *   - over IMAP_MAX_LITERAL (by RFC822.SIZE, or by the literal the server
  *     actually sends, which the read hook bounds): its header section is
- *     fetched and it gets fate too_large, with those bytes;
+ *     fetched alone and it gets fate too_large, with those bytes;
  *   - too_large, unparseable and failed go to the quarantine folder (the
  *     move is pending in the store like any other action);
  *   - a message that fails for a reason of its own (not the store, not
- *     the network) is counted per mailbox and UID and retried the next
- *     rounds, the mailbox moving on meanwhile; after INTAKE_MAX_ATTEMPTS
- *     it gets fate failed.
+ *     the network) has its savepoint rolled back (the chunk goes on), is
+ *     counted per mailbox and UID and retried the next rounds, the
+ *     mailbox moving on meanwhile; after INTAKE_MAX_ATTEMPTS it gets fate
+ *     failed.
  * When the store fails (health.h), intake and flagging stop at once: no
  * message is flagged on the server without a durable fate in the store
  * that is at the configured path.
@@ -34,10 +40,12 @@
 
 struct conf_mailbox;
 struct imap;
+struct job_thread;
 struct ingest;
 struct oauth;
 
-#define INTAKE_APPLY_BATCH 50          /* server actions applied per batch */
+#define INTAKE_CHUNK_MESSAGES 256      /* messages fetched and committed together */
+#define INTAKE_CHUNK_BYTES (2 * 1024 * 1024) /* their RFC822.SIZE at most (a bigger one alone) */
 #define INTAKE_BACKOFF_MAX 300         /* seconds between reconnect attempts */
 #define INTAKE_MAX_ATTEMPTS 3          /* rounds a failing message gets before fate failed */
 
@@ -53,6 +61,11 @@ struct intake {
 	struct oauth *oauth;         /* the mailbox's OAuth2 tokens, NULL for a password */
 	struct health health;
 	char who[96];                  /* "mailbox:NAME" for the store's log lines */
+	struct job_thread *reader;   /* reads a chunk's messages while the one before commits */
+	void (*committed)(void *arg); /* called after each commit of fates (NULL: none) */
+	void *committed_arg;
+	unsigned int single_until;   /* a chunk's literal was over the limit: the UIDs up to
+				       this one are fetched one by one, to find which */
 };
 
 /*
@@ -65,6 +78,9 @@ void intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest
 /* Share the process's store outage log (health.h); board may be NULL. */
 void intake_set_board(struct intake *it, struct health_board *board);
 void intake_release(struct intake *it);
+
+/* fn(arg) is called after each commit of fates: the daemon wakes its sender. */
+void intake_on_commit(struct intake *it, void (*fn)(void *), void *arg);
 
 /*
  * One round.  Returns the number of messages whose fate was committed,

@@ -267,8 +267,8 @@ thread_refs(struct notify *n, const struct notify_mail *m, long long number, cha
 {
 	*refs_r = NULL;
 	*n_r = 0;
-	if (number != 0 && store_ticket_message_ids(n->st, number, COMPOSE_MAX_REFERENCES,
-						    refs_r, n_r) < 0) {
+	if (number != 0 && !m->new_ticket &&
+	    store_ticket_message_ids(n->st, number, COMPOSE_MAX_REFERENCES, refs_r, n_r) < 0) {
 		*error_r = xasprintf("unable to read the thread: %s", store_error(n->st));
 		return -1;
 	}

@@ -42,6 +42,8 @@ struct notify_mail {
 					agent's reply to it is an internal note (notify_is_staff_id) */
 	const struct compose_file *files;  /* attachments the mail carries */
 	size_t n_files;
+	int new_ticket;              /* the ticket was created with this mail: none of its
+					mail is stored yet, its thread is in_reply_to alone */
 };
 
 enum notify_result {

@@ -55,9 +55,21 @@ route_normalize(const char *s)
 
 	buf_grow(&b, left);
 	while (*p != '\0') {
+		if (*p < 0x80) {
+			/* A run of ASCII: nothing in it folds. */
+			const unsigned char *q = p;
+
+			while (*q != '\0' && *q < 0x80)
+				q++;
+			buf_add(&b, p, (size_t)(q - p));
+			prev = q[-1];
+			left -= (size_t)(q - p);
+			p = q;
+			continue;
+		}
 		n = utf8_decode(p, left, &cp, NULL);
 		if (n <= 1) {
-			/* ASCII, or a bad byte kept as it is */
+			/* a bad byte, kept as it is */
 			n = 1;
 			cp = *p;
 			buf_addc(&b, (char)*p);
@@ -91,8 +103,11 @@ lower_cp(unsigned int cp)
 static size_t
 prefix_ci(const char *s, const char *word)
 {
-	size_t i = 0, j = 0, ns, nw, ls = strlen(s), lw = strlen(word);
+	size_t i = 0, j = 0, ns, nw, lw = strlen(word), ls;
 	unsigned int cs, cw;
+
+	/* As many code points as word has, four bytes each at most: no need to measure all of s. */
+	ls = strnlen(s, 4 * lw);
 
 	while (j < lw) {
 		if (i >= ls)
@@ -330,6 +345,13 @@ labelled(const char *line, const char *const *labels)
 	while (*line == ' ' || *line == '\t' || *line == '*' || *line == '-')
 		line++;
 	for (i = 0; labels[i] != NULL; i++) {
+		/*
+		 * The first byte rules out nearly every label, and most lines
+		 * (the labels are lowercase; a Latin-1 capital and its small
+		 * letter share their first byte).
+		 */
+		if (tolower((unsigned char)*line) != (unsigned char)labels[i][0])
+			continue;
 		len = prefix_ci(line, labels[i]);
 		if (len == 0)
 			continue;
@@ -391,7 +413,8 @@ subject_tags(const char *s, int *sev, int *pri)
 void
 route_fields(const char *subject, const char *body, int *severity_r, int *priority_r)
 {
-	char *s, *line, *next;
+	const char *end;
+	char *s, *line, *next, *head;
 	int sev = 0, pri = 0, n = 0, v;
 
 	if (subject != NULL) {
@@ -400,7 +423,16 @@ route_fields(const char *subject, const char *body, int *severity_r, int *priori
 		free(s);
 	}
 	if (body != NULL && (sev == 0 || pri == 0)) {
-		s = route_normalize(body);
+		/* Only the lines looked at are folded (folding keeps the line ends). */
+		for (end = body; end != NULL && n < ROUTE_FIELD_LINES; n++) {
+			end = strchr(end, '\n');
+			if (end != NULL)
+				end++;
+		}
+		head = xstrndup(body, end != NULL ? (size_t)(end - body) : strlen(body));
+		s = route_normalize(head);
+		free(head);
+		n = 0;
 		for (line = s; line != NULL && n < ROUTE_FIELD_LINES; line = next, n++) {
 			next = strchr(line, '\n');
 			if (next != NULL)

@@ -625,37 +625,44 @@ body_is_7bit(const struct buf *body)
 static void
 qp_encode(const struct buf *body, struct buf *out)
 {
+	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *s = (const unsigned char *)body->data;
 	size_t len = body->len, i, col = 0, n;
-	char enc[4];
+	char *o;
 	int at_eol;
 
+	/* At most three characters a byte, and a soft break every 24 bytes. */
+	buf_grow(out, len * 3 + (len / 24 + 1) * 3);
+	o = out->data + out->len;
 	for (i = 0; i < len; i++) {
 		if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n') {
-			buf_add(out, "\r\n", 2);
+			*o++ = '\r';
+			*o++ = '\n';
 			col = 0;
 			i++;
 			continue;
 		}
 		at_eol = i + 1 == len || s[i + 1] == '\r';
-		if ((s[i] >= 33 && s[i] <= 126 && s[i] != '=') ||
-		    ((s[i] == ' ' || s[i] == '\t') && !at_eol)) {
-			enc[0] = (char)s[i];
-			n = 1;
-		} else {
-			enc[0] = '=';
-			enc[1] = "0123456789ABCDEF"[s[i] >> 4];
-			enc[2] = "0123456789ABCDEF"[s[i] & 15];
-			n = 3;
-		}
+		n = (s[i] >= 33 && s[i] <= 126 && s[i] != '=') ||
+			((s[i] == ' ' || s[i] == '\t') && !at_eol) ? 1 : 3;
 		/* Room for the "=" of a soft break, unless the line ends here. */
 		if (col + n > 75 && !(at_eol && col + n <= 76)) {
-			buf_add(out, "=\r\n", 3);
+			*o++ = '=';
+			*o++ = '\r';
+			*o++ = '\n';
 			col = 0;
 		}
-		buf_add(out, enc, n);
+		if (n == 1) {
+			*o++ = (char)s[i];
+		} else {
+			*o++ = '=';
+			*o++ = hex[s[i] >> 4];
+			*o++ = hex[s[i] & 15];
+		}
 		col += n;
 	}
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = '\0';
 }
 
 /* Base64 in lines of 76 characters (57 bytes), each ending in CRLF. */

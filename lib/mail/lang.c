@@ -3,12 +3,17 @@
  *
  * A small deterministic heuristic (see lang.h): one pass over at most
  * LANG_SCAN_BYTES of text counts scripts and scores the five Latin-script
- * languages by common words and letters.  No allocation, no global state.
+ * languages by common words and letters.  No allocation; the only global
+ * state is a hash index over the word table, built once (pthread_once)
+ * and read-only after that.  Every word costs a hash and one or two
+ * comparisons, every ending check a length test and a byte or two.
  */
 #include "lang.h"
 
 #include "utf8.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,6 +37,14 @@ static const char *const latin_codes[N_LATIN] = { "en", "de", "es", "fr", "fi" }
 #define LANG_MIN_SCORE 4
 /* … and this lead over the second, also at least 3:2 in ratio. */
 #define LANG_MIN_LEAD 4
+/*
+ * Reading stops early once a Latin-script language has this score and
+ * three times the second's, with no other script seen: more text would
+ * not change the answer, only cost (most mail is decided within its first
+ * lines; the scan limit is for mail that is not).
+ */
+#define LANG_SETTLED_SCORE 48
+#define LANG_SETTLED_BYTES 1024   /* … and only after this much text */
 /* Longer words are no common words and carry no endings we look for. */
 #define LANG_MAX_WORD 24
 
@@ -263,6 +276,53 @@ lang_table_sorted(void)
 	return 1;
 }
 
+/* Open addressing over lang_words, a power of two at least twice its size. */
+#define LANG_HASH_SLOTS 1024
+
+static uint16_t lang_hash[LANG_HASH_SLOTS];   /* index + 1; 0: empty */
+static pthread_once_t lang_hash_once = PTHREAD_ONCE_INIT;
+
+static uint32_t
+word_hash(const char *w, size_t len)
+{
+	uint32_t h = 2166136261u;    /* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)w[i]) * 16777619u;
+	return h;
+}
+
+static void
+lang_hash_build(void)
+{
+	size_t i;
+	uint32_t h;
+
+	for (i = 0; i < N_ELEMS(lang_words); i++) {
+		h = word_hash(lang_words[i].word, strlen(lang_words[i].word)) & (LANG_HASH_SLOTS - 1);
+		while (lang_hash[h] != 0)
+			h = (h + 1) & (LANG_HASH_SLOTS - 1);
+		lang_hash[h] = (uint16_t)(i + 1);
+	}
+}
+
+/* The table entry for w (len bytes, NUL-terminated), or NULL. */
+static const struct lang_word *
+word_find(const char *w, size_t len)
+{
+	uint32_t h = word_hash(w, len) & (LANG_HASH_SLOTS - 1);
+	const struct lang_word *e;
+
+	while (lang_hash[h] != 0) {
+		e = &lang_words[lang_hash[h] - 1];
+		if (e->word[0] == w[0] && strcmp(e->word, w) == 0)
+			return e;
+		h = (h + 1) & (LANG_HASH_SLOTS - 1);
+	}
+	return NULL;
+}
+
 static int
 is_kana(unsigned int cp)
 {
@@ -348,18 +408,65 @@ score_letter(struct lang_count *c, unsigned int cp)
 	}
 }
 
-static int
-ends_with(const char *w, size_t len, const char *suffix)
-{
-	size_t n = strlen(suffix);
+/* An ending (bytes, so "ssä" is four) and what it scores. */
+struct lang_ending {
+	const char *s;
+	unsigned char len;
+	unsigned char lang;
+	unsigned char points;
+};
 
-	return len >= n && memcmp(w + len - n, suffix, n) == 0;
+#define ENDING(s, lang, points) { s, sizeof(s) - 1, lang, points }
+
+/* Scored for words of five bytes or more, each that matches. */
+static const struct lang_ending endings5[] = {
+	ENDING("ssä", FI, 2), ENDING("stä", FI, 2), ENDING("llä", FI, 2), ENDING("ltä", FI, 2),
+	ENDING("ksi", FI, 2),
+	ENDING("ssa", FI, 1), ENDING("sta", FI, 1), ENDING("lla", FI, 1), ENDING("lta", FI, 1),
+	ENDING("tta", FI, 1), ENDING("ttä", FI, 1), ENDING("mme", FI, 1), ENDING("kaa", FI, 1),
+	ENDING("kää", FI, 1),
+	ENDING("ing", EN, 1),
+};
+/* … for six bytes or more. */
+static const struct lang_ending endings6[] = {
+	ENDING("ung", DE, 2), ENDING("keit", DE, 2), ENDING("heit", DE, 2), ENDING("lich", DE, 2),
+};
+
+static int
+ends_in(const char *w, size_t len, const struct lang_ending *e)
+{
+	/* The last byte first: it rules out almost every ending at once. */
+	return len >= e->len && w[len - 1] == e->s[e->len - 1] &&
+		memcmp(w + len - e->len, e->s, e->len) == 0;
 }
 
 static int
-word_cmp(const void *key, const void *elem)
+ends_with(const char *w, size_t len, const char *suffix, size_t n)
 {
-	return strcmp(key, ((const struct lang_word *)elem)->word);
+	return len >= n && memcmp(w + len - n, suffix, n) == 0;
+}
+
+static void
+score_endings(struct lang_count *c, const char *w, size_t len, const struct lang_ending *e,
+	      size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ends_in(w, len, &e[i]))
+			c->score[e[i].lang] += e[i].points;
+}
+
+/* "sch" anywhere in the word. */
+static int
+has_sch(const char *w, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < len; i++)
+		if (w[i] == 's' && w[i + 1] == 'c' && w[i + 2] == 'h')
+			return 1;
+	return 0;
 }
 
 /* A French elision (l', qu') or an English contraction ('t, 's) just read. */
@@ -405,15 +512,10 @@ has_double_vowel(const char *w, size_t len)
 static void
 score_word(struct lang_count *c, const char *w, size_t len)
 {
-	static const char *const fi_endings[] = { "ssä", "stä", "llä", "ltä", "ksi" };
-	static const char *const fi_weak_endings[] = {
-		"ssa", "sta", "lla", "lta", "tta", "ttä", "mme", "kaa", "kää",
-	};
-	static const char *const de_endings[] = { "ung", "keit", "heit", "lich" };
 	const struct lang_word *hit;
-	int lang, shared, i;
+	int lang, shared;
 
-	hit = bsearch(w, lang_words, N_ELEMS(lang_words), sizeof(lang_words[0]), word_cmp);
+	hit = word_find(w, len);
 	if (hit != NULL) {
 		shared = (hit->langs & (hit->langs - 1)) != 0;
 		for (lang = 0; lang < N_LATIN; lang++)
@@ -421,27 +523,18 @@ score_word(struct lang_count *c, const char *w, size_t len)
 				add(c, lang, shared ? 1 : LANG_WORD_SCORE);
 	}
 	if (len >= 5) {
-		for (i = 0; i < (int)N_ELEMS(fi_endings); i++)
-			if (ends_with(w, len, fi_endings[i]))
-				add(c, FI, 2);
-		for (i = 0; i < (int)N_ELEMS(fi_weak_endings); i++)
-			if (ends_with(w, len, fi_weak_endings[i]))
-				add(c, FI, 1);
+		score_endings(c, w, len, endings5, N_ELEMS(endings5));
 		if (has_double_vowel(w, len))
 			add(c, FI, 1);
-		if (ends_with(w, len, "ing"))
-			add(c, EN, 1);
-		if (ends_with(w, len, "eux") || ends_with(w, len, "eau") ||
-		    ends_with(w, len, "aux"))
+		if (ends_with(w, len, "eux", 3) || ends_with(w, len, "eau", 3) ||
+		    ends_with(w, len, "aux", 3))
 			add(c, FR, 1);
-		if (ends_with(w, len, "ado") || ends_with(w, len, "ido"))
+		if (ends_with(w, len, "ado", 3) || ends_with(w, len, "ido", 3))
 			add(c, ES, 1);
 	}
 	if (len >= 6)
-		for (i = 0; i < (int)N_ELEMS(de_endings); i++)
-			if (ends_with(w, len, de_endings[i]))
-				add(c, DE, 2);
-	if (strstr(w, "sch") != NULL)
+		score_endings(c, w, len, endings6, N_ELEMS(endings6));
+	if (has_sch(w, len))
 		add(c, DE, 1);
 	if (len >= 3 && w[0] == 't' && w[1] == 'h')
 		add(c, EN, 1);
@@ -511,6 +604,23 @@ feed(struct lang_count *c, unsigned int cp)
 	word_end(c, apostrophe);
 }
 
+/* feed() for one printable ASCII byte: the same, without the code point tests. */
+static void
+feed_ascii(struct lang_count *c, unsigned char ch)
+{
+	unsigned char lower = ch | 0x20;
+
+	if (lower >= 'a' && lower <= 'z') {
+		c->latin++;
+		if (c->wlen + 2 > LANG_MAX_WORD)
+			c->wlong = 1;
+		else
+			c->word[c->wlen++] = (char)lower;
+		return;
+	}
+	word_end(c, ch == '\'');
+}
+
 /* A run of ASCII that is an address or a link: not language. */
 static int
 is_address(const char *s, size_t len)
@@ -557,7 +667,7 @@ feed_line(struct lang_count *c, const char *s, size_t len, size_t budget)
 			}
 			used += run - i;
 			for (; i < run; i++)
-				feed(c, u[i]);
+				feed_ascii(c, u[i]);
 			continue;
 		}
 		n = utf8_decode(u + i, len - i, &cp, NULL);
@@ -601,6 +711,25 @@ decide(const struct lang_count *c)
 	return latin_codes[best];
 }
 
+/* Is the answer certain already (LANG_SETTLED_SCORE)? */
+static int
+settled(const struct lang_count *c)
+{
+	int best = 0, second = 0, i;
+
+	if (c->kana + c->han + c->other > 0)
+		return 0;
+	for (i = 0; i < N_LATIN; i++) {
+		if (c->score[i] > best) {
+			second = best;
+			best = c->score[i];
+		} else if (c->score[i] > second) {
+			second = c->score[i];
+		}
+	}
+	return best >= LANG_SETTLED_SCORE && best >= 3 * second;
+}
+
 const char *
 lang_detect(const char *text)
 {
@@ -610,6 +739,7 @@ lang_detect(const char *text)
 
 	if (text == NULL)
 		return NULL;
+	pthread_once(&lang_hash_once, lang_hash_build);
 	memset(&c, 0, sizeof(c));
 	end = text + strnlen(text, LANG_SCAN_LIMIT);
 	for (p = text; p < end && used < LANG_SCAN_BYTES; p = nl + 1) {
@@ -617,6 +747,8 @@ lang_detect(const char *text)
 		if (nl == NULL)
 			nl = end;
 		used += feed_line(&c, p, (size_t)(nl - p), LANG_SCAN_BYTES - used);
+		if (used >= LANG_SETTLED_BYTES && settled(&c))
+			break;
 	}
 	return decide(&c);
 }

@@ -825,6 +825,103 @@ uid_set(const unsigned int *uids, size_t n)
 	return set;
 }
 
+/* The UID and the body section of one FETCH answer (sec NULL: none). */
+static void
+fetch_att(const struct mailimap_msg_att *att, unsigned int *uid_r,
+	  const struct mailimap_msg_att_body_section **sec_r)
+{
+	clistiter *ai;
+
+	*uid_r = 0;
+	*sec_r = NULL;
+	for (ai = clist_begin(att->att_list); ai != NULL; ai = clist_next(ai)) {
+		struct mailimap_msg_att_item *item = clist_content(ai);
+
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID)
+			*uid_r = item->att_data.att_static->att_data.att_uid;
+		else if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_BODY_SECTION)
+			*sec_r = item->att_data.att_static->att_data.att_body_section;
+	}
+}
+
+static struct mailimap_fetch_type *
+body_fetch_type(void)
+{
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+		mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	return ft;
+}
+
+int
+imap_fetch_chunk(struct imap *imap, const unsigned int *uids, size_t n,
+		 struct imap_chunk *chunk_r, char **error_r)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	const struct mailimap_msg_att_body_section *sec;
+	clist *result = NULL;
+	clistiter *it;
+	size_t i, lo, hi, mid;
+	unsigned int uid;
+	int rc;
+
+	memset(chunk_r, 0, sizeof(*chunk_r));
+	if (n == 0)
+		return 0;
+	set = uid_set(uids, n);
+	ft = body_fetch_type();
+	rc = mailimap_uid_fetch(imap->session, set, ft, &result);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (imap->watch.tripped) {
+		if (result != NULL)
+			mailimap_fetch_list_free(result);
+		*error_r = literal_error(&imap->watch);
+		return IMAP_FETCH_OVER_LIMIT;
+	}
+	if (rc != MAILIMAP_NO_ERROR) {
+		*error_r = imap_err(imap, "uid fetch bodies", rc);
+		return -1;
+	}
+	chunk_r->msgs = xcalloc(n, sizeof(*chunk_r->msgs));
+	chunk_r->n = n;
+	chunk_r->fetched = result;
+	for (i = 0; i < n; i++)
+		chunk_r->msgs[i].uid = uids[i];
+	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
+		fetch_att(clist_content(it), &uid, &sec);
+		/* Unsolicited FETCH answers (flag changes) carry no body. */
+		if (sec == NULL || sec->sec_body_part == NULL)
+			continue;
+		for (lo = 0, hi = n; lo < hi;) {
+			mid = lo + (hi - lo) / 2;
+			if (uids[mid] < uid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < n && uids[lo] == uid && chunk_r->msgs[lo].raw == NULL) {
+			chunk_r->msgs[lo].raw = sec->sec_body_part;
+			chunk_r->msgs[lo].len = sec->sec_length;
+		}
+	}
+	return 0;
+}
+
+void
+imap_chunk_release(struct imap_chunk *chunk)
+{
+	if (chunk->fetched != NULL)
+		mailimap_fetch_list_free(chunk->fetched);
+	free(chunk->msgs);
+	memset(chunk, 0, sizeof(*chunk));
+}
+
 static int
 store_flag(struct imap *imap, struct mailimap_set *set, struct mailimap_flag *flag)
 {

@@ -3,7 +3,7 @@
  *
  * Connect (imaps://, or imap:// with STARTTLS), log in (LOGIN,
  * AUTHENTICATE PLAIN, XOAUTH2 or OAUTHBEARER), SELECT; list the UIDs above
- * a cursor with their sizes; fetch one message; apply the after-action
+ * a cursor with their sizes; fetch them in chunks; apply the after-action
  * (\Seen, MOVE, delete) to UIDs whose fate is committed; wait for new
  * mail with IDLE where the server has it.
  *
@@ -87,6 +87,31 @@ unsigned long long imap_literal_claim(const struct imap *imap);
 /* The header section only, at most max bytes (BODY.PEEK[HEADER]<0.max>); same returns. */
 int imap_fetch_header(struct imap *imap, unsigned int uid, size_t max, char **raw_r,
 		      size_t *len_r, char **error_r);
+/* One message of a chunk; raw points into the chunk (NULL: the server sent no body). */
+struct imap_message {
+	unsigned int uid;
+	const char *raw;
+	size_t len;
+};
+
+struct imap_chunk {
+	struct imap_message *msgs;   /* one per UID asked for, in the same order */
+	size_t n;
+	void *fetched;               /* libetpan's answer, which raw points into */
+};
+
+/*
+ * Fetch the messages uids[0..n) (ascending) with one UID FETCH, the set
+ * written as ranges: the server streams them all in one answer, no round
+ * trip per message.  msgs[i] is uids[i]; its raw is NULL when the server
+ * sent nothing for it (expunged meanwhile).  The whole answer sits in
+ * memory until imap_chunk_release(): the caller bounds n and the bytes.
+ * -1 with *error_r; IMAP_FETCH_OVER_LIMIT with *error_r when a literal
+ * claimed more than IMAP_MAX_LITERAL (the connection is broken: close it).
+ */
+int imap_fetch_chunk(struct imap *imap, const unsigned int *uids, size_t n,
+		     struct imap_chunk *chunk_r, char **error_r);
+void imap_chunk_release(struct imap_chunk *chunk);
 
 /* Apply mb->after to uids (to folder instead when quarantine is set). */
 int imap_apply(struct imap *imap, const unsigned int *uids, size_t n, const char *quarantine,

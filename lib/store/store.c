@@ -455,14 +455,25 @@ store_reopen(struct store *st)
 	return store_check(st);
 }
 
+/*
+ * Run a statement without parameters or rows (BEGIN, COMMIT, SAVEPOINT
+ * …), prepared once like the others: intake runs a savepoint per
+ * message, and compiling its text every time cost more than the rest of
+ * the transaction control.
+ */
 static int
 exec_sql(struct store *st, const char *sql)
 {
-	if (st->db == NULL || st->be->exec(st->db, sql) < 0) {
-		store_set_error(st, NULL);
+	struct store_stmt *s = prep(st, sql);
+	int rc;
+
+	if (s == NULL)
 		return -1;
-	}
-	return 0;
+	rc = st->be->step(s);
+	if (rc < 0)
+		store_set_error(st, NULL);
+	st->be->reset(s);
+	return rc < 0 ? -1 : 0;
 }
 
 int
@@ -489,4 +500,31 @@ store_rollback(struct store *st)
 {
 	if (st->db != NULL && st->be->in_transaction(st->db))
 		st->be->exec(st->db, "ROLLBACK");
+}
+
+int
+store_in_transaction(struct store *st)
+{
+	return st->db != NULL && st->be->in_transaction(st->db);
+}
+
+int
+store_savepoint(struct store *st)
+{
+	return exec_sql(st, "SAVEPOINT message");
+}
+
+int
+store_savepoint_release(struct store *st)
+{
+	return exec_sql(st, "RELEASE message");
+}
+
+int
+store_savepoint_rollback(struct store *st)
+{
+	/* ROLLBACK TO keeps the savepoint open; RELEASE ends it. */
+	if (exec_sql(st, "ROLLBACK TO message") < 0)
+		return -1;
+	return exec_sql(st, "RELEASE message");
 }

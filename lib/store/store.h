@@ -79,10 +79,30 @@ int store_check(struct store *st);
  */
 int store_reopen(struct store *st);
 
-/* Transactions (BEGIN IMMEDIATE).  Nested calls are not allowed. */
+/*
+ * Transactions (BEGIN IMMEDIATE).  Nested calls are not allowed.  A
+ * commit is durable when store_commit() returns: the SQLite backend
+ * runs WAL with synchronous = FULL, so the log is synced at every
+ * commit and a power cut afterwards loses nothing of it.  That is what
+ * lets intake flag a message on the server right after the commit of
+ * its fate.
+ */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+/* 1 inside a transaction. */
+int store_in_transaction(struct store *st);
+
+/*
+ * One savepoint inside a transaction (not nested): what happens after
+ * store_savepoint() is kept by store_savepoint_release() or undone by
+ * store_savepoint_rollback(), and the transaction goes on either way.
+ * Intake commits a chunk of messages in one transaction with a savepoint
+ * per message, so that one message's failure undoes that message only.
+ */
+int store_savepoint(struct store *st);
+int store_savepoint_release(struct store *st);
+int store_savepoint_rollback(struct store *st);
 
 /* Small key/value settings (e.g. the reply token key). */
 int store_meta_get(struct store *st, const char *key, char **value_r);
@@ -169,7 +189,8 @@ int store_message_has_uid(struct store *st, const char *mailbox, unsigned int ui
 /* UIDs whose server-side action (one of the two above) is still pending, ascending. */
 int store_imap_pending(struct store *st, const char *mailbox, unsigned int uidvalidity,
 		       int action, unsigned int **uids_r, size_t *n_r);
-/* Mark the server-side action done for these UIDs. */
+/* Mark the server-side action done for these UIDs (ascending: runs of
+ * consecutive UIDs take one statement each), in one transaction. */
 int store_imap_done(struct store *st, const char *mailbox, unsigned int uidvalidity,
 		    const unsigned int *uids, size_t n);
 /*
@@ -341,6 +362,7 @@ void outbox_rows_free(struct outbox_row **rows, size_t n);
 
 int store_cursor_get(struct store *st, const char *mailbox, unsigned int *uidvalidity_r,
 		     unsigned int *last_uid_r);
+/* The cursor moves only up within a UIDVALIDITY; a new UIDVALIDITY replaces it. */
 int store_cursor_set(struct store *st, const char *mailbox, unsigned int uidvalidity,
 		     unsigned int last_uid);
 

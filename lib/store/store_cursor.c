@@ -32,7 +32,9 @@ store_cursor_set(struct store *st, const char *mailbox, unsigned int uidvalidity
 {
 	return store_exec(st, store_query(st, "INSERT INTO cursors (mailbox, uidvalidity, last_uid) "
 					  "VALUES (?, ?, ?) ON CONFLICT (mailbox) DO UPDATE SET "
-					  "uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid",
+					  "last_uid = CASE WHEN uidvalidity = excluded.uidvalidity "
+					  "THEN max(last_uid, excluded.last_uid) ELSE excluded.last_uid END, "
+					  "uidvalidity = excluded.uidvalidity",
 					  "tii", mailbox, (long long)uidvalidity, (long long)last_uid),
 			  "set cursor");
 }

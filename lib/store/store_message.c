@@ -126,14 +126,30 @@ int
 store_imap_done(struct store *st, const char *mailbox, unsigned int uidvalidity,
 		const unsigned int *uids, size_t n)
 {
-	size_t i;
+	int own = !store_in_transaction(st), rc = 0;
+	size_t i = 0, j;
 
-	for (i = 0; i < n; i++)
-		if (store_exec(st, store_query(st, "UPDATE messages SET imap_pending = 0 WHERE mailbox = ? "
-					       "AND uidvalidity = ? AND uid = ?", "tii", mailbox,
-					       (long long)uidvalidity, (long long)uids[i]), "imap done") < 0)
-			return -1;
-	return 0;
+	if (n == 0)
+		return 0;
+	/* One commit for them all: they are only marks (a lost one means a second \Seen). */
+	if (own && store_begin(st) < 0)
+		return -1;
+	while (i < n && rc == 0) {
+		for (j = i; j + 1 < n && uids[j + 1] == uids[j] + 1; j++)
+			;
+		rc = store_exec(st, store_query(st, "UPDATE messages SET imap_pending = 0 WHERE mailbox = ? "
+						"AND uidvalidity = ? AND uid BETWEEN ? AND ? AND imap_pending > 0",
+						"tiii", mailbox, (long long)uidvalidity, (long long)uids[i],
+						(long long)uids[j]), "imap done");
+		i = j + 1;
+	}
+	if (!own)
+		return rc;
+	if (rc < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st);
 }
 
 int

@@ -24,7 +24,7 @@
 static struct desk d;
 static long long acme, globex;
 
-static const struct ingest_source src = { "support", 0, 0, NULL, NULL, 0, 0 };
+static const struct ingest_source src = { .mailbox = "support" };
 
 /* A mail: the header lines given (Date and Message-ID added when absent), a body. */
 static char *
@@ -105,7 +105,7 @@ ingest(const char *raw)
 		printf("# ingest: %s\n", res.line);
 	free(res.error);
 	t = res.ticket;
-	free(res.line);
+	ingest_result_release(&res);
 	return t;
 }
 

@@ -28,7 +28,7 @@
 static struct desk d;
 static long long acme, globex;
 
-static const struct ingest_source src = { "support", 0, 0, NULL, NULL, 0, 0 };
+static const struct ingest_source src = { .mailbox = "support" };
 
 /* ingest raw; its fate in fate_r (may be NULL); the ticket it landed on. */
 static long long

@@ -336,6 +336,63 @@ test_messages(void)
 	store_close(&st);
 }
 
+/* A message per savepoint inside one transaction (intake's chunks). */
+static void
+test_savepoints(void)
+{
+	struct store *st = open_store();
+	struct store_message m;
+	unsigned int uids[] = { 100, 101, 102, 104, 105 }, *left = NULL;
+	size_t n = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.direction = "in";
+	m.mailbox = "chunk";
+	m.uidvalidity = 9;
+	m.imap_pending = 1;
+	m.at = 1000;
+	m.raw = "raw";
+	m.raw_len = 3;
+	test_begin("a savepoint rolled back undoes its message only; the transaction goes on");
+	test_assert(store_begin(st) == 0 && store_in_transaction(st));
+	m.uid = 100;
+	m.sha256 = "sp-100";
+	test_assert(store_savepoint(st) == 0 && store_message_add(st, &m, NULL) == 0 &&
+		    store_savepoint_release(st) == 0);
+	m.uid = 101;
+	m.sha256 = "sp-101";
+	test_assert(store_savepoint(st) == 0 && store_message_add(st, &m, NULL) == 0 &&
+		    store_savepoint_rollback(st) == 0);
+	test_assert(store_in_transaction(st));
+	test_assert(store_message_has_uid(st, "chunk", 9, 100) == 1);
+	test_assert(store_message_has_uid(st, "chunk", 9, 101) == 0);
+	m.uid = 102;
+	m.sha256 = "sp-102";
+	test_assert(store_savepoint(st) == 0 && store_message_add(st, &m, NULL) == 0 &&
+		    store_savepoint_release(st) == 0);
+	test_assert(store_commit(st) == 0 && !store_in_transaction(st));
+	test_assert(store_message_has_uid(st, "chunk", 9, 100) == 1);
+	test_assert(store_message_has_uid(st, "chunk", 9, 101) == 0);
+	test_assert(store_message_has_uid(st, "chunk", 9, 102) == 1);
+	test_end();
+
+	test_begin("server actions done for runs of UIDs, in one commit");
+	m.uid = 104;
+	m.sha256 = "sp-104";
+	test_assert(store_message_add(st, &m, NULL) == 0);
+	m.uid = 105;
+	m.sha256 = "sp-105";
+	test_assert(store_message_add(st, &m, NULL) == 0);
+	test_assert(store_imap_done(st, "chunk", 9, uids, 4) == 0);
+	test_assert(store_imap_pending(st, "chunk", 9, STORE_IMAP_AFTER, &left, &n) == 0 && n == 1 && left[0] == 105);
+	free(left);
+	test_assert(store_imap_done(st, "chunk", 9, uids + 4, 1) == 0);
+	test_assert(store_imap_pending(st, "chunk", 9, STORE_IMAP_AFTER, &left, &n) == 0 && n == 0);
+	free(left);
+	test_end();
+	store_close(&st);
+}
+
 static void
 test_outbox(void)
 {
@@ -599,6 +656,7 @@ main(void)
 	test_schema();
 	test_ticket_numbers();
 	test_messages();
+	test_savepoints();
 	test_outbox();
 	test_attachments();
 	test_intake_failures();
