@@ -349,6 +349,9 @@ worker_loop(struct worker *w, struct ingest *in)
 		n = intake_poll(&it, &tempfail);
 		if (w->stop)
 			break;
+		/* Mail that landed mid-round: IDLE would not tell of it again. */
+		if (intake_announced(&it))
+			continue;
 		/* Disconnected or the store down: come back soon to see whether the backoff is over. */
 		timeout = n < 0 || tempfail ? 1 : w->conf->poll_interval;
 		memset(pfd, 0, sizeof(pfd));

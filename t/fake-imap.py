@@ -24,6 +24,8 @@ import re
 import socket
 import threading
 
+from listen import listen
+
 p = argparse.ArgumentParser()
 p.add_argument('--port-file', required=True)
 p.add_argument('--message', required=True)
@@ -146,13 +148,7 @@ def serve(conn, n):
     conn.close()
 
 
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', 0))
-s.listen(8)
-with open(a.port_file + '.tmp', 'w') as pf:
-    pf.write(str(s.getsockname()[1]))
-os.rename(a.port_file + '.tmp', a.port_file)
+s = listen(a.port_file)
 while True:
     c, _ = s.accept()
     state['conn'] += 1

@@ -33,12 +33,13 @@ import argparse
 import base64
 import hashlib
 import json
-import os
 import secrets
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from listen import publish_port
 
 p = argparse.ArgumentParser()
 p.add_argument('--port-file', required=True)
@@ -277,7 +278,5 @@ class Handler(BaseHTTPRequestHandler):
 
 srv = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
 srv.daemon_threads = True
-with open(a.port_file + '.tmp', 'w') as pf:
-    pf.write(str(srv.server_address[1]))
-os.rename(a.port_file + '.tmp', a.port_file)
+publish_port(a.port_file, srv.server_address[1])
 srv.serve_forever()

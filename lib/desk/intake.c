@@ -728,6 +728,7 @@ intake_poll(struct intake *it, int *tempfail_r)
 	int rc;
 
 	*tempfail_r = 0;
+	it->announced = 0;
 	/* The store is down: no intake, no flagging, until it is back. */
 	if (!health_ok(&it->health)) {
 		*tempfail_r = 1;
@@ -797,6 +798,8 @@ intake_poll(struct intake *it, int *tempfail_r)
 	/* The connection died mid-round, or a message or the store failed: the rest waits. */
 	if (i < n_new || it->imap == NULL || it->health.down || r.tempfail)
 		*tempfail_r = 1;
+	else
+		it->announced = imap_announced(it->imap);
 	free(stages);
 	free(claims);
 	free(list);
@@ -809,6 +812,12 @@ dberr:
 	store_failed(it);
 	*tempfail_r = 1;
 	return 0;
+}
+
+int
+intake_announced(const struct intake *it)
+{
+	return it->announced;
 }
 
 int

@@ -66,6 +66,7 @@ struct intake {
 	void *committed_arg;
 	unsigned int single_until;   /* a chunk's literal was over the limit: the UIDs up to
 				       this one are fetched one by one, to find which */
+	int announced;               /* the last round's listing may have missed mail */
 };
 
 /*
@@ -89,6 +90,14 @@ void intake_on_commit(struct intake *it, void (*fn)(void *), void *arg);
  * not fetched or not committed, the store down, the connection lost.
  */
 int intake_poll(struct intake *it, int *tempfail_r);
+
+/*
+ * The server announced mail (EXISTS) after the last round's listing went
+ * out, in the answer to a later command of that round.  That mail may be
+ * missing from the round and IDLE will not announce it again: poll again
+ * before idling.
+ */
+int intake_announced(const struct intake *it);
 
 /* Enter IDLE: the fd to poll, or -1 (no IDLE or not connected). */
 int intake_idle_start(struct intake *it, int *ready_r);

@@ -1,6 +1,7 @@
 #include "imap.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 /* How long one SASL exchange may be (an OAuth2 token is about 2 KiB). */
 #define IMAP_MAX_SASL 16384
+#define EXISTS_UNSEEN UINT32_MAX   /* imap_list_new: no EXISTS seen since */
 
 struct imap {
 	mailstream_low_driver drv;        /* libetpan reads and writes through conn */
@@ -671,6 +673,14 @@ imap_has_idle(const struct imap *imap)
 }
 
 int
+imap_announced(const struct imap *imap)
+{
+	const struct mailimap_selection_info *sel = imap->session->imap_selection_info;
+
+	return sel != NULL && sel->sel_exists != EXISTS_UNSEEN;
+}
+
+int
 imap_list_new(struct imap *imap, unsigned int after, struct imap_msginfo **list_r, size_t *n_r,
 	      char **error_r)
 {
@@ -682,6 +692,9 @@ imap_list_new(struct imap *imap, unsigned int after, struct imap_msginfo **list_
 	size_t n = 0;
 	int rc;
 
+	/* libetpan keeps the last EXISTS count here; no mailbox holds this many. */
+	if (imap->session->imap_selection_info != NULL)
+		imap->session->imap_selection_info->sel_exists = EXISTS_UNSEEN;
 	set = mailimap_set_new_interval(after + 1, 0);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());

@@ -69,9 +69,18 @@ const char *imap_tls_mode(const struct imap *imap);
 unsigned int imap_uidvalidity(const struct imap *imap);
 int imap_has_idle(const struct imap *imap);
 
-/* Messages with UID > after, ascending. */
+/*
+ * Messages with UID > after, ascending.  It also starts watching for
+ * "* N EXISTS": see imap_announced.
+ */
 int imap_list_new(struct imap *imap, unsigned int after, struct imap_msginfo **list_r,
 		  size_t *n_r, char **error_r);
+/*
+ * Whether the server announced mail (EXISTS) since the last imap_list_new
+ * went out.  Such mail may be missing from that listing, and the server
+ * will not announce it again in IDLE: list again before idling.
+ */
+int imap_announced(const struct imap *imap);
 
 #define IMAP_FETCH_OVER_LIMIT (-2)   /* the server sent a literal over the limit */
 
