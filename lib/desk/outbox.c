@@ -45,12 +45,14 @@ held_release(struct outbox_held *h)
 }
 
 static int reconcile(struct outbox *o);
+static int flush_sent(struct outbox *o);
 
 void
 outbox_release(struct outbox *o)
 {
 	size_t i;
 
+	flush_sent(o);
 	/* One last try; what is still held is sent again next time, flagged. */
 	if (o->n_held > 0 && reconcile(o) < 0)
 		log_error("send", "event=unrecorded_at_exit held=%zu note=\"these mails went out but "
@@ -174,26 +176,74 @@ held_result(enum outbox_held_kind k)
  * reason of the row's own; -1 held because the store is down (stop the
  * round).
  */
+/* A result the store took (rc 1), or whose row it no longer has (rc 0). */
+static void
+settled(struct outbox_held *h, int rc)
+{
+	if (rc == 0)
+		log_warn("send", "id=%lld event=row_vanished note=\"the row is no longer in the store\"",
+			 h->id);
+	held_release(h);
+}
+
 static int
-settle(struct outbox *o, const struct outbox_row *r, struct outbox_held *h)
+settle(struct outbox *o, struct outbox_held *h)
 {
 	int rc = record(o->st, h);
 
 	if (rc >= 0) {
 		health_succeeded(&o->health);
-		if (rc == 0)
-			log_warn("send", "id=%lld event=row_vanished note=\"the row is no longer in the store\"",
-				 r->id);
-		held_release(h);
+		settled(h, rc);
 		return 0;
 	}
 	o->held = xrealloc(o->held, (o->n_held + 1) * sizeof(*o->held));
 	o->held[o->n_held++] = *h;
 	log_error("send", "id=%lld msgid=<%s> result=%s recorded=no held=%zu error=\"%s\" "
-		  "note=\"not sent again; recorded when the store takes it\"", r->id,
-		  r->message_id != NULL ? r->message_id : "", held_result(h->kind), o->n_held,
+		  "note=\"not sent again; recorded when the store takes it\"", h->id,
+		  h->message_id != NULL ? h->message_id : "", held_result(h->kind), o->n_held,
 		  store_error(o->st));
 	return health_failed(&o->health) ? -1 : 0;
+}
+
+/* The last 250, recorded alone (no row follows it).  As settle. */
+static int
+flush_sent(struct outbox *o)
+{
+	if (!o->has_sent)
+		return 0;
+	o->has_sent = 0;
+	return settle(o, &o->sent);
+}
+
+#define CLAIM_DOWN (-2)   /* claim: the store is down (already counted) */
+
+/*
+ * Claim row r, recording the last 250 in the same commit.  1 claimed, 0
+ * not (taken meanwhile, or requeued), -1 a store error, CLAIM_DOWN when
+ * the 250 could not be recorded even alone (it is held; nothing is sent).
+ */
+static int
+claim(struct outbox *o, const struct outbox_row *r)
+{
+	time_t now = clock_now();
+	int rc, recorded;
+
+	if (o->has_sent) {
+		if (store_begin(o->st) == 0) {
+			recorded = record(o->st, &o->sent);
+			rc = recorded < 0 ? -1 : store_outbox_claim(o->st, r->id, o->owner, now);
+			if (rc >= 0 && store_commit(o->st) == 0) {
+				o->has_sent = 0;
+				settled(&o->sent, recorded);
+				return rc;
+			}
+			store_rollback(o->st);
+		}
+		/* Apart then, so that the 250 is kept (held) whatever becomes of the claim. */
+		if (flush_sent(o) < 0)
+			return CLAIM_DOWN;
+	}
+	return store_outbox_claim(o->st, r->id, o->owner, now);
 }
 
 /*
@@ -319,7 +369,9 @@ send_row(struct outbox *o, const struct outbox_row *r)
 	/* Nothing goes out on the word of a store that is not the one at the path. */
 	if (health_check(&o->health) < 0)
 		return -1;
-	rc = store_outbox_claim(o->st, r->id, o->owner, clock_now());
+	rc = claim(o, r);
+	if (rc == CLAIM_DOWN)
+		return -1;
 	if (rc < 0) {
 		if (health_failed(&o->health))
 			return -1;
@@ -337,9 +389,11 @@ send_row(struct outbox *o, const struct outbox_row *r)
 	case SMTP_SENT:
 		o->pauses = 0;
 		log_send(o->conf, r, "sent", code, NULL, ms, 0, NULL, NULL);
-		held_of(&h, r, OUTBOX_HELD_SENT);
-		h.at = now;
-		break;
+		/* Recorded with the next claim, or alone when the round ends. */
+		held_of(&o->sent, r, OUTBOX_HELD_SENT);
+		o->sent.at = now;
+		o->has_sent = 1;
+		return 0;
 	case SMTP_PERMFAIL:
 		o->pauses = 0;
 		log_send(o->conf, r, "failed", code, error, ms, 0, NULL, NULL);
@@ -351,7 +405,7 @@ send_row(struct outbox *o, const struct outbox_row *r)
 		decide_retry(o, r, res, code, error, ms, now, &h);
 		break;
 	}
-	return settle(o, r, &h);
+	return settle(o, &h);
 }
 
 /* Fail a row whose outcome was unknown once already: never a third copy. */
@@ -365,7 +419,7 @@ give_up_in_doubt(struct outbox *o, const struct outbox_row *r)
 	h.error = xasprintf("in flight when its sender stopped (%s), for the second time: it may "
 			    "have been delivered; not sent again", r->claimed_by);
 	log_send(o->conf, r, "failed", 0, h.error, 0, 0, NULL, NULL);
-	return settle(o, r, &h);
+	return settle(o, &h);
 }
 
 /*
@@ -447,6 +501,7 @@ outbox_run(struct outbox *o, time_t *next_r)
 			if (health_failed(&o->health))
 				goto down;
 			log_error("send", "error=\"%s\"", store_error(o->st));
+			flush_sent(o);
 			return -1;
 		}
 		for (i = 0; i < n && !stopping(o); i++) {
@@ -462,6 +517,9 @@ outbox_run(struct outbox *o, time_t *next_r)
 		if (n < OUTBOX_BATCH || stopping(o))
 			break;
 	}
+	/* No claim follows: the last 250 is recorded now, never left for later. */
+	if (flush_sent(o) < 0)
+		goto down;
 	if (store_outbox_next_due(o->st, next_r) < 0) {
 		if (health_failed(&o->health))
 			goto down;
@@ -471,6 +529,7 @@ outbox_run(struct outbox *o, time_t *next_r)
 		*next_r = o->paused_until;
 	return handled;
 down:
+	flush_sent(o);     /* held, when the store cannot take it */
 	*next_r = o->health.retry_at;
 	return -1;
 }

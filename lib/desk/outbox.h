@@ -12,7 +12,9 @@
  *   1. a row is claimed in a commit of its own before its mail goes out
  *      (no claim, no mail: a store that cannot take the claim, full,
  *      locked, deleted, sends nothing);
- *   2. the result releases the claim in the next commit;
+ *   2. the result releases the claim in the next commit: a 250 in the
+ *      commit that claims the next row (one durable write per mail, not
+ *      two), or in one of its own when no row follows;
  *   3. a result the store cannot take (disk full, locked) is held in
  *      memory as "sent, unrecorded" (or deferred, failed), logged once,
  *      never sent again, and recorded when the store is back;
@@ -83,6 +85,8 @@ struct outbox {
 	struct health health;
 	struct outbox_held *held;
 	size_t n_held;
+	struct outbox_held sent;   /* the last 250, recorded with the next claim */
+	int has_sent;
 	time_t recover_at;         /* next look for rows left in flight */
 };
 

@@ -367,6 +367,69 @@ test_held(void)
 	rig_close(&g);
 }
 
+static unsigned int
+be32(const unsigned char *p)
+{
+	return (unsigned int)p[0] << 24 | (unsigned int)p[1] << 16 | (unsigned int)p[2] << 8 | p[3];
+}
+
+/*
+ * Transactions committed to the store since its write-ahead log was last
+ * emptied: the log's frames that end one (a database size in the frame
+ * header) and carry the log's current salt.
+ */
+static int
+wal_commits(struct desk *d)
+{
+	char *path = xasprintf("%s-wal", d->conf->database);
+	unsigned char hdr[32], fh[24];
+	unsigned int page;
+	FILE *f = fopen(path, "rb");
+	int n = 0;
+
+	free(path);
+	if (f == NULL)
+		return 0;
+	if (fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr)) {
+		page = be32(hdr + 8);
+		while (page > 0 && fread(fh, 1, sizeof(fh), f) == sizeof(fh) &&
+		       memcmp(fh + 8, hdr + 16, 8) == 0) {
+			if (be32(fh + 4) != 0)
+				n++;
+			if (fseek(f, (long)page, SEEK_CUR) != 0)
+				break;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static void
+test_commits(void)
+{
+	struct rig g;
+	time_t next = 0;
+	long long id[5];
+	int i;
+
+	rig_open(&g, "");
+	for (i = 0; i < 5; i++)
+		id[i] = queue_mail(&g.d, 0, "a@acme.example");
+	raw_sql(&g.d, "PRAGMA wal_checkpoint(TRUNCATE)");
+
+	test_begin("five mails, six commits: each 250 is recorded with the next claim");
+	test_assert_inteq(wal_commits(&g.d), 0);
+	test_assert_inteq(outbox_run(&g.o, &next), 5);
+	test_assert_inteq(server_saved(&g.s), 5);
+	test_assert_inteq(wal_commits(&g.d), 6);
+	for (i = 0; i < 5; i++)
+		check_row(&g, id[i], "sent", 0, 1);
+	test_assert_inteq(outbox_unrecorded(&g.o), 0);
+	test_end();
+
+	rig_close(&g);
+}
+
 static void
 test_backoff(void)
 {
@@ -396,5 +459,6 @@ main(void)
 	test_pause();
 	test_in_flight();
 	test_held();
+	test_commits();
 	return test_done();
 }
