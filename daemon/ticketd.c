@@ -349,8 +349,8 @@ worker_loop(struct worker *w, struct ingest *in)
 		n = intake_poll(&it, &tempfail);
 		if (w->stop)
 			break;
-		/* Mail that landed mid-round: IDLE would not tell of it again. */
-		if (intake_announced(&it))
+		/* More mail than one listing, or mail that landed mid-round. */
+		if (intake_more(&it))
 			continue;
 		/* Disconnected or the store down: come back soon to see whether the backoff is over. */
 		timeout = n < 0 || tempfail ? 1 : w->conf->poll_interval;
@@ -680,11 +680,13 @@ intake_round(struct daemon *d, int *trouble_r)
 
 	*trouble_r = 0;
 	for (i = 0; i < d->n_intakes && !got_term; i++) {
-		n = intake_poll(&d->intakes[i], &tempfail);
-		if (n < 0 || tempfail)
-			*trouble_r = 1;
-		if (n > 0)
-			total += n;
+		do {
+			n = intake_poll(&d->intakes[i], &tempfail);
+			if (n < 0 || tempfail)
+				*trouble_r = 1;
+			if (n > 0)
+				total += n;
+		} while (n >= 0 && !tempfail && !got_term && intake_more(&d->intakes[i]));
 	}
 	return total;
 }

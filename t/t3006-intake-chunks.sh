@@ -3,7 +3,9 @@
 # one transaction with a savepoint per message, one STORE), bounded by
 # count and by bytes; a message that fails inside a chunk is undone alone:
 # the others keep their fates and flags, it is counted and waits for the
-# next round, and nothing is ever ingested twice.
+# next round, and nothing is ever ingested twice.  The listing itself
+# goes in windows of 4,096 UIDs, so a backlog of 100,000 is not held at
+# once, and a gap of UIDs wider than a window does not end it.
 . "$(dirname "$0")/test-lib.sh"
 . "$TICKETD_SRC/t/lib-servers.sh"
 
@@ -98,6 +100,57 @@ test_expect_success 'the next round takes the one that failed, each message once
 	test "$(db "SELECT COUNT(DISTINCT message_id) FROM messages WHERE direction = '\''in'\''")" -eq 622 &&
 	test "$(db "SELECT COUNT(*) FROM intake_failures")" -eq 0 &&
 	test "$(seen_count)" -eq 622
+'
+
+# maildir_mails FIRST LAST: "mails FIRST LAST", then moved into the
+# Maildir as maildir_add does, without two processes per file.
+maildir_mails () {
+	mails "$1" "$2" &&
+	"$PY" - "$DOVECOT_DIR/mail/$IMAP_USER/Maildir" "$1" "$2" <<-\EOF
+	import os, shutil, sys
+	md, first, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+	for i in range(first, last + 1):
+	    tmp = os.path.join(md, "tmp", "1796000000.M%08dP%d.bulk" % (i, os.getpid()))
+	    shutil.move("m%d.eml" % i, tmp)
+	    if os.getuid() == 0:
+	        os.chown(tmp, 65534, 65534)
+	    os.rename(tmp, os.path.join(md, "new", os.path.basename(tmp)))
+	EOF
+}
+
+test_expect_success 'a backlog over the listing window (4,096 UIDs) is listed window by window, in one --once run' '
+	maildir_mails 623 4822 &&
+	test "$(imap_count)" -eq 4822 &&
+	"$TICKETD" -d -c ticketd.conf --once 2>log &&
+	test "$(grep -c " fate=created " log)" -eq 4200 &&
+	grep "event=listed" log >listed &&
+	test_line_count = 2 listed &&
+	test_grep "after=622 messages=4096 more=yes" listed &&
+	test_grep "after=4718 messages=104 more=no" listed &&
+	test "$(db "SELECT COUNT(DISTINCT message_id) FROM messages WHERE direction = '\''in'\''")" -eq 4822 &&
+	test "$(seen_count)" -eq 4822
+'
+
+test_expect_success 'a gap of UIDs wider than the window is crossed, not taken for the end' '
+	# 5,000 UIDs used and given back: copies of the whole folder, expunged.
+	"$PY" - <<-EOF &&
+	import imaplib
+	m = imaplib.IMAP4("127.0.0.1", $IMAP_PORT)
+	m.login("$IMAP_USER", "$IMAP_PASS")
+	m.select("INBOX")
+	m.uid("COPY", "1:4822", "INBOX")
+	m.uid("STORE", "4823:*", "+FLAGS.SILENT", "(\\\\Deleted)")
+	m.expunge()
+	m.logout()
+	EOF
+	test "$(imap_count)" -eq 4822 &&
+	maildir_mails 4823 4823 &&
+	"$TICKETD" -d -c ticketd.conf --once 2>log &&
+	test_grep "fate=created" log &&
+	test_grep "uid=9645 msgid=<chunk-4823@customer.example>" log &&
+	grep "event=listed" log >listed &&
+	test_line_count = 1 listed &&
+	test_grep "after=4822 messages=1 more=no" listed
 '
 
 test_done

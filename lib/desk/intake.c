@@ -725,10 +725,10 @@ intake_poll(struct intake *it, int *tempfail_r)
 	int *stages = NULL;
 	size_t n = 0, n_new = 0, i, end;
 	char *error = NULL;
-	int rc;
+	int rc, listed_more = 0;
 
 	*tempfail_r = 0;
-	it->announced = 0;
+	it->more = 0;
 	/* The store is down: no intake, no flagging, until it is back. */
 	if (!health_ok(&it->health)) {
 		*tempfail_r = 1;
@@ -752,11 +752,13 @@ intake_poll(struct intake *it, int *tempfail_r)
 		*tempfail_r = it->imap == NULL || it->health.down;
 		return 0;
 	}
-	if (imap_list_new(it->imap, from, &list, &n, &error) < 0) {
+	if (imap_list_new(it->imap, from, INTAKE_LIST_WINDOW, &list, &n, &listed_more, &error) < 0) {
 		session_failed(it, error);
 		free(error);
 		return -1;
 	}
+	log_debug("imap", "mailbox=%s event=listed after=%u messages=%zu more=%s", it->mb->name, from,
+		  n, listed_more ? "yes" : "no");
 	if (forget_vanished(it, uidvalidity, failed_uid, list, n) < 0)
 		goto dberr_list;
 	/* Only what was not ingested before (its action is in the pending list). */
@@ -799,7 +801,8 @@ intake_poll(struct intake *it, int *tempfail_r)
 	if (i < n_new || it->imap == NULL || it->health.down || r.tempfail)
 		*tempfail_r = 1;
 	else
-		it->announced = imap_announced(it->imap);
+		/* More above the window: only after progress, so a round never repeats itself. */
+		it->more = (listed_more && r.done > 0) || imap_announced(it->imap);
 	free(stages);
 	free(claims);
 	free(list);
@@ -815,9 +818,9 @@ dberr:
 }
 
 int
-intake_announced(const struct intake *it)
+intake_more(const struct intake *it)
 {
-	return it->announced;
+	return it->more;
 }
 
 int

@@ -46,6 +46,7 @@ struct oauth;
 
 #define INTAKE_CHUNK_MESSAGES 256      /* messages fetched and committed together */
 #define INTAKE_CHUNK_BYTES (2 * 1024 * 1024) /* their RFC822.SIZE at most (a bigger one alone) */
+#define INTAKE_LIST_WINDOW 4096        /* UIDs listed per round: libetpan holds ~300 bytes each */
 #define INTAKE_BACKOFF_MAX 300         /* seconds between reconnect attempts */
 #define INTAKE_MAX_ATTEMPTS 3          /* rounds a failing message gets before fate failed */
 
@@ -66,7 +67,7 @@ struct intake {
 	void *committed_arg;
 	unsigned int single_until;   /* a chunk's literal was over the limit: the UIDs up to
 				       this one are fetched one by one, to find which */
-	int announced;               /* the last round's listing may have missed mail */
+	int more;                    /* the last round left mail on the server: intake_more */
 };
 
 /*
@@ -92,12 +93,13 @@ void intake_on_commit(struct intake *it, void (*fn)(void *), void *arg);
 int intake_poll(struct intake *it, int *tempfail_r);
 
 /*
- * The server announced mail (EXISTS) after the last round's listing went
- * out, in the answer to a later command of that round.  That mail may be
- * missing from the round and IDLE will not announce it again: poll again
- * before idling.
+ * The last round did not take all there is: it listed one window of UIDs
+ * (INTAKE_LIST_WINDOW) and more wait above it, or the server announced
+ * mail (EXISTS) after the listing went out, in the answer to a later
+ * command of the round; IDLE will not announce that mail again.  Poll
+ * again before idling.
  */
-int intake_announced(const struct intake *it);
+int intake_more(const struct intake *it);
 
 /* Enter IDLE: the fd to poll, or -1 (no IDLE or not connected). */
 int intake_idle_start(struct intake *it, int *ready_r);

@@ -680,22 +680,25 @@ imap_announced(const struct imap *imap)
 	return sel != NULL && sel->sel_exists != EXISTS_UNSEEN;
 }
 
-int
-imap_list_new(struct imap *imap, unsigned int after, struct imap_msginfo **list_r, size_t *n_r,
-	      char **error_r)
+/*
+ * UID FETCH lo:hi,* (UID RFC822.SIZE) (hi 0: lo:*), the UIDs from lo to
+ * hi appended to list; *last_r gets the highest UID in the answer, which
+ * the "*" makes the mailbox's last (also the last message alone when
+ * every UID is below lo).
+ */
+static int
+list_window(struct imap *imap, unsigned int lo, unsigned int hi, struct imap_msginfo **list,
+	    size_t *n, unsigned int *last_r, char **error_r)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	clist *result = NULL;
 	clistiter *it, *ai;
-	struct imap_msginfo *list = NULL;
-	size_t n = 0;
 	int rc;
 
-	/* libetpan keeps the last EXISTS count here; no mailbox holds this many. */
-	if (imap->session->imap_selection_info != NULL)
-		imap->session->imap_selection_info->sel_exists = EXISTS_UNSEEN;
-	set = mailimap_set_new_interval(after + 1, 0);
+	set = mailimap_set_new_interval(lo, hi);
+	if (hi != 0)
+		mailimap_set_add_single(set, 0);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
@@ -721,18 +724,56 @@ imap_list_new(struct imap *imap, unsigned int after, struct imap_msginfo **list_
 			else if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
 				size = item->att_data.att_static->att_data.att_rfc822_size;
 		}
-		/* "UID FETCH n:*" also returns the highest UID when it is below n. */
-		if (uid <= after)
+		if (uid > *last_r)
+			*last_r = uid;
+		if (uid < lo || (hi != 0 && uid > hi))
 			continue;
-		list = xrealloc(list, (n + 1) * sizeof(*list));
-		list[n].uid = uid;
-		list[n].size = size;
-		n++;
+		*list = xarray_grow(*list, *n, sizeof(**list));
+		(*list)[*n].uid = uid;
+		(*list)[*n].size = size;
+		(*n)++;
 	}
 	mailimap_fetch_list_free(result);
+	return 0;
+}
+
+int
+imap_list_new(struct imap *imap, unsigned int after, unsigned int window,
+	      struct imap_msginfo **list_r, size_t *n_r, int *more_r, char **error_r)
+{
+	struct imap_msginfo *list = NULL;
+	size_t n = 0;
+	unsigned int lo, hi, span = window, last = 0;
+
+	*list_r = NULL;
+	*n_r = 0;
+	*more_r = 0;
+	/* libetpan keeps the last EXISTS count here; no mailbox holds this many. */
+	if (imap->session->imap_selection_info != NULL)
+		imap->session->imap_selection_info->sel_exists = EXISTS_UNSEEN;
+	if (after == UINT32_MAX)
+		return 0;
+	for (lo = after + 1;; lo = hi + 1) {
+		hi = span == 0 || span > UINT32_MAX - lo ? 0 : lo + span - 1;
+		if (list_window(imap, lo, hi, &list, &n, &last, error_r) < 0)
+			goto fail;
+		if (hi == 0)
+			break;              /* listed to the end */
+		if (last <= hi)
+			break;              /* nothing above the window */
+		if (n > 0) {
+			*more_r = 1;        /* the rest in the next round */
+			break;
+		}
+		/* A gap of UIDs wider than the window: the next, twice as wide. */
+		span = span > UINT32_MAX / 2 ? 0 : span * 2;
+	}
 	*list_r = list;
 	*n_r = n;
 	return 0;
+fail:
+	free(list);
+	return -1;
 }
 
 /*

@@ -70,11 +70,14 @@ unsigned int imap_uidvalidity(const struct imap *imap);
 int imap_has_idle(const struct imap *imap);
 
 /*
- * Messages with UID > after, ascending.  It also starts watching for
- * "* N EXISTS": see imap_announced.
+ * Messages with UID > after, ascending: a window of at most window UIDs
+ * (0: no bound), so that 100,000 new mails are not listed in one go.
+ * *more_r is set when messages wait above it (list again from the last
+ * one listed).  A gap of UIDs wider than the window is crossed by wider
+ * windows.  It also starts watching for "* N EXISTS": see imap_announced.
  */
-int imap_list_new(struct imap *imap, unsigned int after, struct imap_msginfo **list_r,
-		  size_t *n_r, char **error_r);
+int imap_list_new(struct imap *imap, unsigned int after, unsigned int window,
+		  struct imap_msginfo **list_r, size_t *n_r, int *more_r, char **error_r);
 /*
  * Whether the server announced mail (EXISTS) since the last imap_list_new
  * went out.  Such mail may be missing from that listing, and the server
