@@ -186,28 +186,38 @@ escalate_monitor_run(const struct sla *sla, struct notify *n, time_t now)
 	struct ticket *list;
 	enum escalate_alert alert;
 	size_t count, i;
+	time_t after_due = 0;
+	long long after_number = 0;
 	int raised = 0, rc;
 
-	if (store_ticket_list_sla(n->st, NULL, &list, &count) < 0) {
-		log_error("sla", "event=monitor_failed error=\"%s\"", store_error(n->st));
-		return -1;
-	}
-	for (i = 0; i < count; i++) {
-		/* Read-only first: a write transaction only when an alert is due. */
-		if (alert_due(sla, n->st, &list[i], now, &alert) < 0) {
-			raised = -1;
-			break;
+	/* In pages, so that a desk with 100,000 open tickets holds 512 at a time. */
+	do {
+		if (store_ticket_list_sla_page(n->st, after_due, after_number, ESCALATE_PAGE, &list,
+					       &count) < 0) {
+			log_error("sla", "event=monitor_failed error=\"%s\"", store_error(n->st));
+			return -1;
 		}
-		if (alert == ALERT_NONE)
-			continue;
-		rc = raise_alert(sla, n, list[i].number, now);
-		if (rc < 0) {
-			raised = -1;
-			break;
+		for (i = 0; i < count && raised >= 0; i++) {
+			/* Read-only first: a write transaction only when an alert is due. */
+			if (alert_due(sla, n->st, &list[i], now, &alert) < 0) {
+				raised = -1;
+				break;
+			}
+			if (alert == ALERT_NONE)
+				continue;
+			rc = raise_alert(sla, n, list[i].number, now);
+			if (rc < 0) {
+				raised = -1;
+				break;
+			}
+			raised += rc;
 		}
-		raised += rc;
-	}
-	ticket_list_free(&list, count);
+		if (count > 0) {
+			after_due = list[count - 1].due_at;
+			after_number = list[count - 1].number;
+		}
+		ticket_list_free(&list, count);
+	} while (count == ESCALATE_PAGE && raised >= 0);
 	return raised;
 }
 

@@ -26,6 +26,7 @@ struct sla;
 struct ticket;
 
 #define ESCALATE_MONITOR_INTERVAL 30   /* seconds between monitor passes in the daemon */
+#define ESCALATE_PAGE 512              /* tickets read at a time by a monitor pass */
 
 /*
  * One pass over the open tickets (new, open, pending) whose clock runs:

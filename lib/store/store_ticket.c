@@ -156,6 +156,26 @@ store_ticket_list_sla(struct store *st, const char *region, struct ticket **list
 }
 
 int
+store_ticket_list_sla_page(struct store *st, time_t after_due, long long after_number, size_t limit,
+			   struct ticket **list_r, size_t *n_r)
+{
+	struct store_stmt *s = store_query(st, "SELECT " TICKET_COLS " FROM tickets "
+					   "WHERE status IN ('new', 'open', 'pending') AND due_at IS NOT NULL "
+					   "AND first_response_at IS NULL "
+					   "AND (due_at > ?1 OR (due_at = ?1 AND number > ?2)) "
+					   "ORDER BY due_at, number LIMIT ?3", "iii", (long long)after_due,
+					   after_number, (long long)limit);
+	void *list;
+	int rc;
+
+	rc = store_collect_rows(st, s, "list sla tickets", sizeof(struct ticket), ticket_from_row,
+				ticket_release_v, &list, n_r);
+	if (rc == 0)
+		*list_r = list;
+	return rc;
+}
+
+int
 store_ticket_set_first_response(struct store *st, long long number, time_t at)
 {
 	if (store_exec(st, store_query(st, "UPDATE tickets SET first_response_at = ?, "

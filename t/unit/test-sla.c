@@ -342,6 +342,20 @@ count_mail(struct env *e, long long number, const char *kind, const char *rcpt)
 	return count;
 }
 
+/* More tickets than one page of the monitor (ESCALATE_PAGE): each warned once. */
+static void
+test_monitor_pages(struct env *e)
+{
+	int i, n = ESCALATE_PAGE + 88;
+
+	test_begin("monitor: 600 tickets due, read a page at a time, each warned once");
+	for (i = 0; i < n; i++)
+		add_ticket(e, e->sp2_org, "APAC", 1, utc(2026, 11, 27, 7, 0));
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 1, 13)), n);
+	test_assert_inteq(escalate_monitor_run(e->sla, &e->n, utc(2026, 11, 30, 1, 14)), 0);
+	test_end();
+}
+
 static void
 test_monitor(struct env *e)
 {
@@ -720,6 +734,7 @@ main(void)
 	test_contacts_and_escalation(&e);
 	test_autoresponse(&e);
 	test_counts_and_log(&e, log_path);
+	test_monitor_pages(&e);
 
 	token_key_wipe(&e.key);
 	store_close(&e.st);
