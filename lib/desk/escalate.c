@@ -192,8 +192,8 @@ escalate_monitor_run(const struct sla *sla, struct notify *n, time_t now)
 
 	/* In pages, so that a desk with 100,000 open tickets holds 512 at a time. */
 	do {
-		if (store_ticket_list_sla_page(n->st, after_due, after_number, ESCALATE_PAGE, &list,
-					       &count) < 0) {
+		if (store_ticket_list_sla_page(n->st, NULL, after_due, after_number, ESCALATE_PAGE,
+					       &list, &count) < 0) {
 			log_error("sla", "event=monitor_failed error=\"%s\"", store_error(n->st));
 			return -1;
 		}

@@ -109,21 +109,29 @@ store_ticket_update(struct store *st, const struct ticket *t)
 		t->number), "update ticket");
 }
 
-int
-store_ticket_list(struct store *st, const char *status, const char *region,
-		  struct ticket **list_r, size_t *n_r)
+/* The tickets a query selects, in its order. */
+static int
+collect_tickets(struct store *st, struct store_stmt *s, const char *what, struct ticket **list_r,
+		size_t *n_r)
 {
-	struct store_stmt *s = store_query(st, "SELECT " TICKET_COLS " FROM tickets "
-					   "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR lower(region) = lower(?2)) "
-					   "ORDER BY number DESC", "tt", status, region);
 	void *list;
 	int rc;
 
-	rc = store_collect_rows(st, s, "list tickets", sizeof(struct ticket), ticket_from_row,
+	rc = store_collect_rows(st, s, what, sizeof(struct ticket), ticket_from_row,
 				ticket_release_v, &list, n_r);
 	if (rc == 0)
 		*list_r = list;
 	return rc;
+}
+
+int
+store_ticket_list(struct store *st, const char *status, const char *region,
+		  struct ticket **list_r, size_t *n_r)
+{
+	return collect_tickets(st, store_query(st, "SELECT " TICKET_COLS " FROM tickets "
+					       "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR lower(region) = lower(?2)) "
+					       "ORDER BY number DESC", "tt", status, region),
+			       "list tickets", list_r, n_r);
 }
 
 void
@@ -140,39 +148,23 @@ ticket_list_free(struct ticket **list, size_t n)
 int
 store_ticket_list_sla(struct store *st, const char *region, struct ticket **list_r, size_t *n_r)
 {
-	struct store_stmt *s = store_query(st, "SELECT " TICKET_COLS " FROM tickets "
-					   "WHERE status IN ('new', 'open', 'pending') AND due_at IS NOT NULL "
-					   "AND first_response_at IS NULL "
-					   "AND (?1 IS NULL OR lower(region) = lower(?1)) "
-					   "ORDER BY due_at, number", "t", region);
-	void *list;
-	int rc;
-
-	rc = store_collect_rows(st, s, "list sla tickets", sizeof(struct ticket), ticket_from_row,
-				ticket_release_v, &list, n_r);
-	if (rc == 0)
-		*list_r = list;
-	return rc;
+	return store_ticket_list_sla_page(st, region, -1, 0, 0, list_r, n_r);
 }
 
 int
-store_ticket_list_sla_page(struct store *st, time_t after_due, long long after_number, size_t limit,
-			   struct ticket **list_r, size_t *n_r)
+store_ticket_list_sla_page(struct store *st, const char *region, time_t after_due,
+			   long long after_number, size_t limit, struct ticket **list_r, size_t *n_r)
 {
-	struct store_stmt *s = store_query(st, "SELECT " TICKET_COLS " FROM tickets "
-					   "WHERE status IN ('new', 'open', 'pending') AND due_at IS NOT NULL "
-					   "AND first_response_at IS NULL "
-					   "AND (due_at > ?1 OR (due_at = ?1 AND number > ?2)) "
-					   "ORDER BY due_at, number LIMIT ?3", "iii", (long long)after_due,
-					   after_number, (long long)limit);
-	void *list;
-	int rc;
-
-	rc = store_collect_rows(st, s, "list sla tickets", sizeof(struct ticket), ticket_from_row,
-				ticket_release_v, &list, n_r);
-	if (rc == 0)
-		*list_r = list;
-	return rc;
+	/* LIMIT -1: no limit. */
+	return collect_tickets(st, store_query(st, "SELECT " TICKET_COLS " FROM tickets "
+					       "WHERE status IN ('new', 'open', 'pending') AND due_at IS NOT NULL "
+					       "AND first_response_at IS NULL "
+					       "AND (?1 IS NULL OR lower(region) = lower(?1)) "
+					       "AND (due_at > ?2 OR (due_at = ?2 AND number > ?3)) "
+					       "ORDER BY due_at, number LIMIT ?4", "tiii", region,
+					       (long long)after_due, after_number,
+					       limit == 0 ? -1LL : (long long)limit),
+			       "list sla tickets", list_r, n_r);
 }
 
 int
