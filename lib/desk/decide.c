@@ -512,16 +512,15 @@ decide_screen(struct ingest *in, const struct mail *mail, const struct ingest_so
 	long long ticket = 0;
 	int rc, err;
 
-	if (src->headers_only) {
-		decide_set(d, "too_large", "limit", 0, "the message has %zu bytes, over the IMAP "
-			   "literal limit of %d: only its header was fetched", src->claimed_size,
-			   IMAP_MAX_LITERAL);
-		d->autorespond = !mail->cls.automatic && m->from.address != NULL;
-		return 1;
-	}
-	if (m->raw_size > in->conf->max_message_size) {
-		decide_set(d, "too_large", "limit", 0, "the message has %zu bytes, over the limit of %zu",
-			   m->raw_size, in->conf->max_message_size);
+	if (src->headers_only || m->raw_size > in->conf->max_message_size) {
+		if (src->headers_only)
+			decide_set(d, "too_large", "limit", 0, "the message has %zu bytes, over the IMAP "
+				   "literal limit of %d: only its header was fetched", src->claimed_size,
+				   IMAP_MAX_LITERAL);
+		else
+			decide_set(d, "too_large", "limit", 0, "the message has %zu bytes, over the "
+				   "limit of %zu", m->raw_size, in->conf->max_message_size);
+		/* The notice goes to a person, never to a From that failed verification. */
 		d->autorespond = !mail->cls.automatic && m->from.address != NULL &&
 			d->auth != AUTHRES_FAIL;
 		return 1;

@@ -526,7 +526,7 @@ segment_commit(struct intake *it, struct round *r, struct chunk *c, size_t *from
 		rc = INGEST_TEMPFAIL;
 	if (rc == INGEST_TEMPFAIL || store_commit(it->in->st) < 0) {
 		store_rollback(it->in->st);
-		health_failed(&it->health);
+		store_failed(it);
 		for (i = 0; i <= n_res && i < c->n; i++)
 			ingest_result_release(&res[i]);
 		r->stop = r->tempfail = 1;
@@ -632,7 +632,7 @@ take_oversize(struct intake *it, struct round *r, const struct imap_msginfo *msg
 	r->src.cursor_later = 1;
 	free(raw);
 	if (status == INGEST_TEMPFAIL)
-		health_failed(&it->health);
+		store_failed(it);
 	ingest_result_release(&res);
 	if (rc < 0) {
 		r->stop = r->tempfail = 1;
@@ -728,6 +728,7 @@ intake_poll(struct intake *it, int *tempfail_r)
 	int rc, listed_more = 0;
 
 	*tempfail_r = 0;
+	it->repeat = it->more;
 	it->more = 0;
 	/* The store is down: no intake, no flagging, until it is back. */
 	if (!health_ok(&it->health)) {
@@ -768,6 +769,10 @@ intake_poll(struct intake *it, int *tempfail_r)
 		rc = store_message_has_uid(it->in->st, it->mb->name, uidvalidity, list[i].uid);
 		if (rc < 0)
 			goto dberr_list;
+		/* Taken already (by another ticketd, say): a failure on record for it is moot. */
+		if (rc == 1 && list[i].uid == failed_uid &&
+		    store_intake_failure_clear(it->in->st, it->mb->name, uidvalidity, failed_uid) < 0)
+			goto dberr_list;
 		if (rc == 1)
 			continue;
 		rc = over_stage(it, uidvalidity, list[i].uid, failed_uid, &claims[n_new]);
@@ -801,8 +806,12 @@ intake_poll(struct intake *it, int *tempfail_r)
 	if (i < n_new || it->imap == NULL || it->health.down || r.tempfail)
 		*tempfail_r = 1;
 	else
-		/* More above the window: only after progress, so a round never repeats itself. */
-		it->more = (listed_more && r.done > 0) || imap_announced(it->imap);
+		/*
+		 * More above the window, or mail announced mid-round: again at once,
+		 * but a repeat that took nothing does not repeat (a server that says
+		 * EXISTS after every command would keep the mailbox out of IDLE).
+		 */
+		it->more = (listed_more || imap_announced(it->imap)) && (r.done > 0 || !it->repeat);
 	free(stages);
 	free(claims);
 	free(list);

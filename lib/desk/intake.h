@@ -68,6 +68,7 @@ struct intake {
 	unsigned int single_until;   /* a chunk's literal was over the limit: the UIDs up to
 				       this one are fetched one by one, to find which */
 	int more;                    /* the last round left mail on the server: intake_more */
+	int repeat;                  /* this round was asked for by the last one's more */
 };
 
 /*

@@ -45,16 +45,15 @@ held_release(struct outbox_held *h)
 }
 
 static int reconcile(struct outbox *o);
-static int flush_sent(struct outbox *o);
 
 void
 outbox_release(struct outbox *o)
 {
 	size_t i;
 
-	flush_sent(o);
-	/* One last try; what is still held is sent again next time, flagged. */
-	if (o->n_held > 0 && reconcile(o) < 0)
+	/* One last try (outbox_run leaves no 250 pending), into the store at the path only;
+	   what is still held is sent again next time, flagged. */
+	if (o->n_held > 0 && (health_check(&o->health) < 0 || reconcile(o) < 0))
 		log_error("send", "event=unrecorded_at_exit held=%zu note=\"these mails went out but "
 			  "the store could not record it; they are in flight for the next sender, "
 			  "which sends them once more with dup=possible\"", o->n_held);
@@ -186,6 +185,17 @@ settled(struct outbox_held *h, int rc)
 	held_release(h);
 }
 
+/* Keep a result the store did not take (logged once); its row is not sent again meanwhile. */
+static void
+hold(struct outbox *o, struct outbox_held *h, const char *error)
+{
+	o->held = xrealloc(o->held, (o->n_held + 1) * sizeof(*o->held));
+	o->held[o->n_held++] = *h;
+	log_error("send", "id=%lld msgid=<%s> result=%s recorded=no held=%zu error=\"%s\" "
+		  "note=\"not sent again; recorded when the store takes it\"", h->id,
+		  h->message_id != NULL ? h->message_id : "", held_result(h->kind), o->n_held, error);
+}
+
 static int
 settle(struct outbox *o, struct outbox_held *h)
 {
@@ -196,12 +206,7 @@ settle(struct outbox *o, struct outbox_held *h)
 		settled(h, rc);
 		return 0;
 	}
-	o->held = xrealloc(o->held, (o->n_held + 1) * sizeof(*o->held));
-	o->held[o->n_held++] = *h;
-	log_error("send", "id=%lld msgid=<%s> result=%s recorded=no held=%zu error=\"%s\" "
-		  "note=\"not sent again; recorded when the store takes it\"", h->id,
-		  h->message_id != NULL ? h->message_id : "", held_result(h->kind), o->n_held,
-		  store_error(o->st));
+	hold(o, h, store_error(o->st));
 	return health_failed(&o->health) ? -1 : 0;
 }
 
@@ -213,6 +218,16 @@ flush_sent(struct outbox *o)
 		return 0;
 	o->has_sent = 0;
 	return settle(o, &o->sent);
+}
+
+/* The last 250, kept in memory without a write: the store was found down. */
+static void
+hold_sent(struct outbox *o)
+{
+	if (!o->has_sent)
+		return;
+	o->has_sent = 0;
+	hold(o, &o->sent, "the store is unavailable");
 }
 
 #define CLAIM_DOWN (-2)   /* claim: the store is down (already counted) */
@@ -529,7 +544,7 @@ outbox_run(struct outbox *o, time_t *next_r)
 		*next_r = o->paused_until;
 	return handled;
 down:
-	flush_sent(o);     /* held, when the store cannot take it */
+	hold_sent(o);      /* not written into a store found gone, full or read-only */
 	*next_r = o->health.retry_at;
 	return -1;
 }

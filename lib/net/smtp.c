@@ -243,6 +243,7 @@ smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *r
 	CURLcode rc;
 	long code = 0;
 
+	s->in_doubt = 0;    /* until this send gets past its data */
 	rcpts = curl_slist_append(rcpts, to);
 	curl_easy_setopt(c, CURLOPT_URL, s->url);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);

@@ -103,7 +103,6 @@ ingest(const char *raw)
 
 	if (ingest_message(&d.in, raw, strlen(raw), &src, &res) != INGEST_OK)
 		printf("# ingest: %s\n", res.line);
-	free(res.error);
 	t = res.ticket;
 	ingest_result_release(&res);
 	return t;
