@@ -186,18 +186,16 @@ escalate_monitor_run(const struct sla *sla, struct notify *n, time_t now)
 	struct ticket *list;
 	enum escalate_alert alert;
 	size_t count, i;
-	time_t after_due = 0;
-	long long after_number = 0;
+	long long after = 0;
 	int raised = 0, rc;
 
 	/* In pages, so that a desk with 100,000 open tickets holds 512 at a time. */
 	do {
-		if (store_ticket_list_sla_page(n->st, NULL, after_due, after_number, ESCALATE_PAGE,
-					       &list, &count) < 0) {
+		if (store_ticket_list_sla_page(n->st, NULL, after, ESCALATE_PAGE, &list, &count) < 0) {
 			log_error("sla", "event=monitor_failed error=\"%s\"", store_error(n->st));
 			return -1;
 		}
-		for (i = 0; i < count && raised >= 0; i++) {
+		for (i = 0; i < count; i++) {
 			/* Read-only first: a write transaction only when an alert is due. */
 			if (alert_due(sla, n->st, &list[i], now, &alert) < 0) {
 				raised = -1;
@@ -212,10 +210,8 @@ escalate_monitor_run(const struct sla *sla, struct notify *n, time_t now)
 			}
 			raised += rc;
 		}
-		if (count > 0) {
-			after_due = list[count - 1].due_at;
-			after_number = list[count - 1].number;
-		}
+		if (count > 0)
+			after = list[count - 1].number;
 		ticket_list_free(&list, count);
 	} while (count == ESCALATE_PAGE && raised >= 0);
 	return raised;

@@ -376,8 +376,3 @@ notify_load_templates(const struct conf *conf, struct tmpl_set **set_r, struct b
 			     errors);
 }
 
-int
-notify_check_templates(const struct conf *conf, struct buf *errors)
-{
-	return notify_load_templates(conf, NULL, errors);
-}

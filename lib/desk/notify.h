@@ -69,8 +69,6 @@ int notify_is_staff_id(const struct conf *conf, const char *msgid);
 /* "SUP-12" into out (at most outlen bytes, NOTIFY_TICKET_NAME_MAX is enough). */
 void notify_ticket_name(const struct conf *conf, long long number, char *out, size_t outlen);
 
-/* Check every template for `ticketd -n`; problems appended to errors. */
-int notify_check_templates(const struct conf *conf, struct buf *errors);
 /* Load and check every template once (tmpl_set_load); the number of problems. */
 int notify_load_templates(const struct conf *conf, struct tmpl_set **set_r, struct buf *errors);
 

@@ -645,7 +645,7 @@ tmpl_render(const char *dir, const char *lang, const char *name,
 /* ---- a set loaded once ---- */
 
 struct tmpl_entry {
-	char lang[8];
+	char lang[17];             /* lang_valid: at most 16 */
 	char name[TMPL_MAX_NAME + 1];
 	struct tmpl t;
 };

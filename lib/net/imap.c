@@ -844,18 +844,6 @@ fetch_section(struct imap *imap, unsigned int uid, int header, size_t max, char 
 	return 0;
 }
 
-unsigned long long
-imap_literal_claim(const struct imap *imap)
-{
-	return imap->watch.tripped == 1 ? imap->watch.seen : 0;
-}
-
-int
-imap_fetch(struct imap *imap, unsigned int uid, char **raw_r, size_t *len_r, char **error_r)
-{
-	return fetch_section(imap, uid, 0, IMAP_MAX_LITERAL, raw_r, len_r, error_r);
-}
-
 int
 imap_fetch_header(struct imap *imap, unsigned int uid, size_t max, char **raw_r, size_t *len_r,
 		  char **error_r)

@@ -88,15 +88,11 @@ int imap_announced(const struct imap *imap);
 #define IMAP_FETCH_OVER_LIMIT (-2)   /* the server sent a literal over the limit */
 
 /*
- * The raw message (caller frees); -1 with *error_r; IMAP_FETCH_OVER_LIMIT
- * with *error_r when the server's literal claimed more than
- * IMAP_MAX_LITERAL, whatever RFC822.SIZE said (nothing of it was read;
- * the connection is broken: close it).
+ * The header section only, at most max bytes (BODY.PEEK[HEADER]<0.max>;
+ * caller frees); -1 with *error_r; IMAP_FETCH_OVER_LIMIT with *error_r
+ * when the server's literal claimed more than IMAP_MAX_LITERAL (nothing
+ * of it was read; the connection is broken: close it).
  */
-int imap_fetch(struct imap *imap, unsigned int uid, char **raw_r, size_t *len_r, char **error_r);
-/* After IMAP_FETCH_OVER_LIMIT: the size the server's literal claimed. */
-unsigned long long imap_literal_claim(const struct imap *imap);
-/* The header section only, at most max bytes (BODY.PEEK[HEADER]<0.max>); same returns. */
 int imap_fetch_header(struct imap *imap, unsigned int uid, size_t max, char **raw_r,
 		      size_t *len_r, char **error_r);
 /* One message of a chunk; raw points into the chunk (NULL: the server sent no body). */

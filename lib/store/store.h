@@ -440,10 +440,9 @@ int store_autoresp_add(struct store *st, const char *sender, time_t at);
  * yet, region NULL: any; the earliest due first. */
 int store_ticket_list_sla(struct store *st, const char *region, struct ticket **list_r,
 			  size_t *n_r);
-/* The same in pages: at most limit of them (0: all) after (after_due, after_number) in that order. */
-int store_ticket_list_sla_page(struct store *st, const char *region, time_t after_due,
-			       long long after_number, size_t limit, struct ticket **list_r,
-			       size_t *n_r);
+/* The same in pages of at most limit, by ticket number after after_number (0: from the first). */
+int store_ticket_list_sla_page(struct store *st, const char *region, long long after_number,
+			       size_t limit, struct ticket **list_r, size_t *n_r);
 /* Record the first response at `at` unless there is one: 1 set, 0 already set. */
 int store_ticket_set_first_response(struct store *st, long long number, time_t at);
 

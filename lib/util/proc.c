@@ -29,14 +29,14 @@ start_time(long pid)
 	if (p == NULL)
 		return 0;
 	p++;                    /* the space before field 3 (state) */
+	/* A zombie is gone for our purposes. */
+	if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
+		return 0;
 	for (field = 3; field < 22 && p != NULL; field++)
 		p = strchr(p + 1, ' ');
 	if (p == NULL)
 		return 0;
 	v = strtoull(p + 1, NULL, 10);
-	/* A zombie is gone for our purposes. */
-	if (strstr(buf, ") Z ") != NULL || strstr(buf, ") X ") != NULL)
-		return 0;
 	return v;
 }
 
