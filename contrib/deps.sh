@@ -13,7 +13,7 @@ set -eu
 PACKAGES="libetpan-dev libcurl4-gnutls-dev libsqlite3-dev uuid-dev
 libgnutls28-dev libuchardet-dev libxml2-dev libjansson-dev pkg-config cmake gcc make
 dovecot-imapd python3-aiosmtpd sqlite3 openssl tzdata ca-certificates faketime
-curl libsystemd-dev systemd groff-base clang libclang-rt-dev"
+curl libsystemd-dev systemd groff-base clang libclang-rt-dev time e2fsprogs"
 
 missing=
 for pkg in $PACKAGES; do

@@ -74,9 +74,14 @@ def sink_mails(sink):
     return out
 
 
+def mail_date():
+    """The harness's clock (TICKETD_NOW) when it sets one."""
+    return email.utils.formatdate(int(os.environ.get('TICKETD_NOW') or time.time()))
+
+
 def mail(sender, subject, body, msgid, headers=()):
     lines = ['From: %s' % sender, 'To: support@example.com', 'Subject: %s' % subject,
-             'Message-ID: <%s>' % msgid, 'Date: %s' % email.utils.formatdate(),
+             'Message-ID: <%s>' % msgid, 'Date: %s' % mail_date(),
              'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8']
     lines += list(headers)
     return ('\r\n'.join(lines) + '\r\n\r\n' + body.replace('\n', '\r\n') + '\r\n').encode()
@@ -92,7 +97,7 @@ def dsn(msgid, ar_id, rcpt):
             'Message-ID: %s\r\n\r\n--B--\r\n') % (DOMAIN, rcpt, rcpt, ar_id)
     head = ['From: Mail Delivery System <MAILER-DAEMON@mx.%s>' % DOMAIN,
             'To: support@example.com', 'Subject: Undelivered Mail Returned to Sender',
-            'Message-ID: <%s>' % msgid, 'Date: %s' % email.utils.formatdate(),
+            'Message-ID: <%s>' % msgid, 'Date: %s' % mail_date(),
             'MIME-Version: 1.0', 'Auto-Submitted: auto-replied',
             'Content-Type: multipart/report; report-type=delivery-status; boundary="B"']
     return ('\r\n'.join(head) + '\r\n\r\n' + body).encode()
