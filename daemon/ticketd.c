@@ -803,6 +803,17 @@ main_open(const struct conf *conf, const struct tmpl_set *tmpls, struct store **
 	return 0;
 }
 
+/* A reload that failed: logged, and systemd told the old configuration runs on. */
+static void
+reload_refused(const struct daemon *d, const char *path, const char *error)
+{
+	log_error("config", "event=reload_failed file=%s error=\"%s\" action=\"keeping the old configuration\"",
+		  path, error);
+	sd_notifyf(0, "READY=1\nSTATUS=running: %zu mailbox(es), store %s; "
+		   "the reload of %s failed, kept the old configuration",
+		   d->n_workers, d->conf->database, path);
+}
+
 /*
  * SIGHUP: the new configuration and templates are read and checked, and
  * the new store opened and tried, before anything of the old is
@@ -820,18 +831,13 @@ reload(struct daemon *d, const char *path)
 
 	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s", path);
 	if (app_load(path, 0, clock_now(), &conf, &tmpls, &errors) < 0) {
-		log_error("config", "event=reload_failed file=%s error=\"%s\" action=\"keeping the old configuration\"",
-			  path, buf_str(&errors));
+		reload_refused(d, path, buf_str(&errors));
 		buf_release(&errors);
-		sd_notifyf(0, "READY=1\nSTATUS=running: %zu mailbox(es), store %s; "
-			   "the reload of %s failed, kept the old configuration",
-			   d->n_workers, d->conf->database, path);
 		return -1;
 	}
 	buf_release(&errors);
 	if (main_open(conf, tmpls, &st, &trial, &error) < 0) {
-		log_error("config", "event=reload_failed file=%s error=\"%s\" action=\"keeping the old configuration\"",
-			  path, error != NULL ? error : "store");
+		reload_refused(d, path, error != NULL ? error : "store");
 		free(error);
 		tmpl_set_free(&tmpls);
 		conf_free(&conf);

@@ -29,6 +29,7 @@ struct imap {
 	int has_move;
 	int has_uidplus;
 	int has_idle;
+	const char *created[2];           /* folders made (or found) on this connection */
 };
 
 const char *
@@ -989,10 +990,21 @@ expunge(struct imap *imap, struct mailimap_set *set)
 static int
 move_to(struct imap *imap, struct mailimap_set *set, const char *folder, char **error_r)
 {
+	size_t i;
 	int rc;
 
-	/* Create the folder on first use; an "already exists" answer is fine. */
-	mailimap_create(imap->session, folder);
+	/*
+	 * Create the folder on first use on this connection ("already exists"
+	 * is fine); a folder deleted meanwhile fails the move, and the next
+	 * connection creates it again.
+	 */
+	for (i = 0; i < 2 && imap->created[i] != NULL && strcmp(imap->created[i], folder) != 0; i++)
+		;
+	if (i == 2 || imap->created[i] == NULL) {
+		mailimap_create(imap->session, folder);
+		if (i < 2)
+			imap->created[i] = folder;
+	}
 	if (imap->has_move) {
 		rc = mailimap_uid_move(imap->session, set, folder);
 		if (rc != MAILIMAP_NO_ERROR) {
