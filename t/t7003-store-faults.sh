@@ -73,15 +73,22 @@ mark () {
 since_mark () { tail -n +$((LOG_MARK + 1)) "$TICKETD_LOG" | grep -c "$1" || :; }
 # db_locked: another process holds the store's write lock now.
 db_locked () { ! sqlite3 -cmd ".timeout 0" "$DB" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null; }
-# hold_lock SECONDS: a sqlite3 process takes the write lock and keeps it
-# for about SECONDS.  It waits for a lock someone else holds for
-# a moment (a daemon's last checkpoint as it exits, a query of the test):
-# BEGIN without a busy timeout would fail at once and hold nothing.
+# hold_lock: a sqlite3 process takes the write lock and keeps it until
+# release_lock (the test lets go once it has seen what it needs, never on
+# a timer).  It waits for a lock someone else holds for a moment (a
+# daemon's last checkpoint as it exits, a query of the test): BEGIN
+# without a busy timeout would fail at once and hold nothing.
 hold_lock () {
-	lib__spawn lock.out sh -c "(echo '.timeout 10000'; echo 'BEGIN EXCLUSIVE;'; sleep $1; \
-		echo 'COMMIT;') | sqlite3 '$DB'"
-	LOCK_PID=$!
+	rm -f lock.release &&
+	lib__spawn lock.out sh -c "(echo '.timeout 10000'; echo 'BEGIN EXCLUSIVE;'; \
+		while [ ! -e lock.release ]; do sleep 0.1; done; echo 'COMMIT;') | sqlite3 '$DB'" &&
+	LOCK_PID=$! &&
 	wait_for db_locked 15
+}
+
+release_lock () {
+	touch lock.release &&
+	wait_for "! db_locked" 15
 }
 
 test_expect_success 'locked by another process: held off, the result of a mail in flight held, then recorded' '
@@ -92,11 +99,12 @@ test_expect_success 'locked by another process: held off, the result of a mail i
 	mark &&
 	customer_mail 4 &&
 	wait_for "grep -q \"data [0-9]* bytes\" \"\$FAKE_SMTP_DIR/log\"" 20 &&
-	hold_lock 6 &&
+	hold_lock &&
 	customer_mail 5 &&
 	wait_for "[ \$(since_mark \"recorded=no\") -eq 1 ]" 10 &&
 	[ "$(seen_count)" -eq 4 ] &&
 	test_grep "fault=locked" "$TICKETD_LOG" &&
+	release_lock &&
 	wait_for "[ \$(seen_count) -eq 5 ] && [ \$(since_mark event=reconciled) -eq 1 ]" 30 &&
 	wait_for "[ \$(ls \"\$FAKE_SMTP_DIR\" | grep -c \"\\.eml\$\") -eq 2 ]" 20 &&
 	sleep 1 &&
@@ -108,10 +116,11 @@ test_expect_success 'locked by another process: held off, the result of a mail i
 
 test_expect_success 'started while another process holds the lock: waits, says so, then runs' '
 	stop_ticketd &&
-	hold_lock 4 &&
+	hold_lock &&
 	TICKETD_LOG=$TEST_DIR/start.log start_ticketd ticketd.conf &&
 	wait_for "grep -q \"store event=locked\" \"\$TICKETD_LOG\"" 10 &&
 	lib__pid_alive $TICKETD_PID &&
+	release_lock &&
 	wait_for "grep -q \"event=started\" \"\$TICKETD_LOG\"" 20 &&
 	test_grep "store event=opened by=main waited=" "$TICKETD_LOG" &&
 	customer_mail 6 &&
