@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backoff.h"
 #include "clock.h"
@@ -30,6 +31,8 @@ intake_init(struct intake *it, const struct conf_mailbox *mb, struct ingest *in,
 	it->conn_stop.fd = stop_fd;
 	it->conn_stop.flag = stop;
 	it->reader = job_thread_new();
+	it->writer = job_thread_new();
+	it->flusher = job_thread_new();
 	snprintf(it->who, sizeof(it->who), "mailbox:%s", mb->name);
 	health_init(&it->health, in->st, NULL, it->who);
 	if (CONF_AUTH_IS_OAUTH(mb->auth) && mb->oauth != NULL) {
@@ -56,6 +59,8 @@ void
 intake_release(struct intake *it)
 {
 	job_thread_free(&it->reader);
+	job_thread_free(&it->writer);
+	job_thread_free(&it->flusher);
 	health_release(&it->health);
 	imap_close(&it->imap);
 	oauth_free(&it->oauth);
@@ -471,30 +476,114 @@ chunk_release(struct chunk *c)
 }
 
 /*
- * Apply the read messages of c from *from on in one transaction with a
- * savepoint per message, up to the end or to the first that fails for a
- * reason of its own; commit (durable: see store.h), log the fate lines,
- * apply the server actions (one STORE or MOVE each, UID sets as ranges).
+ * What a chunk's commits did, kept until the log is synced (store.h:
+ * store_begin_lazy) before any of it shows outside the store: the fate
+ * lines, the server actions, the sender's wake-up; then the UIDs acted
+ * on, whose pending marks the next commit clears.
+ */
+struct landed {
+	struct ingest_result *res;    /* fate lines, n_res */
+	unsigned int *after;          /* UIDs for the after-action, n_after */
+	unsigned int *quarantine;     /* UIDs for the quarantine folder, n_quarantine */
+	unsigned int *acted;          /* UIDs acted on, n_acted: their marks to clear */
+	size_t n_res, n_after, n_quarantine, n_acted;
+	int committed;                /* lazy commits to flush */
+	int fd;                       /* store_flush_fd(), -1 */
+	int err;                      /* the flush's errno, 0 */
+};
+
+static void
+landed_init(struct landed *l, size_t n)
+{
+	memset(l, 0, sizeof(*l));
+	l->res = xcalloc(n, sizeof(*l->res));
+	l->after = xcalloc(n, sizeof(*l->after));
+	l->quarantine = xcalloc(n, sizeof(*l->quarantine));
+	l->acted = xcalloc(n, sizeof(*l->acted));
+	l->fd = -1;
+}
+
+static void
+landed_release(struct landed *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_res; i++)
+		ingest_result_release(&l->res[i]);
+	free(l->res);
+	free(l->after);
+	free(l->quarantine);
+	free(l->acted);
+	if (l->fd >= 0)
+		close(l->fd);
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+}
+
+/* The flusher's job: the chunk's commits made durable. */
+static void
+landed_flush(void *arg)
+{
+	struct landed *l = arg;
+
+	l->err = store_flush(l->fd);
+}
+
+/*
+ * The writer's job: a read chunk committed into l, and the marks of the
+ * UIDs acted on before (done) cleared in the same transaction.  It has
+ * the store to itself meanwhile; r is its own copy of the round.
+ */
+struct commit_job {
+	struct intake *it;
+	struct round r;
+	struct chunk *c;
+	struct landed *l;
+	const struct landed *done;    /* NULL, or whose acted marks to clear */
+};
+
+/*
+ * Apply the read messages of c from *from on in one lazy transaction with
+ * a savepoint per message, up to the end or to the first that fails for
+ * a reason of its own, and commit.  Its fates and actions go to l.
  * *from moves past what was done, the failed message included (its
- * failure is counted: it waits, or gets fate failed).  -1 when the round
- * must end (the connection or the store failed).
+ * failure is counted, in a durable commit: it waits, or gets fate
+ * failed).  -1 when the round must end (the store failed).
  */
 static int
-segment_commit(struct intake *it, struct round *r, struct chunk *c, size_t *from,
-	       unsigned int *after, unsigned int *quarantine, struct ingest_result *res)
+segment_commit(struct commit_job *j, size_t *from)
 {
-	size_t i, stop_at, n_res = 0, n_after = 0, n_quarantine = 0, failed = c->n;
+	struct intake *it = j->it;
+	struct round *r = &j->r;
+	struct chunk *c = j->c;
+	struct landed *l = j->l;
+	size_t i, stop_at, n_res = l->n_res, n_after = l->n_after, n_quarantine = l->n_quarantine;
+	size_t failed = c->n;
 	unsigned int last = 0;
 	enum ingest_status rc = INGEST_OK;
+	struct ingest_result *res = l->res;
 	time_t now;
 	int frc;
 
-	if (store_begin(it->in->st) < 0) {
+	if (l->fd < 0)
+		l->fd = store_flush_fd(it->in->st);
+	if (l->fd < 0) {
 		store_failed(it);
+		r->stop = r->tempfail = 1;
 		return -1;
 	}
+	if (store_begin_lazy(it->in->st) < 0) {
+		store_failed(it);
+		r->stop = r->tempfail = 1;
+		return -1;
+	}
+	/* Lost with a rollback or a crash, a mark means one action again: harmless. */
+	if (j->done != NULL && store_imap_done(it->in->st, it->mb->name, r->src.uidvalidity,
+					       j->done->acted, j->done->n_acted) < 0)
+		rc = INGEST_TEMPFAIL;
+	j->done = NULL;
 	now = clock_now();
-	for (i = *from; i < c->n && !*it->stop; i++) {
+	for (i = *from; i < c->n && !*it->stop && rc == INGEST_OK; i++) {
 		const struct imap_message *m = &c->fetched.msgs[i];
 
 		r->src.uid = m->uid;
@@ -513,9 +602,9 @@ segment_commit(struct intake *it, struct round *r, struct chunk *c, size_t *from
 		if (strcmp(res[n_res].fate, INGEST_ALREADY) == 0)
 			;    /* the process that took it acts on the server */
 		else if (ingest_fate_quarantined(res[n_res].fate))
-			quarantine[n_quarantine++] = m->uid;
+			l->quarantine[l->n_quarantine++] = m->uid;
 		else
-			after[n_after++] = m->uid;
+			l->after[n_after++] = m->uid;
 		n_res++;
 		last = m->uid;
 	}
@@ -527,28 +616,23 @@ segment_commit(struct intake *it, struct round *r, struct chunk *c, size_t *from
 	if (rc == INGEST_TEMPFAIL || store_commit(it->in->st) < 0) {
 		store_rollback(it->in->st);
 		store_failed(it);
-		for (i = 0; i <= n_res && i < c->n; i++)
+		for (i = l->n_res; i <= n_res && i < c->n; i++)
 			ingest_result_release(&res[i]);
+		l->n_quarantine = n_quarantine;
 		r->stop = r->tempfail = 1;
 		return -1;
 	}
-	for (i = 0; i < n_res; i++) {
-		ingest_log(&res[i]);
-		ingest_result_release(&res[i]);
-	}
-	r->done += (int)(n_after + n_quarantine);
-	if (n_after + n_quarantine > 0) {
-		health_succeeded(&it->health);
-		if (it->committed != NULL)
-			it->committed(it->committed_arg);
-	}
+	l->n_res = n_res;
+	l->n_after = n_after;
+	l->committed = 1;
 	*from = stop_at;
 	if (failed < c->n) {
 		const struct imap_message *m = &c->fetched.msgs[failed];
+		struct ingest_result *fres = &res[n_res];
 
 		r->src.uid = m->uid;
-		frc = message_failed(it, &r->src, m->raw, m->len, res[n_res].error);
-		ingest_result_release(&res[n_res]);
+		frc = message_failed(it, &r->src, m->raw, m->len, fres->error);
+		ingest_result_release(fres);
 		if (frc < 0) {
 			r->stop = r->tempfail = 1;
 			return -1;
@@ -556,40 +640,86 @@ segment_commit(struct intake *it, struct round *r, struct chunk *c, size_t *from
 		if (frc == 0)
 			r->tempfail = 1;
 		else
-			quarantine[n_quarantine++] = m->uid;
+			l->quarantine[l->n_quarantine++] = m->uid;
 		*from = failed + 1;
 	}
 	if (*it->stop)
 		r->stop = 1;
-	/* The connection may have died while this chunk was read: then the marks wait. */
-	if (it->imap == NULL ||
-	    apply_actions(it, r->src.uidvalidity, after, n_after, NULL) < 0 ||
-	    apply_actions(it, r->src.uidvalidity, quarantine, n_quarantine,
-			  it->mb->quarantine_folder) < 0) {
-		r->stop = r->tempfail = 1;
-		return -1;
-	}
 	return 0;
 }
 
 /* Commit a read chunk, segment by segment (a failing message ends one). */
 static void
-chunk_commit(struct intake *it, struct round *r, struct chunk *c)
+chunk_commit(void *arg)
 {
-	unsigned int *after = xcalloc(c->n, sizeof(*after));
-	unsigned int *quarantine = xcalloc(c->n, sizeof(*quarantine));
-	struct ingest_result *res = xcalloc(c->n, sizeof(*res));
+	struct commit_job *j = arg;
 	size_t from = 0;
-	int before = r->done;
 
-	while (from < c->n && !r->stop)
-		if (segment_commit(it, r, c, &from, after, quarantine, res) < 0)
+	while (from < j->c->n && !j->r.stop)
+		if (segment_commit(j, &from) < 0)
 			break;
-	log_debug("imap", "mailbox=%s event=chunk messages=%zu bytes=%zu committed=%d", it->mb->name,
-		  c->n, c->bytes, r->done - before);
-	free(after);
-	free(quarantine);
-	free(res);
+	log_debug("imap", "mailbox=%s event=chunk messages=%zu bytes=%zu committed=%zu",
+		  j->it->mb->name, j->c->n, j->c->bytes, j->l->n_res);
+}
+
+/* One UID set on the server: 0, or -1 when the connection failed (logged). */
+static int
+act_on_server(struct intake *it, struct landed *l, const unsigned int *uids, size_t n,
+	      const char *quarantine)
+{
+	char *error = NULL;
+
+	if (n == 0)
+		return 0;
+	if (imap_apply(it->imap, uids, n, quarantine, &error) < 0) {
+		session_failed(it, error);
+		free(error);
+		return -1;
+	}
+	memcpy(l->acted + l->n_acted, uids, n * sizeof(*uids));
+	l->n_acted += n;
+	return 0;
+}
+
+/*
+ * Once l's flush is done: its fate lines, the sender woken, its server
+ * actions (one STORE or MOVE each, UID sets as ranges), when store_ok
+ * (the store was the one at its path, and answered, just before).  Runs
+ * while the writer has the store: only the network and the log here.
+ * A failed flush says nothing is certain of the commits: nothing is
+ * shown or flagged; what survives of them is flagged when the store is
+ * back (the pending marks), what does not is taken again (the cursor).
+ */
+static void
+land(struct intake *it, struct round *r, struct landed *l, int store_ok)
+{
+	size_t i;
+
+	if (l->committed && l->err != 0)
+		return;
+	for (i = 0; i < l->n_res; i++)
+		ingest_log(&l->res[i]);
+	r->done += (int)(l->n_after + l->n_quarantine);
+	if (l->n_after + l->n_quarantine > 0 && it->committed != NULL)
+		it->committed(it->committed_arg);
+	/* The connection may have died meanwhile, or the store: then the marks wait. */
+	if (!store_ok || it->imap == NULL ||
+	    act_on_server(it, l, l->after, l->n_after, NULL) < 0 ||
+	    act_on_server(it, l, l->quarantine, l->n_quarantine, it->mb->quarantine_folder) < 0)
+		r->stop = r->tempfail = 1;
+}
+
+/* After land, with the store back in this thread: a failed flush is the store's fault. */
+static void
+land_settle(struct intake *it, struct round *r, const struct landed *l)
+{
+	if (l->committed && l->err != 0) {
+		store_flush_failed(it->in->st, l->err);
+		store_failed(it);
+		r->stop = r->tempfail = 1;
+	} else if (l->n_after + l->n_quarantine > 0) {
+		health_succeeded(&it->health);
+	}
 }
 
 /*
@@ -668,42 +798,83 @@ next_chunk(const struct intake *it, const struct imap_msginfo *list, size_t i, s
 }
 
 /*
- * list[i..end) in chunks, two in flight: the reader reads one while this
- * thread fetches the next, and reads that one while this thread commits
- * the first and flags it on the server.  At most two chunks are in
- * memory.  Returns where it stopped.
+ * list[i..end) in chunks, a pipeline of four threads:
+ *   this one    fetches chunk k+1, flags chunk k-1 on the server
+ *   the writer  commits chunk k (lazily) and clears k-2's marks with it
+ *   the reader  reads chunk k+1 once it is fetched
+ *   the flusher syncs the log of chunk k once it is committed
+ * and chunk k is shown (its fate lines) and flagged once its flush is
+ * done, while k+1 commits.  The store belongs to the writer while it
+ * runs and to this thread between its jobs; the connection to this
+ * thread.  At most two chunks are in memory.  Returns where it stopped.
  */
 static size_t
 take_chunks(struct intake *it, struct round *r, const struct imap_msginfo *list, size_t i,
 	    size_t end)
 {
 	struct chunk slots[2], *cur = &slots[0], *next = &slots[1], *swap;
+	struct landed lands[3], *prev = NULL, *done = NULL;
+	struct commit_job job;
 	size_t len;
-	int have_cur = 0, have_next;
+	int have_cur = 0, have_next, li = 0, store_ok = 1;
 
+	memset(lands, 0, sizeof(lands));
 	len = next_chunk(it, list, i, end);
 	if (len > 0 && chunk_fetch(it, r->src.uidvalidity, list + i, len, cur) == 0) {
 		have_cur = 1;
 		i += len;
 		job_thread_start(it->reader, chunk_read, cur);
+		job_thread_wait(it->reader);
 	}
 	while (have_cur) {
+		/* The store is this thread's until the writer starts. */
+		if (prev != NULL)
+			store_ok = health_check(&it->health) == 0;
+		memset(&job, 0, sizeof(job));
+		job.it = it;
+		job.r = *r;
+		job.r.stop = job.r.tempfail = 0;
+		job.c = cur;
+		job.l = &lands[li];
+		job.done = done;
+		landed_init(job.l, cur->n);
+		job_thread_start(it->writer, chunk_commit, &job);
 		have_next = 0;
 		if (!r->stop && !*it->stop && it->imap != NULL) {
 			len = next_chunk(it, list, i, end);
 			if (len > 0 && chunk_fetch(it, r->src.uidvalidity, list + i, len, next) == 0) {
 				have_next = 1;
 				i += len;
+				job_thread_start(it->reader, chunk_read, next);
 			}
 		}
-		job_thread_wait(it->reader);
-		if (have_next)
-			job_thread_start(it->reader, chunk_read, next);
-		chunk_commit(it, r, cur);
+		if (prev != NULL) {
+			job_thread_wait(it->flusher);
+			land(it, r, prev, store_ok);
+		}
+		job_thread_wait(it->writer);
+		r->stop |= job.r.stop;
+		r->tempfail |= job.r.tempfail;
 		chunk_release(cur);
+		if (done != NULL)
+			landed_release(done);
+		done = NULL;
+		if (prev != NULL) {
+			land_settle(it, r, prev);
+			done = prev;
+		}
+		prev = job.l;
+		if (prev->committed) {
+			job_thread_start(it->flusher, landed_flush, prev);
+		} else {
+			landed_release(prev);
+			prev = NULL;
+		}
+		li = (li + 1) % 3;
+		if (have_next)
+			job_thread_wait(it->reader);
 		if (have_next && r->stop) {
 			/* Read, not committed: it comes again next round. */
-			job_thread_wait(it->reader);
 			chunk_release(next);
 			have_next = 0;
 		}
@@ -712,6 +883,25 @@ take_chunks(struct intake *it, struct round *r, const struct imap_msginfo *list,
 		next = swap;
 		have_cur = have_next;
 	}
+	if (prev != NULL) {
+		job_thread_wait(it->flusher);
+		store_ok = health_check(&it->health) == 0;
+		land(it, r, prev, store_ok);
+		land_settle(it, r, prev);
+	}
+	/* The last marks, in a commit of their own. */
+	if (done != NULL && done->n_acted > 0 &&
+	    store_imap_done(it->in->st, it->mb->name, r->src.uidvalidity, done->acted,
+			    done->n_acted) < 0)
+		store_failed(it);
+	if (prev != NULL && prev->n_acted > 0 &&
+	    store_imap_done(it->in->st, it->mb->name, r->src.uidvalidity, prev->acted,
+			    prev->n_acted) < 0)
+		store_failed(it);
+	if (done != NULL)
+		landed_release(done);
+	if (prev != NULL)
+		landed_release(prev);
 	return i;
 }
 
@@ -762,11 +952,17 @@ intake_poll(struct intake *it, int *tempfail_r)
 		  n, listed_more ? "yes" : "no");
 	if (forget_vanished(it, uidvalidity, failed_uid, list, n) < 0)
 		goto dberr_list;
-	/* Only what was not ingested before (its action is in the pending list). */
+	/*
+	 * Only what was not ingested before (its action is in the pending
+	 * list).  Above the cursor nothing was, but for a race with another
+	 * ticketd on this mailbox, which the message's own transaction
+	 * settles (already_taken): no lookup there.
+	 */
 	stages = xcalloc(n + 1, sizeof(*stages));
 	claims = xcalloc(n + 1, sizeof(*claims));
 	for (i = 0; i < n; i++) {
-		rc = store_message_has_uid(it->in->st, it->mb->name, uidvalidity, list[i].uid);
+		rc = list[i].uid > last_uid ? 0 :
+			store_message_has_uid(it->in->st, it->mb->name, uidvalidity, list[i].uid);
 		if (rc < 0)
 			goto dberr_list;
 		/* Taken already (by another ticketd, say): a failure on record for it is moot. */

@@ -2,15 +2,21 @@
  * intake: drain one IMAP mailbox into the pipeline.
  *
  * The messages above the mailbox cursor go in chunks (at most
- * INTAKE_CHUNK_MESSAGES and INTAKE_CHUNK_BYTES by their RFC822.SIZE):
- * one UID FETCH brings the chunk; a reader thread reads (parses,
- * classifies) it while the chunk before is committed; each message is
- * applied under a savepoint of its own in one transaction that also
- * records its fate, the cursor and a "server action pending" mark; the
- * commit is durable (store.h); then one STORE (or MOVE, or EXPUNGE)
- * applies the after-action to the whole chunk and the marks are
- * cleared.  A crash between commit and action leaves the marks: the
- * next round applies them, and no message is ever ingested twice.
+ * INTAKE_CHUNK_MESSAGES and INTAKE_CHUNK_BYTES by their RFC822.SIZE),
+ * through a pipeline of four threads: this one fetches a chunk with one
+ * UID FETCH; the reader reads (parses, classifies) it; the writer
+ * applies each message under a savepoint of its own in one transaction
+ * that also records its fate, the cursor and a "server action pending"
+ * mark, and commits it lazily (store_begin_lazy: the commit does not
+ * wait for the disk); the flusher syncs the store's log (store_flush),
+ * while the writer goes on with the next chunk.  Only then are the
+ * chunk's fate lines logged, the sender woken and one STORE (or MOVE, or
+ * EXPUNGE) sent for the whole chunk; the marks are cleared in a later
+ * commit.  Durable before flagged, as with a synced commit: a crash
+ * before the flush loses the chunk's fates and nothing was flagged (the
+ * mail is taken again); a crash between flush and action leaves the
+ * marks, which the next round applies.  No message is ever ingested
+ * twice.
  * Connection problems are logged and retried with backoff; one failing
  * mailbox never stops the others.
  *
@@ -63,6 +69,8 @@ struct intake {
 	struct health health;
 	char who[96];                  /* "mailbox:NAME" for the store's log lines */
 	struct job_thread *reader;   /* reads a chunk's messages while the one before commits */
+	struct job_thread *writer;   /* commits a chunk while this thread fetches and flags */
+	struct job_thread *flusher;  /* syncs a chunk's commits while the next one commits */
 	void (*committed)(void *arg); /* called after each commit of fates (NULL: none) */
 	void *committed_arg;
 	unsigned int single_until;   /* a chunk's literal was over the limit: the UIDs up to

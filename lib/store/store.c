@@ -28,6 +28,7 @@ struct store {
 	ino_t ino;
 	char *error;
 	enum store_fault fault;
+	int lazy;                 /* in a store_begin_lazy() transaction */
 	struct {
 		const char *sql;      /* the static string it was prepared from */
 		struct store_stmt *stmt;
@@ -484,15 +485,45 @@ store_begin(struct store *st)
 	return exec_sql(st, "BEGIN IMMEDIATE");
 }
 
-int
-store_commit(struct store *st)
+/* After a lazy transaction: the commits wait for the disk again. */
+static void
+end_lazy(struct store *st)
 {
-	if (exec_sql(st, "COMMIT") < 0) {
-		if (st->db != NULL)
-			st->be->exec(st->db, "ROLLBACK");
+	if (!st->lazy)
+		return;
+	st->lazy = 0;
+	if (st->db != NULL)
+		st->be->set_durable(st->db, 1);
+}
+
+int
+store_begin_lazy(struct store *st)
+{
+	st->fault = STORE_FAULT_NONE;
+	if (st->db == NULL || st->be->set_durable(st->db, 0) < 0) {
+		store_set_error(st, "begin");
+		return -1;
+	}
+	st->lazy = 1;
+	if (store_begin(st) < 0) {
+		end_lazy(st);
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_commit(struct store *st)
+{
+	int rc = 0;
+
+	if (exec_sql(st, "COMMIT") < 0) {
+		if (st->db != NULL)
+			st->be->exec(st->db, "ROLLBACK");
+		rc = -1;
+	}
+	end_lazy(st);
+	return rc;
 }
 
 void
@@ -500,6 +531,40 @@ store_rollback(struct store *st)
 {
 	if (st->db != NULL && st->be->in_transaction(st->db))
 		st->be->exec(st->db, "ROLLBACK");
+	end_lazy(st);
+}
+
+int
+store_flush_fd(struct store *st)
+{
+	int fd = st->db != NULL ? st->be->open_log(st->db) : -1;
+	int err = errno;
+	char *text;
+
+	/* A store deleted, replaced or gone read-only says so (store_check). */
+	if (fd < 0 && store_check(st) == 0) {
+		text = xasprintf("the store's log: %s", strerror(err));
+		st->fault = STORE_FAULT_IO;
+		set_error_text(st, NULL, text);
+		free(text);
+	}
+	return fd;
+}
+
+int
+store_flush(int fd)
+{
+	return fdatasync(fd) < 0 ? errno : 0;
+}
+
+void
+store_flush_failed(struct store *st, int err)
+{
+	char *text = xasprintf("syncing the store's log: %s", strerror(err));
+
+	st->fault = refine_io(st, err == ENOSPC || err == EDQUOT ? STORE_FAULT_FULL : STORE_FAULT_IO);
+	set_error_text(st, NULL, text);
+	free(text);
 }
 
 int

@@ -84,14 +84,35 @@ int store_reopen(struct store *st);
  * commit is durable when store_commit() returns: the SQLite backend
  * runs WAL with synchronous = FULL, so the log is synced at every
  * commit and a power cut afterwards loses nothing of it.  That is what
- * lets intake flag a message on the server right after the commit of
- * its fate.
+ * lets a fate act on the server right after its commit (but see
+ * store_begin_lazy).
  */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 /* 1 inside a transaction. */
 int store_in_transaction(struct store *st);
+
+/*
+ * A lazy transaction, for intake's chunks: store_begin_lazy() begins a
+ * transaction whose store_commit() returns without waiting for the disk.
+ * It is visible at once and atomic (a crash keeps all of it or none),
+ * and durable after a store_flush() that began after the commit
+ * returned, or after any durable commit to the store since (each
+ * durable commit syncs the log, everything before it included).  Until
+ * then nothing that others see outside the store may act on it: no
+ * IMAP flag, no mail, no log line.
+ *
+ * store_flush_fd(): a new descriptor (caller closes) that store_flush()
+ * syncs; store_flush() touches nothing else, so another thread may run
+ * it while st goes on (intake syncs one chunk while it applies the
+ * next).  It returns 0 or an errno; store_flush_failed() then records
+ * the fault in st (in st's thread).
+ */
+int store_begin_lazy(struct store *st);
+int store_flush_fd(struct store *st);
+int store_flush(int fd);
+void store_flush_failed(struct store *st, int err);
 
 /*
  * One savepoint inside a transaction (not nested): what happens after

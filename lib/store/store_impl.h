@@ -61,6 +61,14 @@ struct store_backend {
 	enum store_fault (*fault)(void *db);
 	/* A cheap read: 0, -1 an error (errmsg), -2 the file was opened read-only. */
 	int (*probe)(void *db);
+	/*
+	 * Whether the commits from now on wait for the disk (1, the default)
+	 * or not (0); outside a transaction only.  And a new descriptor on the
+	 * file whose fdatasync() makes the commits that did not wait durable
+	 * (the log), or -1 with errno.
+	 */
+	int (*set_durable)(void *db, int durable);
+	int (*open_log)(void *db);
 };
 
 extern const struct store_backend store_sqlite;

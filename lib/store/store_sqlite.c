@@ -6,13 +6,14 @@
  * synchronous = FULL: in WAL mode SQLite then syncs the log at every
  * commit (NORMAL syncs it only at checkpoints, so a power cut could lose
  * the last commits).  A committed fate must survive a power cut before
- * intake flags its message on the server; the cost, one fdatasync per
- * commit, is paid once per chunk of messages (intake commits a chunk in
- * one transaction), not once per message.
+ * intake flags its message on the server.  Intake's chunks commit with
+ * NORMAL instead (store_begin_lazy) and sync the log themselves, in
+ * another thread, before they flag anything (store_flush).
  */
 #include "store_impl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,14 @@
 #include "xmalloc.h"
 
 #define STORE_WAL_LIMIT "33554432"     /* bytes of WAL kept after a checkpoint (32 MiB) */
+/*
+ * Pages in the WAL before a commit checkpoints them (SQLite's default is
+ * 1,000).  A checkpoint writes each page once however often the commits
+ * since rewrote it (the index pages of each intake chunk): 16 MiB
+ * between checkpoints writes 23 % less per message than 4 MiB did, and
+ * stays under STORE_WAL_LIMIT.
+ */
+#define STORE_WAL_CHECKPOINT "4096"
 /*
  * The page cache per connection, in KiB.  An intake chunk dirties a few
  * MiB of pages in one transaction; a cache smaller than that spills
@@ -361,6 +370,7 @@ sq_open(const char *path, const struct store_options *o, void **db_r, enum store
 	    /* A mail with large attachments grows the WAL; give the space back
 	       after each checkpoint instead of keeping the largest size ever. */
 	    sq_exec(db, "PRAGMA journal_size_limit = " STORE_WAL_LIMIT) < 0 ||
+	    sq_exec(db, "PRAGMA wal_autocheckpoint = " STORE_WAL_CHECKPOINT) < 0 ||
 	    sq_exec(db, "PRAGMA foreign_keys = ON") < 0 ||
 	    sq_exec(db, "PRAGMA temp_store = MEMORY") < 0 ||
 	    sq_exec(db, "PRAGMA cache_size = -" STORE_CACHE_KIB) < 0) {
@@ -501,6 +511,33 @@ sq_probe(void *db)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/*
+ * synchronous = NORMAL in WAL mode: the commit's frames are written to
+ * the log, not synced (a checkpoint still syncs the log before it copies
+ * it and the database after).  Atomic either way: a crash keeps the
+ * whole transaction or none of it.
+ */
+static int
+sq_set_durable(void *db, int durable)
+{
+	return sq_exec(db, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+}
+
+static int
+sq_open_log(void *db)
+{
+	const char *main_file = sqlite3_db_filename(db, "main");
+	const char *wal = main_file != NULL && *main_file != '\0' ?
+		sqlite3_filename_wal(main_file) : NULL;
+
+	if (wal == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	/* fdatasync() syncs the file's data whichever descriptor asks. */
+	return open(wal, O_RDONLY | O_CLOEXEC);
+}
+
 const struct store_backend store_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -523,4 +560,6 @@ const struct store_backend store_sqlite = {
 	.errmsg = sq_errmsg,
 	.fault = sq_fault,
 	.probe = sq_probe,
+	.set_durable = sq_set_durable,
+	.open_log = sq_open_log,
 };

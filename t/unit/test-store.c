@@ -2,6 +2,7 @@
  * test-store: the store's schema, ticket numbers, dedup lookups, cursors and
  * outbox states; ticket numbers in subjects.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,6 +394,58 @@ test_savepoints(void)
 	store_close(&st);
 }
 
+/* Intake's lazy commits: visible at once, made durable by a flush another thread may run. */
+static void
+test_lazy(void)
+{
+	struct store *st = open_store(), *other;
+	struct store_message m;
+	int fd;
+
+	memset(&m, 0, sizeof(m));
+	m.direction = "in";
+	m.mailbox = "lazy";
+	m.uidvalidity = 3;
+	m.uid = 7;
+	m.imap_pending = 1;
+	m.at = 1000;
+	m.sha256 = "lazy-7";
+	m.raw = "raw";
+	m.raw_len = 3;
+	test_begin("a lazy commit is visible to other connections at once, and flushed");
+	fd = store_flush_fd(st);
+	test_assert(fd >= 0);
+	test_assert(store_begin_lazy(st) == 0 && store_in_transaction(st));
+	test_assert(store_message_add(st, &m, NULL) == 0 && store_commit(st) == 0);
+	other = open_store();
+	test_assert(store_message_has_uid(other, "lazy", 3, 7) == 1);
+	store_close(&other);
+	test_assert(store_flush(fd) == 0);
+	close(fd);
+	test_end();
+
+	test_begin("after a lazy transaction, rolled back or committed, the next one is plain");
+	test_assert(store_begin_lazy(st) == 0);
+	store_rollback(st);
+	test_assert(!store_in_transaction(st));
+	test_assert(store_begin(st) == 0 && store_commit(st) == 0);
+	test_end();
+
+	test_begin("a failed flush is an I/O fault of the store, and says so");
+	test_assert(store_flush(-1) != 0);
+	store_flush_failed(st, EIO);
+	test_assert(store_fault(st) == STORE_FAULT_IO);
+	test_assert(strstr(store_error(st), "syncing the store's log") != NULL);
+	test_end();
+
+	test_begin("no flush descriptor for a deleted store: the fault says it is gone");
+	remove_store();
+	test_assert(store_flush_fd(st) < 0);
+	test_assert(store_fault(st) == STORE_FAULT_GONE);
+	test_end();
+	store_close(&st);
+}
+
 static void
 test_outbox(void)
 {
@@ -662,6 +715,7 @@ main(void)
 	test_intake_failures();
 	test_health();
 	test_subjects();
+	test_lazy();
 	remove_store();
 	return test_done();
 }
