@@ -18,7 +18,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 #define STORE_LOCK_TIMEOUT_MS 10000   /* default wait for another writer's lock */
 

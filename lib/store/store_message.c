@@ -38,7 +38,8 @@ store_message_is_duplicate(struct store *st, const char *message_id, const char 
 
 	/*
 	 * The same content, or for rows stored before content hashes the
-	 * same raw bytes; without a Message-ID the hash alone decides.
+	 * same raw bytes; without a Message-ID the hash alone decides, among
+	 * the rows without one (the content hash covers the field).
 	 */
 	if (message_id != NULL)
 		s = store_query(st, "SELECT COALESCE(ticket, 0) FROM messages WHERE direction = 'in' "
@@ -46,8 +47,11 @@ store_message_is_duplicate(struct store *st, const char *message_id, const char 
 				"(content_sha256 IS NULL AND sha256 = ?)) LIMIT 1", "ttt",
 				message_id, content_sha256, sha256);
 	else
+		/* Two branches, each on its partial index (an OR would scan the table). */
 		s = store_query(st, "SELECT COALESCE(ticket, 0) FROM messages WHERE direction = 'in' "
-				"AND (content_sha256 = ? OR (content_sha256 IS NULL AND sha256 = ?)) "
+				"AND message_id IS NULL AND content_sha256 = ? UNION ALL "
+				"SELECT COALESCE(ticket, 0) FROM messages WHERE direction = 'in' "
+				"AND message_id IS NULL AND content_sha256 IS NULL AND sha256 = ? "
 				"LIMIT 1", "tt", content_sha256, sha256);
 	rc = store_step(st, s, "find duplicate");
 	if (rc == 1) {
