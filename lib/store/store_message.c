@@ -9,14 +9,47 @@
 
 #include "xmalloc.h"
 
+/*
+ * The index key of a Message-ID: FNV-1a, 63 bits (an SQLite integer of 8
+ * bytes, never negative).  Every lookup compares the Message-ID itself
+ * too, so a collision, even a contrived one, costs a row read, never a
+ * wrong answer; a key of 0 is stored as NULL and found as a row from
+ * before keys.
+ */
+static long long
+message_key(const char *id)
+{
+	unsigned long long h = 14695981039346656037ULL;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)id; *p != '\0'; p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	return (long long)(h >> 1);
+}
+
+/*
+ * The rows with a Message-ID, whether stored with its key or from
+ * before keys (then by the Message-ID's own partial index): a UNION ALL
+ * of both, with cond after each (an OR would scan the table).
+ * ?1 the key, ?2 the Message-ID.
+ */
+#define BY_MESSAGE_ID(cols, cond) \
+	"SELECT " cols " FROM messages WHERE message_key = ?1 AND message_id = ?2 " cond \
+	" UNION ALL SELECT " cols " FROM messages WHERE message_key IS NULL AND message_id = ?2 " cond
+
 int
 store_message_add(struct store *st, const struct store_message *m, long long *id_r)
 {
 	struct store_stmt *s = store_query(st,
-		"INSERT INTO messages (ticket, direction, message_id, sha256, content_sha256, mailbox, "
-		"uidvalidity, uid, imap_pending, fate, rule, sender, subject, at, raw) VALUES "
-		"(NULLIF(?, 0), ?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?)",
-		"itttttiiittttib", m->ticket, m->direction, m->message_id, m->sha256,
+		"INSERT INTO messages (ticket, direction, message_id, message_key, sha256, "
+		"content_sha256, mailbox, uidvalidity, uid, imap_pending, fate, rule, sender, "
+		"subject, at, raw) VALUES "
+		"(NULLIF(?, 0), ?, ?, NULLIF(?, 0), ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, "
+		"?, ?, ?)",
+		"ittitttiiittttib", m->ticket, m->direction, m->message_id,
+		m->message_id != NULL ? message_key(m->message_id) : 0LL, m->sha256,
 		m->content_sha256, m->mailbox,
 		(long long)m->uidvalidity, (long long)m->uid, (long long)m->imap_pending,
 		m->fate, m->rule, m->sender, m->subject, (long long)m->at,
@@ -42,10 +75,10 @@ store_message_is_duplicate(struct store *st, const char *message_id, const char 
 	 * the rows without one (the content hash covers the field).
 	 */
 	if (message_id != NULL)
-		s = store_query(st, "SELECT COALESCE(ticket, 0) FROM messages WHERE direction = 'in' "
-				"AND message_id = ? AND (content_sha256 = ? OR "
-				"(content_sha256 IS NULL AND sha256 = ?)) LIMIT 1", "ttt",
-				message_id, content_sha256, sha256);
+		s = store_query(st, BY_MESSAGE_ID("COALESCE(ticket, 0)", "AND direction = 'in' "
+				"AND (content_sha256 = ?3 OR (content_sha256 IS NULL AND sha256 = ?4))")
+				" LIMIT 1", "ittt", message_key(message_id), message_id,
+				content_sha256, sha256);
 	else
 		/* Two branches, each on its partial index (an OR would scan the table). */
 		s = store_query(st, "SELECT COALESCE(ticket, 0) FROM messages WHERE direction = 'in' "
@@ -65,8 +98,9 @@ store_message_is_duplicate(struct store *st, const char *message_id, const char 
 int
 store_message_ticket(struct store *st, const char *message_id, long long *ticket_r)
 {
-	struct store_stmt *s = store_query(st, "SELECT ticket FROM messages WHERE message_id = ? "
-					   "AND ticket IS NOT NULL ORDER BY id DESC LIMIT 1", "t", message_id);
+	struct store_stmt *s = store_query(st, "SELECT ticket FROM (" BY_MESSAGE_ID("ticket, id",
+					   "AND ticket IS NOT NULL") ") ORDER BY id DESC LIMIT 1", "it",
+					   message_key(message_id), message_id);
 	int rc = store_step(st, s, "find message");
 
 	if (rc == 1) {
@@ -79,8 +113,8 @@ store_message_ticket(struct store *st, const char *message_id, long long *ticket
 int
 store_message_is_outbound(struct store *st, const char *message_id)
 {
-	struct store_stmt *s = store_query(st, "SELECT 1 FROM messages WHERE message_id = ? "
-					   "AND direction = 'out' LIMIT 1", "t", message_id);
+	struct store_stmt *s = store_query(st, BY_MESSAGE_ID("1", "AND direction = 'out'")
+					   " LIMIT 1", "it", message_key(message_id), message_id);
 	int rc = store_step(st, s, "find outbound message");
 
 	if (rc == 1)

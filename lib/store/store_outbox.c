@@ -14,7 +14,7 @@
 	"o.claimed_by, COALESCE(o.claimed_at, 0), o.doubt"
 
 /* The row, and only if its message is still the one we sent (the store may have been replaced). */
-#define OUTBOX_THIS_ROW "id = ? AND message IN (SELECT id FROM messages WHERE message_id IS ?)"
+#define OUTBOX_THIS_ROW "id = ? AND (SELECT m.message_id FROM messages m WHERE m.id = outbox.message) IS ?"
 
 static void
 outbox_from_row(struct store *st, struct store_stmt *s, void *p)

@@ -246,7 +246,17 @@ static const char *const migrations[] = {
 	"DROP INDEX messages_sha256;"
 	"DROP INDEX messages_content_sha256;"
 	"CREATE INDEX messages_sha256 ON messages(sha256) WHERE message_id IS NULL;"
-	"CREATE INDEX messages_content_sha256 ON messages(content_sha256) WHERE message_id IS NULL;",
+	"CREATE INDEX messages_content_sha256 ON messages(content_sha256) WHERE message_id IS NULL;"
+	/*
+	 * And the Message-ID is looked up by a 63-bit hash of it
+	 * (message_key, store_message.c): an index entry of about 16 bytes
+	 * instead of 60-80, which stays in the page cache ten times as long.
+	 * Rows from before keep a NULL key and their own partial index.
+	 */
+	"ALTER TABLE messages ADD COLUMN message_key INTEGER;"
+	"DROP INDEX messages_message_id;"
+	"CREATE INDEX messages_message_id ON messages(message_id) WHERE message_key IS NULL;"
+	"CREATE INDEX messages_message_key ON messages(message_key) WHERE message_key IS NOT NULL;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -23,7 +23,10 @@ static char dbpath[64];
 /* Undo schema 6 (the hash indexes partial), 5 (the outbox claims, intake failures), to test older versions migrating. */
 #define UNDO_6 "DROP INDEX messages_sha256; DROP INDEX messages_content_sha256; " \
 	"CREATE INDEX messages_sha256 ON messages(sha256); " \
-	"CREATE INDEX messages_content_sha256 ON messages(content_sha256); "
+	"CREATE INDEX messages_content_sha256 ON messages(content_sha256); " \
+	"DROP INDEX messages_message_key; DROP INDEX messages_message_id; " \
+	"ALTER TABLE messages DROP COLUMN message_key; " \
+	"CREATE INDEX messages_message_id ON messages(message_id); "
 #define UNDO_5 UNDO_6 "DROP INDEX outbox_claimed; ALTER TABLE outbox DROP COLUMN claimed_by; " \
 	"ALTER TABLE outbox DROP COLUMN claimed_at; ALTER TABLE outbox DROP COLUMN doubt; " \
 	"DROP TABLE intake_failures; DROP INDEX messages_pending; " \
@@ -203,17 +206,39 @@ test_schema(void)
 	store_close(&st);
 	raw_sql(UNDO_6 "INSERT INTO messages (direction, sha256, content_sha256, at, raw) "
 		"VALUES ('in', 'raw-5', 'content-5', 1, 'x'), ('in', 'raw-4', NULL, 1, 'x'); "
+		"INSERT INTO messages (ticket, direction, message_id, sha256, content_sha256, at, raw) "
+		"VALUES (NULL, 'in', 'old-5@x', 'raw-6', 'content-6', 1, 'x'), "
+		"(NULL, 'out', 'ours-5@x', NULL, NULL, 1, 'x'); "
 		"PRAGMA user_version = 5");
 	st = open_store();
 	test_assert(st != NULL);
 	if (st != NULL) {
+		struct store_message m;
+		long long t = 0, id = 0;
+
 		test_assert(store_message_is_duplicate(st, NULL, "raw-other", "content-5", NULL) == 1);
 		test_assert(store_message_is_duplicate(st, NULL, "raw-4", "content-new", NULL) == 1);
 		test_assert(store_message_is_duplicate(st, NULL, "raw-5", "content-new", NULL) == 0);
 		test_assert(store_message_is_duplicate(st, "id@x", "raw-4", "content-5", NULL) == 0);
+		/* Rows from before message keys are found by their Message-ID, beside new ones. */
+		test_assert(store_message_is_duplicate(st, "old-5@x", "raw-x", "content-6", NULL) == 1);
+		test_assert(store_message_is_outbound(st, "ours-5@x") == 1);
+		test_assert(store_message_is_outbound(st, "old-5@x") == 0);
+		t = new_ticket(st);
+		memset(&m, 0, sizeof(m));
+		m.ticket = t;
+		m.direction = "out";
+		m.message_id = "ours-6@x";
+		m.at = 2;
+		m.raw = "x";
+		m.raw_len = 1;
+		test_assert(store_message_add(st, &m, &id) == 0);
+		test_assert(store_message_is_outbound(st, "ours-6@x") == 1);
+		test_assert(store_message_ticket(st, "ours-6@x", &id) == 1 && id == t);
+		test_assert(store_message_ticket(st, "ours-5@x", &id) == 0);
 		store_close(&st);
 	}
-	raw_sql("DELETE FROM messages");
+	remove_store();
 	test_end();
 }
 
