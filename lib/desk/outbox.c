@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gnutls/crypto.h>
 
 #include "backoff.h"
 #include "clock.h"
 #include "conf.h"
+#include "job.h"
 #include "log.h"
 #include "notify.h"
 #include "smtp.h"
@@ -24,6 +26,9 @@ outbox_init(struct outbox *o, const struct conf *conf, struct store *st, const a
 	o->stop = stop;
 	proc_self_id(o->owner, sizeof(o->owner));
 	health_init(&o->health, st, NULL, "sender");
+	o->flusher = job_thread_new();
+	o->flush_fd = -1;
+	o->sent_recorded = -1;
 	o->smtp = smtp_new(conf, stop);
 	return o->smtp != NULL ? 0 : -1;
 }
@@ -63,6 +68,7 @@ outbox_release(struct outbox *o)
 	o->held = NULL;
 	o->n_held = 0;
 	health_release(&o->health);
+	job_thread_free(&o->flusher);
 	smtp_free(&o->smtp);
 }
 
@@ -232,33 +238,97 @@ hold_sent(struct outbox *o)
 
 #define CLAIM_DOWN (-2)   /* claim: the store is down (already counted) */
 
+/* The flusher's job: the claim's commit made durable. */
+static void
+claim_flush(void *arg)
+{
+	struct outbox *o = arg;
+
+	o->flush_err = store_flush(o->flush_fd);
+}
+
 /*
- * Claim row r, recording the last 250 in the same commit.  1 claimed, 0
- * not (taken meanwhile, or requeued), -1 a store error, CLAIM_DOWN when
- * the 250 could not be recorded even alone (it is held; nothing is sent).
+ * The gate before the first byte of a mail: its claim is durable (the
+ * flush is done and went well), so a crash from now on finds the row
+ * claimed, in doubt.
+ */
+static int
+claim_durable(void *arg)
+{
+	struct outbox *o = arg;
+
+	if (o->flushing) {
+		job_thread_wait(o->flusher);
+		o->flushing = 0;
+	}
+	return o->flush_err;
+}
+
+/*
+ * Claim row r in a lazy commit (store.h: store_begin_lazy) that records
+ * the last 250 too, and start its flush, which the mail's first byte
+ * waits for (claim_durable) while the server takes MAIL, RCPT and DATA.
+ * 1 claimed, 0 not (taken meanwhile, or requeued), -1 a store error,
+ * CLAIM_DOWN when the 250 could not be recorded even alone (it is held;
+ * nothing is sent).  The 250 stays pending until the flush is done.
  */
 static int
 claim(struct outbox *o, const struct outbox_row *r)
 {
 	time_t now = clock_now();
-	int rc, recorded;
+	int rc, recorded = 0;
 
-	if (o->has_sent) {
-		if (store_begin(o->st) == 0) {
-			recorded = record(o->st, &o->sent);
-			rc = recorded < 0 ? -1 : store_outbox_claim(o->st, r->id, o->owner, now);
-			if (rc >= 0 && store_commit(o->st) == 0) {
-				o->has_sent = 0;
-				settled(&o->sent, recorded);
-				return rc;
-			}
-			store_rollback(o->st);
+	o->flush_err = 0;
+	o->flush_fd = store_flush_fd(o->st);
+	if (o->flush_fd >= 0 && store_begin_lazy(o->st) == 0) {
+		recorded = o->has_sent ? record(o->st, &o->sent) : 1;
+		rc = recorded < 0 ? -1 : store_outbox_claim(o->st, r->id, o->owner, now);
+		if (rc >= 0 && store_commit(o->st) == 0) {
+			o->sent_recorded = o->has_sent ? recorded : -1;
+			job_thread_start(o->flusher, claim_flush, o);
+			o->flushing = 1;
+			return rc;
 		}
-		/* Apart then, so that the 250 is kept (held) whatever becomes of the claim. */
-		if (flush_sent(o) < 0)
-			return CLAIM_DOWN;
+		store_rollback(o->st);
 	}
+	if (o->flush_fd >= 0)
+		close(o->flush_fd);
+	o->flush_fd = -1;
+	/* Apart then, durable, so that the 250 is kept (held) whatever becomes of the claim. */
+	if (flush_sent(o) < 0)
+		return CLAIM_DOWN;
 	return store_outbox_claim(o->st, r->id, o->owner, now);
+}
+
+/*
+ * After the send: the claim's flush done.  0 the claim (and the 250 it
+ * carried) is durable; -1 the flush failed, the store is down, and what
+ * the commit held is held in memory instead.
+ */
+static int
+claim_settle(struct outbox *o)
+{
+	int err = claim_durable(o);
+
+	if (o->flush_fd >= 0)
+		close(o->flush_fd);
+	o->flush_fd = -1;
+	if (err != 0) {
+		store_flush_failed(o->st, err);
+		health_failed(&o->health);
+		if (o->has_sent && o->sent_recorded >= 0) {
+			o->has_sent = 0;
+			hold(o, &o->sent, store_error(o->st));
+		}
+		o->sent_recorded = -1;
+		return -1;
+	}
+	if (o->has_sent && o->sent_recorded >= 0) {
+		o->has_sent = 0;
+		settled(&o->sent, o->sent_recorded);
+	}
+	o->sent_recorded = -1;
+	return 0;
 }
 
 /*
@@ -393,13 +463,21 @@ send_row(struct outbox *o, const struct outbox_row *r)
 		log_error("send", "id=%lld error=\"%s\"", r->id, store_error(o->st));
 		return 0;
 	}
-	if (rc == 0)
-		return 0;       /* taken meanwhile by another sender, or requeued */
-	health_succeeded(&o->health);
+	if (rc == 0)        /* taken meanwhile by another sender, or requeued */
+		return claim_settle(o);
 	t0 = clock_mono_ms();
-	res = smtp_send(o->smtp, r->mail_from, r->rcpt, r->raw, r->raw_len, &code, &error);
+	res = smtp_send_gated(o->smtp, r->mail_from, r->rcpt, r->raw, r->raw_len, claim_durable,
+			      o, &code, &error);
 	ms = (long)(clock_mono_ms() - t0);
 	now = clock_now();
+	if (claim_settle(o) < 0) {
+		/* Nothing of the mail went out (the gate held it): sent again when the store is back. */
+		held_of(&h, r, OUTBOX_HELD_RETRY);
+		h.at = now;
+		hold(o, &h, store_error(o->st));
+		return -1;
+	}
+	health_succeeded(&o->health);
 	switch (res) {
 	case SMTP_SENT:
 		o->pauses = 0;

@@ -87,6 +87,11 @@ struct outbox {
 	size_t n_held;
 	struct outbox_held sent;   /* the last 250, recorded with the next claim */
 	int has_sent;
+	int sent_recorded;         /* its record in the claim being flushed (1, 0), -1 none */
+	struct job_thread *flusher; /* syncs a claim while the server takes MAIL, RCPT, DATA */
+	int flushing;
+	int flush_fd;
+	int flush_err;
 	time_t recover_at;         /* next look for rows left in flight */
 };
 

@@ -38,6 +38,9 @@ struct upload {
 	const char *data;
 	size_t len;
 	size_t off;
+	int (*gate)(void *);   /* asked once before the first byte; non-zero: abort */
+	void *gate_arg;
+	int gated;              /* 0 not asked yet, 1 passed, -1 refused */
 };
 
 static size_t
@@ -45,6 +48,11 @@ read_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct upload *u = userdata;
 	size_t n = size * nmemb;
+
+	if (u->gated == 0 && u->gate != NULL)
+		u->gated = u->gate(u->gate_arg) == 0 ? 1 : -1;
+	if (u->gated < 0)
+		return CURL_READFUNC_ABORT;
 
 	if (n > u->len - u->off)
 		n = u->len - u->off;
@@ -235,9 +243,16 @@ enum smtp_result
 smtp_send(struct smtp *s, const char *mail_from, const char *rcpt, const char *raw, size_t len,
 	  long *code_r, const char **error_r)
 {
+	return smtp_send_gated(s, mail_from, rcpt, raw, len, NULL, NULL, code_r, error_r);
+}
+
+enum smtp_result
+smtp_send_gated(struct smtp *s, const char *mail_from, const char *rcpt, const char *raw,
+		size_t len, int (*gate)(void *), void *gate_arg, long *code_r, const char **error_r)
+{
 	const struct conf *conf = s->conf;
 	struct curl_slist *rcpts = NULL;
-	struct upload u = { raw, len, 0 };
+	struct upload u = { raw, len, 0, gate, gate_arg, 0 };
 	char *from = xasprintf("<%s>", mail_from), *to = xasprintf("<%s>", rcpt);
 	CURL *c = s->curl;
 	CURLcode rc;

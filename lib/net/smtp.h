@@ -39,6 +39,15 @@ void smtp_free(struct smtp **s);
  */
 enum smtp_result smtp_send(struct smtp *s, const char *mail_from, const char *rcpt,
 			   const char *raw, size_t len, long *code_r, const char **error_r);
+/*
+ * The same, with gate(gate_arg) asked once, after the server took MAIL,
+ * RCPT and DATA and before the first byte of the message goes out: when
+ * it returns non-zero, the transfer is aborted and nothing of the message
+ * reaches the server.  The outbox syncs the claim of the mail meanwhile.
+ */
+enum smtp_result smtp_send_gated(struct smtp *s, const char *mail_from, const char *rcpt,
+				 const char *raw, size_t len, int (*gate)(void *), void *gate_arg,
+				 long *code_r, const char **error_r);
 
 /*
  * 1 when the last send failed after the whole message had gone out, with

@@ -7,6 +7,7 @@
  * a live sender's claim left alone, a result the store refuses held and
  * recorded later without a second send.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "proc.h"
+#include "smtp.h"
 #include "test.h"
 #include "test-desk.h"
 
@@ -430,6 +432,64 @@ test_commits(void)
 	rig_close(&g);
 }
 
+/* The gate of smtp_send_gated: counts its calls, checks the server took DATA, answers *arg. */
+struct gate {
+	const struct server *s;
+	int answer, calls, after_data;
+};
+
+static int
+gate_cb(void *arg)
+{
+	struct gate *g = arg;
+	char *path = xasprintf("%s/log", g->s->dir), line[512];
+	FILE *f = fopen(path, "r");
+
+	g->calls++;
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "C: DATA") != NULL)
+			g->after_data = 1;
+	if (f != NULL)
+		fclose(f);
+	free(path);
+	return g->answer;
+}
+
+static void
+test_gate(void)
+{
+	static const char raw[] = "From: support@example.com\r\nSubject: x\r\n\r\nhello\r\n";
+	struct rig r;
+	struct smtp *smtp;
+	struct gate g;
+	const char *error = NULL;
+	long code = 0;
+
+	rig_open(&r, "");
+	smtp = smtp_new(r.d.conf, &r.stop);
+	memset(&g, 0, sizeof(g));
+	g.s = &r.s;
+	test_begin("the gate is asked once, after DATA and before the first byte; refused, nothing is saved");
+	g.answer = EIO;
+	test_assert(smtp_send_gated(smtp, "support@example.com", "a@acme.example", raw,
+				    sizeof(raw) - 1, gate_cb, &g, &code, &error) != SMTP_SENT);
+	test_assert_inteq(g.calls, 1);
+	test_assert(g.after_data);
+	test_assert_inteq(server_saved(&r.s), 0);
+	test_end();
+
+	test_begin("the gate passing, the mail goes out whole, over a new connection");
+	memset(&g, 0, sizeof(g));
+	g.s = &r.s;
+	test_assert(smtp_send_gated(smtp, "support@example.com", "a@acme.example", raw,
+				    sizeof(raw) - 1, gate_cb, &g, &code, &error) == SMTP_SENT);
+	test_assert_inteq(g.calls, 1);
+	test_assert_inteq(server_saved(&r.s), 1);
+	test_end();
+	smtp_free(&smtp);
+	rig_close(&r);
+}
+
 static void
 test_backoff(void)
 {
@@ -460,5 +520,6 @@ main(void)
 	test_in_flight();
 	test_held();
 	test_commits();
+	test_gate();
 	return test_done();
 }
