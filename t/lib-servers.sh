@@ -700,3 +700,18 @@ fill_fs () {
 free_fs () {
 	rm -f "$1/.filler"
 }
+
+# ---- the customers of the fault tests (t7003, t7007) -----------------------
+
+# customer_mail N: a new mail from customer N (its own address, so each
+# auto-response can be counted per recipient), appended to the INBOX.
+customer_mail () {
+	"$PY" "$TICKETD_SRC/t/mail-tool.py" new --from "Customer $1 <c$1@customer.example>" \
+		--subject "Problem $1" --body "Something is broken ($1)." \
+		--msgid "c$1@customer.example" >"c$1.eml" &&
+	imap_append "c$1.eml"
+}
+# seen_count: messages in INBOX flagged \Seen.
+seen_count () { imap_uids | grep -c 'Seen' || :; }
+# sent_to N: auto-responses the sink got for customer N.
+sent_to () { grep -l "^RCPT TO:<c$1@customer.example>" "$SINK_DIR"/*.env 2>/dev/null | wc -l; }

@@ -15,18 +15,7 @@ mt () { "$PY" "$TICKETD_SRC/t/mail-tool.py" "$@"; }
 DB=$TEST_DIR/fs/ticketd.db
 db () { sqlite3 "$DB" "$@"; }
 
-# customer_mail N: a new mail from customer N (its own address, so each
-# auto-response can be counted per recipient).
-customer_mail () {
-	mt new --from "Customer $1 <c$1@customer.example>" --subject "Problem $1" \
-		--body "Something is broken ($1)." --msgid "c$1@customer.example" >"c$1.eml" &&
-	imap_append "c$1.eml"
-}
-
-# seen_count: messages in INBOX flagged \Seen.
-seen_count () { imap_uids | grep -c 'Seen' || :; }
-# sent_to N: auto-responses the sink got for customer N.
-sent_to () { grep -l "^RCPT TO:<c$1@customer.example>" "$SINK_DIR"/*.env 2>/dev/null | wc -l; }
+# customer_mail, seen_count, sent_to: t/lib-servers.sh
 fates () { db "SELECT COUNT(*) FROM messages WHERE direction = 'in'"; }
 log_has () { grep -q "$1" "$TICKETD_LOG"; }
 

@@ -219,20 +219,45 @@ apply_actions(struct intake *it, unsigned int uidvalidity, const unsigned int *u
 	return 0;
 }
 
+/*
+ * The store's log synced now: 0, or -1 with the store down.  The marks
+ * apply_pending acts on may come from a lazy commit whose flush failed
+ * (store.h), so they are made durable before anything is flagged.
+ */
+static int
+sync_store(struct intake *it)
+{
+	int fd = store_flush_fd(it->in->st), err;
+
+	if (fd < 0) {
+		store_failed(it);
+		return -1;
+	}
+	err = store_flush(fd);
+	close(fd);
+	if (err != 0) {
+		store_flush_failed(it->in->st, err);
+		store_failed(it);
+		return -1;
+	}
+	return 0;
+}
+
 /* Server actions left over from a crash, a lost connection or a store outage. */
 static int
 apply_pending(struct intake *it, unsigned int uidvalidity)
 {
 	unsigned int *pending = NULL;
 	size_t n = 0;
-	int rc;
+	int rc, synced = 0;
 
 	if (store_imap_pending(it->in->st, it->mb->name, uidvalidity, STORE_IMAP_AFTER,
 			       &pending, &n) < 0) {
 		store_failed(it);
 		return -1;
 	}
-	rc = apply_actions(it, uidvalidity, pending, n, NULL);
+	synced = n > 0;
+	rc = n > 0 && sync_store(it) < 0 ? -1 : apply_actions(it, uidvalidity, pending, n, NULL);
 	free(pending);
 	if (rc < 0)
 		return -1;
@@ -241,7 +266,8 @@ apply_pending(struct intake *it, unsigned int uidvalidity)
 		store_failed(it);
 		return -1;
 	}
-	rc = apply_actions(it, uidvalidity, pending, n, it->mb->quarantine_folder);
+	rc = n > 0 && !synced && sync_store(it) < 0 ? -1 :
+		apply_actions(it, uidvalidity, pending, n, it->mb->quarantine_folder);
 	free(pending);
 	return rc;
 }
@@ -687,16 +713,23 @@ act_on_server(struct intake *it, struct landed *l, const unsigned int *uids, siz
  * (the store was the one at its path, and answered, just before).  Runs
  * while the writer has the store: only the network and the log here.
  * A failed flush says nothing is certain of the commits: nothing is
- * shown or flagged; what survives of them is flagged when the store is
- * back (the pending marks), what does not is taken again (the cursor).
+ * flagged, and the fate lines say durable=unknown; what survives of them
+ * is flagged when the store is back and syncs (the pending marks), what
+ * does not is taken again (the cursor).
  */
 static void
 land(struct intake *it, struct round *r, struct landed *l, int store_ok)
 {
 	size_t i;
 
-	if (l->committed && l->err != 0)
+	if (l->committed && l->err != 0) {
+		/* Said, not hidden: the admin learns what may or may not have been recorded. */
+		for (i = 0; i < l->n_res; i++)
+			log_warn("ingest", "%s durable=unknown note=\"the store's log could not be "
+				 "synced: this fate may be lost; the mail stays unflagged until the "
+				 "store is back\"", l->res[i].line);
 		return;
+	}
 	for (i = 0; i < l->n_res; i++)
 		ingest_log(&l->res[i]);
 	r->done += (int)(l->n_after + l->n_quarantine);
