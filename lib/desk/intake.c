@@ -227,16 +227,7 @@ apply_actions(struct intake *it, unsigned int uidvalidity, const unsigned int *u
 static int
 sync_store(struct intake *it)
 {
-	int fd = store_flush_fd(it->in->st), err;
-
-	if (fd < 0) {
-		store_failed(it);
-		return -1;
-	}
-	err = store_flush(fd);
-	close(fd);
-	if (err != 0) {
-		store_flush_failed(it->in->st, err);
+	if (store_sync(it->in->st) < 0) {
 		store_failed(it);
 		return -1;
 	}

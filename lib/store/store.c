@@ -568,6 +568,22 @@ store_flush_failed(struct store *st, int err)
 }
 
 int
+store_sync(struct store *st)
+{
+	int fd = store_flush_fd(st), err;
+
+	if (fd < 0)
+		return -1;
+	err = store_flush(fd);
+	close(fd);
+	if (err != 0) {
+		store_flush_failed(st, err);
+		return -1;
+	}
+	return 0;
+}
+
+int
 store_in_transaction(struct store *st)
 {
 	return st->db != NULL && st->be->in_transaction(st->db);

@@ -113,6 +113,8 @@ int store_begin_lazy(struct store *st);
 int store_flush_fd(struct store *st);
 int store_flush(int fd);
 void store_flush_failed(struct store *st, int err);
+/* The three in a row, in st's thread: 0 synced, -1 the fault recorded in st. */
+int store_sync(struct store *st);
 
 /*
  * One savepoint inside a transaction (not nested): what happens after

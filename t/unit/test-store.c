@@ -469,6 +469,7 @@ test_lazy(void)
 	store_close(&other);
 	test_assert(store_flush(fd) == 0);
 	close(fd);
+	test_assert(store_sync(st) == 0);
 	test_end();
 
 	test_begin("after a lazy transaction, rolled back or committed, the next one is plain");
@@ -489,6 +490,7 @@ test_lazy(void)
 	remove_store();
 	test_assert(store_flush_fd(st) < 0);
 	test_assert(store_fault(st) == STORE_FAULT_GONE);
+	test_assert(store_sync(st) < 0 && store_fault(st) == STORE_FAULT_GONE);
 	test_end();
 	store_close(&st);
 }
